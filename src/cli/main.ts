@@ -1,0 +1,49 @@
+// The CLI's composition root: parse, run, map errors to exit codes, print one-line errors.
+import 'reflect-metadata';
+import { CommanderError } from 'commander';
+import { errorMessage, exitCodeFor, HybridError, ConfigError } from '../errors.js';
+import { buildProgram, type Runner } from './program.js';
+import { processIo } from './io.js';
+
+function printError(err: unknown, color: boolean | undefined): void {
+  const io = processIo({ color });
+  const debug = process.env.HYBRIDCTL_DEBUG === '1';
+  if (err instanceof HybridError) {
+    io.err(`${io.color.red('error:')} ${err.message}`);
+    if (err instanceof ConfigError) for (const d of err.details) io.err(`  ${d}`);
+    if (err.hint) io.err(`  ${io.color.dim('hint:')} ${err.hint}`);
+  } else {
+    io.err(`${io.color.red('internal error:')} ${errorMessage(err)}; rerun with HYBRIDCTL_DEBUG=1 for the stack`);
+  }
+  if (debug && err instanceof Error && err.stack) io.err(err.stack);
+}
+
+const run: Runner = async (fn, opts) => {
+  try {
+    process.exitCode = await fn(processIo(opts));
+  } catch (err) {
+    printError(err, opts.color);
+    process.exitCode = exitCodeFor(err);
+  }
+};
+
+async function main(argv: string[]): Promise<void> {
+  const program = buildProgram(run);
+  program.exitOverride();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Help and version are successes; every other parse failure is a usage error.
+      const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
+      if (!ok && err.code !== 'commander.executeSubCommandAsync') process.stderr.write(`  run 'hybridctl ${argv[2] && !argv[2].startsWith('-') ? `${argv[2]} ` : ''}--help' for usage\n`);
+      process.exitCode = ok ? 0 : 2;
+      return;
+    }
+    printError(err, undefined);
+    process.exitCode = exitCodeFor(err);
+  }
+}
+
+void main(process.argv);

@@ -1,0 +1,108 @@
+// The command tree: flags, help, examples and exit codes. Also the source of completions and man pages.
+import { Command, Option } from 'commander';
+import { KONG_PROTOCOL_VERSION, VERSION } from '../version.js';
+import { collect } from './options.js';
+import type { Io } from './io.js';
+
+export type IoFactory = (opts: { color?: boolean; input?: boolean }) => Io;
+/** Each action returns the exit code; main.ts owns process exit. */
+export type Runner = (fn: (io: Io) => Promise<number>, opts: { color?: boolean; input?: boolean }) => Promise<void>;
+
+export const EXIT_CODES_HELP = `
+Exit codes:
+  0  success / valid
+  1  the thing checked is invalid, or an output file exists (use --force)
+  2  usage error or unreadable input`;
+
+export interface CommandDoc {
+  examples: string[];
+}
+
+const docs = new WeakMap<Command, CommandDoc>();
+export const docsOf = (c: Command): CommandDoc | undefined => docs.get(c);
+
+function withDocs(cmd: Command, doc: CommandDoc): Command {
+  docs.set(cmd, doc);
+  cmd.addHelpText('after', `\nExamples:\n${doc.examples.map((e) => `  ${e}`).join('\n')}\n${EXIT_CODES_HELP}`);
+  return cmd;
+}
+
+const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
+
+export function buildProgram(run: Runner): Command {
+  const program = new Command('hybridctl')
+    .description('Certificates, kong.conf linting and sync daemons for Kong-style hybrid deployments')
+    .version(`hybridctl ${VERSION} (Kong hybrid protocol v1, presents as Kong ${KONG_PROTOCOL_VERSION})`, '-V, --version', 'print the version')
+    .option('--no-color', 'disable colour (also NO_COLOR)')
+    .option('--no-input', 'never prompt (also CI=true)')
+    .showSuggestionAfterError(true);
+
+  const globals = () => program.opts<{ color?: boolean; input?: boolean }>();
+
+  withDocs(
+    program
+      .command('gen-cert')
+      .description('generate a Kong-compatible shared cluster pair, or a CA → intermediates → CP/DP chain')
+      .argument('[cert]', 'certificate path (shared mode; default ./cluster.crt)')
+      .argument('[key]', 'private key path (shared mode; default ./cluster.key)')
+      .addOption(new Option('--mode <mode>', 'cluster_mtls mode').choices(['shared', 'pki']))
+      .option('--days <n>', 'validity of the leaf certificates in days (shared 1095, pki 365)')
+      .option('--force', 'overwrite existing files')
+      .option('--out-dir <dir>', 'pki: directory for ca, intermediates, cp, dp and chain files')
+      .option('--intermediates <n>', 'pki: intermediate CAs between root and leaves, 0..3 (default 1)')
+      .option('--cp-hostname <name>', 'pki: a name or IP the CP is reached by; repeatable (default localhost)', collect)
+      .option('--dp-name <name>', 'pki: common name of the DP certificate (default kong-dp)')
+      .addOption(new Option('--key-type <type>', 'pki: key type (default ec)').choices(['ec', 'rsa', 'ed25519']))
+      .addOption(new Option('--curve <curve>', 'pki: EC curve (default P-256)').choices(['P-256', 'P-384']))
+      .addOption(new Option('--rsa-bits <bits>', 'pki: RSA key size (default 2048)').choices(['2048', '3072', '4096']))
+      .option('--ca-days <n>', 'pki: validity of the CA certificates in days (default 3650)')
+      .addOption(new Option('--profile <profile>', 'pki: issue one certificate from an existing CA').choices(['cp', 'dp', 'intermediate']))
+      .option('--issuer-cert <file>', 'pki --profile: the issuing CA certificate (with its chain)')
+      .option('--issuer-key <file>', 'pki --profile: the issuing CA private key')
+      .option('--out-cert <file>', 'pki --profile: where to write the certificate bundle')
+      .option('--out-key <file>', 'pki --profile: where to write the private key')
+      .option('--path-len <n>', 'pki --profile intermediate: pathLenConstraint of the new CA')
+      .addOption(outputOption())
+      .action(async (cert: string | undefined, key: string | undefined, flags) => {
+        const { genCertAction } = await import('./commands/gen-cert.js');
+        await run((io) => genCertAction([cert, key].filter((x): x is string => x !== undefined), flags, io), globals());
+      }),
+    {
+      examples: [
+        'hybridctl gen-cert',
+        'hybridctl gen-cert /etc/kong/cluster.crt /etc/kong/cluster.key --days 730',
+        'hybridctl gen-cert --mode pki --out-dir ./pki --cp-hostname cp.example.com --cp-hostname 10.0.0.5',
+        'hybridctl gen-cert --mode pki --profile dp --issuer-cert pki/intermediate-1.crt --issuer-key pki/intermediate-1.key --out-cert dp2.crt --out-key dp2.key --dp-name dp-2',
+      ],
+    },
+  );
+
+  withDocs(
+    program
+      .command('verify-chain')
+      .description('check a certificate chain the way the other side of the cluster connection will')
+      .option('--cert <file>', 'the presented certificate, optionally followed by its intermediates')
+      .option('--chain <file>', 'more intermediate certificates')
+      .option('--ca <file>', 'pki: the trust anchor(s), cluster_ca_cert; shared: the pinned cluster_cert')
+      .option('--key <file>', 'check that this private key belongs to the certificate')
+      .addOption(new Option('--role <role>', 'who presents the certificate').choices(['cp', 'dp']).default('dp'))
+      .option('--server-name <name>', 'role cp: the name the DP connects with (cluster_server_name)')
+      .addOption(new Option('--mode <mode>', 'cluster_mtls mode').choices(['pki', 'shared']).default('pki'))
+      .option('--max-intermediates <n>', 'most intermediate CAs accepted between leaf and root', '3')
+      .option('--at <time>', 'evaluate validity at this ISO 8601 instant instead of now')
+      .addOption(outputOption())
+      .action(async (flags) => {
+        const { verifyChainAction } = await import('./commands/verify-chain.js');
+        await run((io) => verifyChainAction(flags, io), globals());
+      }),
+    {
+      examples: [
+        'hybridctl verify-chain --cert pki/dp.crt --ca pki/ca.crt',
+        'hybridctl verify-chain --cert pki/cp.crt --ca pki/ca.crt --role cp --server-name cp.example.com',
+        'hybridctl verify-chain --mode shared --cert dp-cluster.crt --ca cp-cluster.crt -o json',
+      ],
+    },
+  );
+
+  return program;
+}
