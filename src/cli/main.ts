@@ -29,15 +29,14 @@ const run: Runner = async (fn, opts) => {
 
 async function main(argv: string[]): Promise<void> {
   const program = buildProgram(run);
-  program.exitOverride();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   try {
     await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       // Help and version are successes; every other parse failure is a usage error.
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
-      if (!ok && err.code !== 'commander.executeSubCommandAsync') process.stderr.write(`  run 'hybridctl ${argv[2] && !argv[2].startsWith('-') ? `${argv[2]} ` : ''}--help' for usage\n`);
+      const sub = program.commands.find((c) => c.name() === argv[2]);
+      if (!ok) process.stderr.write(`  run 'hybridctl ${sub ? `${sub.name()} ` : ''}--help' for usage\n`);
       process.exitCode = ok ? 0 : 2;
       return;
     }

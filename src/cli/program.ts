@@ -35,7 +35,10 @@ export function buildProgram(run: Runner): Command {
     .version(`hybridctl ${VERSION} (Kong hybrid protocol v1, presents as Kong ${KONG_PROTOCOL_VERSION})`, '-V, --version', 'print the version')
     .option('--no-color', 'disable colour (also NO_COLOR)')
     .option('--no-input', 'never prompt (also CI=true)')
-    .showSuggestionAfterError(true);
+    .showSuggestionAfterError(true)
+    // Set before subcommands are added so they inherit it: main.ts maps parse errors to exit 2.
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
   const globals = () => program.opts<{ color?: boolean; input?: boolean }>();
 
@@ -46,7 +49,7 @@ export function buildProgram(run: Runner): Command {
       .argument('[cert]', 'certificate path (shared mode; default ./cluster.crt)')
       .argument('[key]', 'private key path (shared mode; default ./cluster.key)')
       .addOption(new Option('--mode <mode>', 'cluster_mtls mode').choices(['shared', 'pki']))
-      .option('--days <n>', 'validity of the leaf certificates in days (shared 1095, pki 365)')
+      .option('-d, --days <n>', 'validity of the leaf certificates in days (shared 1095, pki 365)')
       .option('--force', 'overwrite existing files')
       .option('--out-dir <dir>', 'pki: directory for ca, intermediates, cp, dp and chain files')
       .option('--intermediates <n>', 'pki: intermediate CAs between root and leaves, 0..3 (default 1)')

@@ -14,11 +14,11 @@ export interface BuiltPath {
 
 const MAX_PATH = 12;
 
-// Name and key-identifier match only: OpenSSL's checkIssued also refuses issuers without
-// keyCertSign, which would hide the `ca` problem behind `untrusted`.
+// Name match only: OpenSSL's checkIssued also refuses issuers without keyCertSign or with another
+// key identifier, which would hide the `ca` problem or a wrong-key issuer behind a bare `untrusted`.
+// The signature check below decides.
 function issuedBy(child: Cert, parent: Cert): boolean {
-  if (child.issuer !== parent.subject) return false;
-  return !(child.aki && parent.ski && child.aki !== parent.ski);
+  return child.issuer === parent.subject;
 }
 
 export function buildPaths(leaf: Cert, pool: readonly Cert[], anchors: readonly Cert[]): BuiltPath[] {
