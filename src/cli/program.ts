@@ -107,5 +107,18 @@ export function buildProgram(run: Runner): Command {
     },
   );
 
+  withDocs(
+    program
+      .command('demo')
+      .description('walk through a hybrid cluster setup on this machine')
+      .option('--keep', 'keep the generated files')
+      .option('--dir <dir>', 'use this directory instead of a temporary one (implies --keep)')
+      .action(async (flags) => {
+        const { demoAction } = await import('./commands/demo.js');
+        await run((io) => demoAction(flags, io), globals());
+      }),
+    { examples: ['hybridctl demo', 'hybridctl demo --keep'] },
+  );
+
   return program;
 }
