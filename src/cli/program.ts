@@ -1,5 +1,5 @@
 // The command tree: flags, help, examples and exit codes. Also the source of completions and man pages.
-import { Command, Option } from 'commander';
+import { Argument, Command, Option } from 'commander';
 import { KONG_PROTOCOL_VERSION, VERSION } from '../version.js';
 import { collect } from './options.js';
 import type { Io } from './io.js';
@@ -118,6 +118,37 @@ export function buildProgram(run: Runner): Command {
         await run((io) => demoAction(flags, io), globals());
       }),
     { examples: ['hybridctl demo', 'hybridctl demo --keep'] },
+  );
+
+  withDocs(
+    program
+      .command('completion')
+      .description('print the shell completion script for bash, zsh or fish')
+      .addArgument(new Argument('<shell>', 'the shell').choices(['bash', 'zsh', 'fish']))
+      .action(async (shell: string) => {
+        const { completionAction } = await import('./commands/completion.js');
+        await run((io) => completionAction(shell, program, io), globals());
+      }),
+    {
+      examples: [
+        'hybridctl completion bash > /etc/bash_completion.d/hybridctl',
+        'hybridctl completion zsh > "${fpath[1]}/_hybridctl"',
+        'hybridctl completion fish > ~/.config/fish/completions/hybridctl.fish',
+      ],
+    },
+  );
+
+  withDocs(
+    program
+      .command('man')
+      .description('print the manual page of hybridctl or of one of its commands (roff)')
+      .argument('[command...]', 'the command, e.g. gen-cert')
+      .option('--list', 'list the pages')
+      .action(async (words: string[], flags) => {
+        const { manAction } = await import('./commands/completion.js');
+        await run((io) => manAction(words, flags, program, io), globals());
+      }),
+    { examples: ['hybridctl man gen-cert | man -l -', 'hybridctl man --list'] },
   );
 
   return program;

@@ -1,0 +1,83 @@
+// A plain description of the command tree, read from commander: the one source of completions,
+// man pages and help examples.
+import type { Command, Option } from 'commander';
+import { docsOf } from '../program.js';
+
+export interface OptionDoc {
+  long: string;
+  short?: string;
+  description: string;
+  /** Value placeholder (`file`, `n`), undefined for switches. */
+  value?: string;
+  choices?: string[];
+  /** What the value names on disk, for completion. */
+  completes?: 'file' | 'dir';
+}
+
+export interface CommandDoc {
+  /** Words after `hybridctl`, e.g. ['cp', 'run']; [] for the program itself. */
+  path: string[];
+  description: string;
+  usage: string;
+  options: OptionDoc[];
+  /** Positional arguments: files unless they list choices or are marked as plain words. */
+  args: { name: string; required: boolean; description: string; choices?: string[]; files: boolean }[];
+  examples: string[];
+  commands: CommandDoc[];
+  hidden: boolean;
+}
+
+function optionDoc(o: Option): OptionDoc {
+  const value = o.flags.match(/[<[]([^>\]]+)[>\]]/)?.[1];
+  const completes = value && /file/.test(value) ? 'file' : value && /dir/.test(value) ? 'dir' : undefined;
+  return {
+    long: o.long ?? o.flags,
+    short: o.short,
+    description: o.description,
+    value,
+    choices: o.argChoices,
+    completes,
+  };
+}
+
+export function describe(cmd: Command, parent: string[] = []): CommandDoc {
+  const path = cmd.parent ? [...parent, cmd.name()] : [];
+  const options = cmd.options.filter((o) => !o.hidden).map(optionDoc);
+  if (!cmd.parent) options.push({ long: '--help', short: '-h', description: 'show help' });
+  else options.push({ long: '--help', short: '-h', description: 'show help for this command' });
+  return {
+    path,
+    description: cmd.description(),
+    usage: `hybridctl ${[...path, cmd.usage()].filter(Boolean).join(' ')}`.trim(),
+    options,
+    args: cmd.registeredArguments.map((a) => ({
+      name: a.name(),
+      required: a.required,
+      description: a.description,
+      choices: a.argChoices,
+      files: !a.argChoices && !/command|name/.test(a.name()),
+    })),
+    examples: docsOf(cmd)?.examples ?? [],
+    commands: cmd.commands.map((c) => describe(c, path)),
+    hidden: (cmd as unknown as { _hidden?: boolean })._hidden === true,
+  };
+}
+
+/** Every command in the tree, depth first, the program first. */
+export function flatten(doc: CommandDoc): CommandDoc[] {
+  return [doc, ...doc.commands.filter((c) => !c.hidden).flatMap(flatten)];
+}
+
+export const ENVIRONMENT: [string, string][] = [
+  ['KONG_*', 'every kong.conf property x_y can be given as KONG_X_Y; precedence: defaults < conf file < KONG_* < flags'],
+  ['HYBRIDCTL_WORK_DIR', 'where the control plane keeps a generated cluster certificate (default $HOME/.hybridctl)'],
+  ['HYBRIDCTL_DEBUG', 'set to 1 to print stack traces with errors'],
+  ['NO_COLOR', 'disable colour, as --no-color does'],
+  ['CI', 'when true, never prompt, as --no-input does'],
+];
+
+export const EXIT_CODES: [string, string][] = [
+  ['0', 'success; the thing checked is valid; a daemon stopped gracefully on SIGINT/SIGTERM'],
+  ['1', 'the thing checked is invalid, an output file exists (use --force), or a daemon hit a fatal runtime error'],
+  ['2', 'usage error or unreadable input (missing file, not PEM, unknown flag, configuration error)'],
+];
