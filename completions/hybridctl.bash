@@ -5,12 +5,12 @@ _hybridctl() {
     w="${COMP_WORDS[i]}"
     [[ $w == -* ]] && continue
     case "${cmd:+$cmd }$w" in
-      "gen-cert"|"verify-chain"|"demo"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
+      "gen-cert"|"verify-chain"|"inspect-cert"|"demo"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
     esac
   done
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "gen-cert verify-chain demo completion man --version --no-color --no-input --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "gen-cert verify-chain inspect-cert demo completion man --version --no-color --no-input --help" -- "$cur"))
       ;;
     "gen-cert")
       case "$prev" in
@@ -48,6 +48,12 @@ _hybridctl() {
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
       COMPREPLY=($(compgen -W "--cert --chain --ca --key --role --server-name --mode --max-intermediates --at --output --help" -- "$cur"))
+      ;;
+    "inspect-cert")
+      case "$prev" in
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--output --help" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
       ;;
     "demo")
       case "$prev" in

@@ -2,6 +2,7 @@
 complete -c hybridctl -f
 complete -c hybridctl -n '__fish_use_subcommand' -a gen-cert -d 'generate a Kong-compatible shared cluster pair, or a CA → intermediates → CP/DP chain'
 complete -c hybridctl -n '__fish_use_subcommand' -a verify-chain -d 'check a certificate chain the way the other side of the cluster connection will'
+complete -c hybridctl -n '__fish_use_subcommand' -a inspect-cert -d 'show subject, issuer, names, key usages, key type, validity and fingerprints of every certificate in a file'
 complete -c hybridctl -n '__fish_use_subcommand' -a demo -d 'walk through a hybrid cluster setup on this machine'
 complete -c hybridctl -n '__fish_use_subcommand' -a completion -d 'print the shell completion script for bash, zsh or fish'
 complete -c hybridctl -n '__fish_use_subcommand' -a man -d 'print the manual page of hybridctl or of one of its commands (roff)'
@@ -40,6 +41,9 @@ complete -c hybridctl -n '__fish_seen_subcommand_from verify-chain' -l max-inter
 complete -c hybridctl -n '__fish_seen_subcommand_from verify-chain' -l at -x -d 'evaluate validity at this ISO 8601 instant instead of now'
 complete -c hybridctl -n '__fish_seen_subcommand_from verify-chain' -l output -s o -x -a 'text json' -d 'output format'
 complete -c hybridctl -n '__fish_seen_subcommand_from verify-chain' -l help -s h -d 'show help for this command'
+complete -c hybridctl -n '__fish_seen_subcommand_from inspect-cert' -l output -s o -x -a 'text json' -d 'output format'
+complete -c hybridctl -n '__fish_seen_subcommand_from inspect-cert' -l help -s h -d 'show help for this command'
+complete -c hybridctl -n '__fish_seen_subcommand_from inspect-cert' -F
 complete -c hybridctl -n '__fish_seen_subcommand_from demo' -l keep -d 'keep the generated files'
 complete -c hybridctl -n '__fish_seen_subcommand_from demo' -l dir -x -a '(__fish_complete_directories)' -d 'use this directory instead of a temporary one (implies --keep)'
 complete -c hybridctl -n '__fish_seen_subcommand_from demo' -l help -s h -d 'show help for this command'

@@ -109,6 +109,19 @@ export function buildProgram(run: Runner): Command {
 
   withDocs(
     program
+      .command('inspect-cert')
+      .description('show subject, issuer, names, key usages, key type, validity and fingerprints of every certificate in a file')
+      .argument('<file>', 'a PEM certificate or bundle')
+      .addOption(outputOption())
+      .action(async (file: string, flags) => {
+        const { inspectCertAction } = await import('./commands/inspect-cert.js');
+        await run((io) => inspectCertAction(file, flags, io), globals());
+      }),
+    { examples: ['hybridctl inspect-cert pki/dp.crt', 'hybridctl inspect-cert /etc/kong/cluster.crt -o json'] },
+  );
+
+  withDocs(
+    program
       .command('demo')
       .description('walk through a hybrid cluster setup on this machine')
       .option('--keep', 'keep the generated files')
