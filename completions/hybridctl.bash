@@ -5,12 +5,12 @@ _hybridctl() {
     w="${COMP_WORDS[i]}"
     [[ $w == -* ]] && continue
     case "${cmd:+$cmd }$w" in
-      "gen-cert"|"verify-chain"|"inspect-cert"|"demo"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
+      "gen-cert"|"verify-chain"|"inspect-cert"|"init"|"init dp"|"demo"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
     esac
   done
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "gen-cert verify-chain inspect-cert demo completion man --version --no-color --no-input --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "gen-cert verify-chain inspect-cert init demo completion man --version --no-color --no-input --help" -- "$cur"))
       ;;
     "gen-cert")
       case "$prev" in
@@ -54,6 +54,28 @@ _hybridctl() {
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--output --help" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
+      ;;
+    "init")
+      COMPREPLY=($(compgen -W "dp --help" -- "$cur"))
+      ;;
+    "init dp")
+      case "$prev" in
+        --cp-address) COMPREPLY=(); return ;;
+        --mode) COMPREPLY=($(compgen -W "pki shared" -- "$cur")); return ;;
+        --server-name) COMPREPLY=(); return ;;
+        --ca-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --issuer-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --issuer-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --dp-name) COMPREPLY=(); return ;;
+        --days) COMPREPLY=(); return ;;
+        --out-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--cp-address --mode --server-name --ca-cert --issuer-cert --issuer-key --cert-file --key-file --cluster-cert --cluster-key --dp-name --days --out-dir --force --output --help" -- "$cur"))
       ;;
     "demo")
       case "$prev" in

@@ -120,6 +120,38 @@ export function buildProgram(run: Runner): Command {
     { examples: ['hybridctl inspect-cert pki/dp.crt', 'hybridctl inspect-cert /etc/kong/cluster.crt -o json'] },
   );
 
+  const init = program.command('init').description('prepare a new node');
+  withDocs(
+    init
+      .command('dp')
+      .description('prepare a data plane node: certificate, kong.conf and the command to start it')
+      .option('--cp-address <host:port>', 'the control plane cluster address (cluster_control_plane)')
+      .addOption(new Option('--mode <mode>', 'cluster_mtls mode (default pki)').choices(['pki', 'shared']))
+      .option('--server-name <name>', 'pki: the name in the CP certificate, when not the address host (cluster_server_name)')
+      .option('--ca-cert <file>', 'pki: the root CA the CP certificate chains to (cluster_ca_cert)')
+      .option('--issuer-cert <file>', 'pki: the CA to issue the DP certificate from')
+      .option('--issuer-key <file>', 'pki: its private key')
+      .option('--cert-file <file>', 'pki: an existing DP certificate, instead of issuing one')
+      .option('--key-file <file>', 'pki: its private key')
+      .option('--cluster-cert <file>', "shared: the control plane's cluster certificate")
+      .option('--cluster-key <file>', "shared: the control plane's cluster key")
+      .option('--dp-name <name>', 'common name of the issued DP certificate (default kong-dp)')
+      .option('--days <n>', 'validity of the issued DP certificate (default 365)')
+      .option('--out-dir <dir>', 'where to write the node files (default ./kong-dp)')
+      .option('--force', 'overwrite existing files')
+      .addOption(outputOption())
+      .action(async (flags) => {
+        const { initDpAction } = await import('./commands/init-dp.js');
+        await run((io) => initDpAction(flags, io), globals());
+      }),
+    {
+      examples: [
+        'hybridctl init dp --cp-address cp.example.com:8005 --ca-cert pki/ca.crt --issuer-cert pki/intermediate-1.crt --issuer-key pki/intermediate-1.key',
+        'hybridctl init dp --mode shared --cp-address 10.0.0.5:8005 --cluster-cert cluster.crt --cluster-key cluster.key --out-dir /etc/kong',
+      ],
+    },
+  );
+
   withDocs(
     program
       .command('demo')

@@ -16,3 +16,18 @@ export async function askGenCert(): Promise<Partial<GenCertFlags>> {
   const outDir = await input({ message: 'Output directory (--out-dir)', default: './pki' });
   return { mode, cpHostname: hosts.split(',').map((h) => h.trim()).filter(Boolean), intermediates: String(intermediates ?? 1), outDir };
 }
+
+export async function askInitDp(flags: { mode?: string; caCert?: string }): Promise<Record<string, string>> {
+  const cpAddress = await input({ message: 'Control plane cluster address, HOST:PORT (--cp-address)', validate: (v) => /:\d+$/.test(v.trim()) || 'expected HOST:PORT, e.g. cp.example.com:8005' });
+  const mode = flags.mode ?? (await select({ message: 'cluster_mtls mode (--mode)', choices: [{ value: 'pki' }, { value: 'shared' }] }));
+  if (mode === 'shared') {
+    const clusterCert = await input({ message: "The control plane's cluster certificate (--cluster-cert)", default: 'cluster.crt' });
+    const clusterKey = await input({ message: "The control plane's cluster key (--cluster-key)", default: 'cluster.key' });
+    return { cpAddress, mode, clusterCert, clusterKey };
+  }
+  const caCert = flags.caCert ?? (await input({ message: 'Root CA the CP certificate chains to (--ca-cert)', default: 'pki/ca.crt' }));
+  const issuerCert = await input({ message: 'CA to issue the DP certificate from (--issuer-cert)', default: 'pki/intermediate-1.crt' });
+  const issuerKey = await input({ message: 'Its private key (--issuer-key)', default: issuerCert.replace(/\.crt$/, '.key') });
+  const serverName = await input({ message: 'Name in the CP certificate, if not the address host (--server-name)', default: '' });
+  return { cpAddress, mode, caCert, issuerCert, issuerKey, ...(serverName ? { serverName } : {}) };
+}

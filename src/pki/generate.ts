@@ -87,7 +87,8 @@ export async function issue(o: IssueOptions): Promise<Issued> {
       })
     : await x509.X509CertificateGenerator.createSelfSigned({ ...common, name: o.subject, keys: { publicKey: key.publicKey, privateKey: key.privateKey } });
   const cert = parseCertificate(Buffer.from(created.rawData));
-  const chain = o.issuer ? [o.issuer.cert, ...o.issuer.chain].filter((c) => !c.selfSigned) : [];
+  const seen = new Set<string>();
+  const chain = o.issuer ? [o.issuer.cert, ...o.issuer.chain].filter((c) => !c.selfSigned && !seen.has(c.sha256) && seen.add(c.sha256)) : [];
   const certPem = [cert.pem, ...chain.map((c) => c.pem)].join('');
   return { cert, certPem, key, keyPem: await privateKeyPem(key) };
 }
@@ -155,7 +156,9 @@ export async function generatePki(o: PkiOptions): Promise<PkiFile[]> {
       keySpec: o.keySpec,
       issuer,
     });
-    files.push({ name: `intermediate-${i}.crt`, contents: inter.cert.pem, secret: false, cert: inter.cert }, { name: `intermediate-${i}.key`, contents: inter.keyPem, secret: true });
+    // Each intermediate file carries its own chain (nearest first), so it can issue more
+    // certificates with --profile and the issued bundles reach the root.
+    files.push({ name: `intermediate-${i}.crt`, contents: inter.certPem, secret: false, cert: inter.cert }, { name: `intermediate-${i}.key`, contents: inter.keyPem, secret: true });
     intermediates.unshift(inter.cert);
     issuer = { cert: inter.cert, key: inter.key, chain: [...intermediates.slice(1)] };
   }
