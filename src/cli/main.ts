@@ -1,5 +1,4 @@
 // The CLI's composition root: parse, run, map errors to exit codes, print one-line errors.
-import 'reflect-metadata';
 import { CommanderError } from 'commander';
 import { errorMessage, exitCodeFor, HybridError, ConfigError } from '../errors.js';
 import { buildProgram, type Runner } from './program.js';
