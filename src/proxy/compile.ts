@@ -1,0 +1,87 @@
+// Turns a config_table into the immutable object the proxy serves from. A swap replaces the
+// whole object, so a request keeps the one it started with until it ends.
+import type { ConfigTable, PluginRow, RouteRow, ServiceRow } from './config.js';
+import { list, refId } from './config.js';
+import { Router } from './router/router.js';
+import { Balancer, parseTarget } from './upstream/balancer.js';
+
+export interface ServiceTarget {
+  id: string;
+  protocol: 'http' | 'https';
+  host: string;
+  port: number;
+  path: string;
+  retries: number;
+  connectTimeout: number;
+  readTimeout: number;
+  writeTimeout: number;
+}
+
+export interface CompiledConfig {
+  router: Router;
+  services: Map<string, ServiceTarget>;
+  /** Upstreams by name: a service whose host names one is balanced over its targets. */
+  balancers: Map<string, Balancer>;
+  /** Recorded for later; not run yet. */
+  plugins: PluginRow[];
+}
+
+const HTTP_PROTOCOLS = new Set(['http', 'https']);
+
+function serviceTarget(s: ServiceRow): ServiceTarget {
+  const protocol = s.protocol === 'https' || s.protocol === 'wss' || s.protocol === 'grpcs' ? 'https' : 'http';
+  return {
+    id: s.id,
+    protocol,
+    host: s.host ?? 'localhost',
+    port: s.port ?? (protocol === 'https' ? 443 : 80),
+    path: s.path ?? '/',
+    retries: s.retries ?? 5,
+    connectTimeout: s.connect_timeout ?? 60_000,
+    readTimeout: s.read_timeout ?? 60_000,
+    writeTimeout: s.write_timeout ?? 60_000,
+  };
+}
+
+/** Keeps the balancer state (round-robin position, health) of upstreams whose targets did not change. */
+function balancerKey(b: Balancer): string {
+  return JSON.stringify([b.hostHeader, b.peers.map((p) => [p.host, p.port, p.weight])]);
+}
+
+export function compileConfig(table: ConfigTable, previous?: CompiledConfig | null): CompiledConfig {
+  const services = new Map<string, ServiceTarget>();
+  const disabled = new Set<string>();
+  for (const s of list(table.services)) {
+    if (s.enabled === false) disabled.add(s.id);
+    else services.set(s.id, serviceTarget(s));
+  }
+  // Routes of disabled services are dropped, as Kong's export leaves them out.
+  const routes: RouteRow[] = list(table.routes).filter((r) => {
+    const sid = refId(r.service);
+    if (sid && disabled.has(sid)) return false;
+    const protocols = Array.isArray(r.protocols) && r.protocols.length ? r.protocols : ['http', 'https'];
+    return protocols.some((p) => HTTP_PROTOCOLS.has(p));
+  });
+
+  const targetsByUpstream = new Map<string, { host: string; port: number; weight: number }[]>();
+  for (const t of list(table.targets)) {
+    const uid = refId(t.upstream);
+    if (!uid) continue;
+    const arr = targetsByUpstream.get(uid) ?? [];
+    arr.push({ ...parseTarget(t.target), weight: t.weight ?? 100 });
+    targetsByUpstream.set(uid, arr);
+  }
+  const balancers = new Map<string, Balancer>();
+  for (const u of list(table.upstreams)) {
+    let b = new Balancer(u.name, u.host_header ?? null, targetsByUpstream.get(u.id) ?? []);
+    const old = previous?.balancers.get(u.name);
+    if (old && balancerKey(old) === balancerKey(b)) b = old;
+    balancers.set(u.name, b);
+  }
+  return {
+    router: new Router(routes),
+    services,
+    balancers,
+    plugins: list(table.plugins).filter((p) => p.enabled !== false),
+  };
+}

@@ -1,0 +1,79 @@
+// Forwarding one matched HTTP request: bodies stream both ways (never buffered), connection
+// failures are retried on the next peer up to service.retries times, timeouts give 504 and
+// other upstream failures 502.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Dispatcher } from 'undici';
+import type { CompiledConfig, ServiceTarget } from './compile.js';
+import { downstreamHeaders, upstreamHeaders } from './headers.js';
+import type { ForwardInfo } from './headers.js';
+import { MESSAGES, VIA_HEADER, sendError } from './responses.js';
+import type { Pools } from './upstream/pools.js';
+import { chooseDestination, upstreamHost } from './upstream/target.js';
+import type { Destination } from './upstream/target.js';
+
+// Errors raised before the request reached the upstream: safe to try the next peer.
+const CONNECT_ERRORS = new Set([
+  'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'UND_ERR_SOCKET',
+]);
+const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+
+export interface ForwardJob {
+  cfg: CompiledConfig;
+  svc: ServiceTarget;
+  req: IncomingMessage;
+  res: ServerResponse;
+  /** Path and query to send upstream. */
+  path: string;
+  preserveHost: boolean;
+  info: ForwardInfo;
+  pools: Pools;
+  onError(err: Error, dest: Destination | null): void;
+}
+
+const hasBody = (req: IncomingMessage): boolean =>
+  req.headers['transfer-encoding'] !== undefined || (req.headers['content-length'] !== undefined && req.headers['content-length'] !== '0');
+
+export function forward(job: ForwardJob): void {
+  attempt(job, job.svc.retries, null);
+}
+
+function attempt(job: ForwardJob, retriesLeft: number, previous: Destination | null): void {
+  const { svc, req, res, info } = job;
+  const dest = chooseDestination(job.cfg, svc, previous);
+  if (!dest) return sendError(res, 503, MESSAGES.noPeer, info.requestId);
+  const hostHeader = job.preserveHost && req.headers.host ? req.headers.host : upstreamHost(svc, dest);
+  const pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout);
+  const body = hasBody(req) ? req : null;
+  let started = false;
+  const opts: Dispatcher.RequestOptions = {
+    path: job.path,
+    method: req.method as Dispatcher.HttpMethod,
+    headers: upstreamHeaders(req, hostHeader, info),
+    body,
+    headersTimeout: svc.readTimeout,
+    bodyTimeout: svc.readTimeout,
+  };
+  pool.stream(
+    opts,
+    ({ statusCode, headers }) => {
+      started = true;
+      if (dest.peer) dest.balancer!.reportSuccess(dest.peer);
+      res.writeHead(statusCode, downstreamHeaders(headers, VIA_HEADER, info.requestId));
+      return res;
+    },
+    (err) => {
+      if (!err) return;
+      const code = (err as { code?: string }).code ?? '';
+      if (!started && CONNECT_ERRORS.has(code)) {
+        if (dest.peer) dest.balancer!.reportFailure(dest.peer);
+        if (retriesLeft > 0 && (body === null || !req.readableDidRead) && !res.destroyed) {
+          return attempt(job, retriesLeft - 1, dest);
+        }
+      }
+      job.onError(err, dest);
+      if (started || res.headersSent) return void res.destroy();
+      if (TIMEOUT_ERRORS.has(code)) sendError(res, 504, MESSAGES.timeout, info.requestId);
+      else sendError(res, 502, MESSAGES.badGateway, info.requestId);
+    },
+  );
+}

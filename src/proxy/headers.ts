@@ -1,0 +1,71 @@
+// Request headers sent upstream: hop-by-hop headers dropped, Host chosen, X-Forwarded-* and
+// X-Real-IP set. Kong: templates/nginx_kong.lua (proxy_set_header lines), runloop/handler.lua.
+import type { IncomingMessage } from 'node:http';
+
+// RFC 9110 §7.6.1 plus the ones undici refuses to forward itself.
+const HOP_BY_HOP = new Set([
+  'connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'host',
+  'expect', 'proxy-authorization', 'http2-settings',
+]);
+// Without trusted_ips, Kong overwrites what the client claims.
+const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-path', 'x-real-ip', 'x-kong-request-id']);
+
+export interface ForwardInfo {
+  host: string;
+  clientIp: string;
+  serverPort: number;
+  /** Request path as received, without query string. */
+  path: string;
+  requestId: string;
+}
+
+/** A flat [name, value, …] list, the cheapest form undici takes. `keepUpgrade` keeps Connection/Upgrade for WebSockets. */
+export function upstreamHeaders(req: IncomingMessage, hostHeader: string, info: ForwardInfo, keepUpgrade = false): string[] {
+  const raw = req.rawHeaders;
+  const out: string[] = ['host', hostHeader];
+  let xff: string | null = null;
+  let named: Set<string> | null = null;
+  const conn = req.headers.connection;
+  if (conn && !keepUpgrade) {
+    for (const n of conn.toLowerCase().split(',')) {
+      const t = n.trim();
+      if (t && t !== 'close' && t !== 'keep-alive') (named ??= new Set()).add(t);
+    }
+  }
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    const lower = name.toLowerCase();
+    if (REPLACED.has(lower)) {
+      if (lower === 'x-forwarded-for') xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1]!;
+      continue;
+    }
+    if (HOP_BY_HOP.has(lower) && !(keepUpgrade && (lower === 'connection' || lower === 'upgrade'))) continue;
+    if (named && named.has(lower)) continue;
+    out.push(name, raw[i + 1]!);
+  }
+  out.push(
+    'x-forwarded-for', xff ? `${xff}, ${info.clientIp}` : info.clientIp,
+    'x-forwarded-proto', 'http',
+    'x-forwarded-host', info.host,
+    'x-forwarded-port', String(info.serverPort),
+    'x-forwarded-path', info.path,
+    'x-real-ip', info.clientIp,
+    'x-kong-request-id', info.requestId,
+  );
+  return out;
+}
+
+const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'trailer']);
+
+/** Upstream response headers minus hop-by-hop ones, plus Kong's Via. */
+export function downstreamHeaders(headers: Record<string, string | string[] | undefined>, via: string, requestId: string): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const k in headers) {
+    const v = headers[k];
+    if (v === undefined || RESPONSE_HOP.has(k)) continue;
+    out[k] = v;
+  }
+  out.via = out.via ? `${out.via}, ${via}` : via;
+  out['x-kong-request-id'] = requestId;
+  return out;
+}

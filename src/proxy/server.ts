@@ -1,0 +1,147 @@
+// The data plane's proxy listener. It serves from one immutable compiled config; swap()
+// replaces the reference, so in-flight requests finish on the config they started with.
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log.js';
+import type { ConfigTable } from './config.js';
+import { refId } from './config.js';
+import { compileConfig } from './compile.js';
+import type { CompiledConfig, ServiceTarget } from './compile.js';
+import { forward } from './forward.js';
+import type { ForwardInfo } from './headers.js';
+import { MESSAGES, sendError, writeSocketError } from './responses.js';
+import { normalizePath } from './router/normalize.js';
+import { splitHostPort } from './router/matcher.js';
+import type { RouteMatch } from './router/router.js';
+import { upstreamPath } from './router/uri.js';
+import { Pools } from './upstream/pools.js';
+import { tunnel } from './websocket.js';
+
+export interface ProxyOptions {
+  listen: { host: string; port: number };
+  log: Logger;
+}
+
+export interface Proxy {
+  /** The bound address (port resolved when 0 was asked for). */
+  address: { host: string; port: number };
+  /** Compile and serve a new config_table; throws (keeping the old config) if it cannot be compiled. */
+  swap(configTable: ConfigTable): void;
+  /** True once a config has been loaded. */
+  ready(): boolean;
+  /** Number of routes (after splitting) in the served config. */
+  routeCount(): number;
+  close(): Promise<void>;
+}
+
+type Resolved =
+  | { kind: 'error'; status: number; message: string; extra?: Record<string, string> }
+  | { kind: 'ok'; svc: ServiceTarget; path: string; preserveHost: boolean; info: ForwardInfo };
+
+// Request ids: a random per-process prefix and a counter, cheap on the hot path.
+const ID_PREFIX = randomBytes(8).toString('hex');
+let idCounter = 0;
+const nextRequestId = (): string => `${ID_PREFIX}${(++idCounter).toString(16).padStart(16, '0')}`;
+
+function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: number, requestId: string): Resolved {
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  const rawPath = q === -1 ? url : url.slice(0, q);
+  const [host, hostPort] = splitHostPort(req.headers.host ?? '');
+  const info: ForwardInfo = { host, clientIp: req.socket.remoteAddress ?? '', serverPort, path: rawPath, requestId };
+  if (!cfg) return { kind: 'error', status: 404, message: MESSAGES.noRoute };
+  const path = normalizePath(rawPath);
+  const match: RouteMatch | null = cfg.router.match({
+    method: req.method ?? 'GET',
+    host,
+    port: hostPort || serverPort,
+    path,
+    header: (name) => req.headersDistinct[name],
+  });
+  if (!match) return { kind: 'error', status: 404, message: MESSAGES.noRoute };
+  const route = match.route;
+  const protocols = route.protocols;
+  // Kong: an https-only route reached over plain http answers 426 or redirects.
+  if (Array.isArray(protocols) && protocols.length && !protocols.includes('http') && protocols.includes('https')) {
+    const code = route.https_redirect_status_code ?? 426;
+    if (code === 426) {
+      return { kind: 'error', status: 426, message: MESSAGES.useHttps, extra: { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' } };
+    }
+    return { kind: 'error', status: code, message: 'Moved Permanently', extra: { location: `https://${host}${url}` } };
+  }
+  const svc = cfg.services.get(refId(route.service) ?? '');
+  if (!svc) return { kind: 'error', status: 503, message: MESSAGES.noService };
+  const upath = upstreamPath(svc.path, path, route.strip_path ?? true, match.consumed);
+  return { kind: 'ok', svc, path: q === -1 ? upath : upath + url.slice(q), preserveHost: route.preserve_host === true, info };
+}
+
+export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
+  const log = opts.log;
+  const pools = new Pools();
+  const tunnels = new Set<Duplex>();
+  let current: CompiledConfig | null = null;
+  let port = 0;
+
+  const onError = (err: Error, dest: { host: string; port: number } | null) =>
+    log.debug('upstream request failed', { error: err.message, code: (err as { code?: string }).code, upstream: dest ? `${dest.host}:${dest.port}` : undefined });
+
+  const server = createServer({ keepAlive: true }, (req: IncomingMessage, res: ServerResponse) => {
+    const cfg = current;
+    const requestId = nextRequestId();
+    const r = resolve(cfg, req, port, requestId);
+    if (r.kind === 'error') {
+      req.resume();
+      return sendError(res, r.status, r.message, requestId, r.extra);
+    }
+    forward({ cfg: cfg!, svc: r.svc, req, res, path: r.path, preserveHost: r.preserveHost, info: r.info, pools, onError });
+  });
+  server.keepAliveTimeout = 60_000;
+  server.headersTimeout = 65_000;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const cfg = current;
+    const requestId = nextRequestId();
+    tunnels.add(socket);
+    socket.on('close', () => tunnels.delete(socket));
+    socket.on('error', () => socket.destroy());
+    const r = resolve(cfg, req, port, requestId);
+    if (r.kind === 'error') return writeSocketError(socket, r.status, r.message, requestId);
+    tunnel({
+      cfg: cfg!, svc: r.svc, req, client: socket, head, path: r.path, preserveHost: r.preserveHost, info: r.info,
+      track: (s) => { tunnels.add(s); s.on('close', () => tunnels.delete(s)); },
+    });
+  });
+  server.on('clientError', (_err, socket) => socket.destroy());
+
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.listen.port, opts.listen.host, () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  port = addr.port;
+  log.info('listening', { listener: 'proxy', address: `${addr.address}:${addr.port}` });
+
+  return {
+    address: { host: addr.address, port: addr.port },
+    swap(table) {
+      const started = performance.now();
+      const next = compileConfig(table, current);
+      current = next;
+      log.debug('config loaded', { routes: next.router.size, services: next.services.size, ms: Math.round(performance.now() - started) });
+    },
+    ready: () => current !== null,
+    routeCount: () => current?.router.size ?? 0,
+    async close() {
+      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      server.closeIdleConnections();
+      for (const s of tunnels) s.destroy();
+      await closed;
+      await pools.close();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+// The status listener: GET /status and GET /status/ready as Kong serves them on a data plane.
+// Kong: api/routes/health.lua (/status), status/ready.lua (/status/ready).
+import { createServer } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from '../log.js';
+import { KONG_PROTOCOL_VERSION } from '../version.js';
+
+export interface StatusState {
+  /** 32 hex characters; null or 32 zeros while no configuration has been loaded. */
+  configurationHash: string | null;
+  /** The daemon's verdict: a configuration was loaded (it stays true when the CP goes away). */
+  ready: boolean;
+}
+
+export interface StatusOptions {
+  listen: { host: string; port: number };
+  state: () => StatusState;
+  log: Logger;
+}
+
+export interface StatusServer {
+  address: { host: string; port: number };
+  close(): Promise<void>;
+}
+
+const EMPTY_HASH = '0'.repeat(32);
+const SERVER = `kong/${KONG_PROTOCOL_VERSION}`;
+
+function send(res: ServerResponse, status: number, doc: unknown): void {
+  const body = JSON.stringify(doc);
+  res.writeHead(status, {
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+    server: SERVER,
+  });
+  res.end(body);
+}
+
+/** Kong: status/ready.lua, the messages a DB-less node gives while it cannot serve. */
+function notReadyMessage(s: StatusState): string | null {
+  if (s.ready) return null;
+  if (!s.configurationHash) return 'no configuration available (configuration hash is not initialized)';
+  if (s.configurationHash === EMPTY_HASH) return 'no configuration available (empty configuration present)';
+  return 'no configuration available (configuration hash is not initialized)';
+}
+
+function statusDoc(s: StatusState, startedAt: number, now: number) {
+  const mem = process.memoryUsage();
+  const mib = (n: number) => `${(n / 1024 / 1024).toFixed(2)} MiB`;
+  return {
+    configuration_hash: s.configurationHash ?? EMPTY_HASH,
+    memory: {
+      workers_lua_vms: [{ pid: process.pid, http_allocated_gc: mib(mem.heapUsed) }],
+      lua_shared_dicts: {},
+    },
+    server: {
+      connections_accepted: 0, connections_active: 0, connections_handled: 0,
+      connections_reading: 0, connections_waiting: 0, connections_writing: 0, total_requests: 0,
+    },
+    uptime_seconds: Math.floor((now - startedAt) / 1000),
+  };
+}
+
+export async function startStatus(opts: StatusOptions): Promise<StatusServer> {
+  const startedAt = Date.now();
+  let accepted = 0;
+  let total = 0;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    total++;
+    const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
+    if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
+    const state = opts.state();
+    if (path === '/status') {
+      const doc = statusDoc(state, startedAt, Date.now());
+      doc.server.connections_accepted = accepted;
+      doc.server.connections_handled = accepted;
+      doc.server.total_requests = total;
+      return send(res, 200, doc);
+    }
+    if (path === '/status/ready') {
+      const why = notReadyMessage(state);
+      return why ? send(res, 503, { message: why }) : send(res, 200, { message: 'ready' });
+    }
+    send(res, 404, { message: 'Not found' });
+  });
+  server.on('connection', () => accepted++);
+  await new Promise<void>((ok, fail) => {
+    server.once('error', fail);
+    server.listen(opts.listen.port, opts.listen.host, () => {
+      server.off('error', fail);
+      ok();
+    });
+  });
+  const addr = server.address() as AddressInfo;
+  opts.log.info('listening', { listener: 'status', address: `${addr.address}:${addr.port}` });
+  return {
+    address: { host: addr.address, port: addr.port },
+    close: () => new Promise<void>((ok) => {
+      server.close(() => ok());
+      server.closeAllConnections();
+    }),
+  };
+}
