@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Proxy throughput: hybridctl's proxy (1 route and 10,000 routes) against nginx as a reverse
+# proxy with one worker, all in front of the same nginx upstream, measured with wrk on loopback.
+# Env: DURATION per run (default 5s), CONNECTIONS (default 50), ROUNDS (default 2).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+DURATION=${DURATION:-5s}
+CONNECTIONS=${CONNECTIONS:-50}
+WORK=$(mktemp -d /tmp/hybridctl-bench-proxy.XXXXXX)
+UP_PORT=18081 NGX_PORT=18082 P1_PORT=18001 P2_PORT=18002 BARE_PORT=18003 HELLO_PORT=18004
+ROUNDS=${ROUNDS:-2}
+PIDS=()
+cleanup() {
+  for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -f "$WORK/up/nginx.pid" ] && kill "$(cat "$WORK/up/nginx.pid")" 2>/dev/null || true
+  [ -f "$WORK/px/nginx.pid" ] && kill "$(cat "$WORK/px/nginx.pid")" 2>/dev/null || true
+  sleep 0.3; rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx-light wrk >/dev/null
+fi
+NGINX=$(command -v nginx)
+
+nginx_conf() { # dir, server block
+  mkdir -p "$1/logs"
+  cat > "$1/nginx.conf" <<CONF
+worker_processes 1;
+daemon on;
+pid $1/nginx.pid;
+error_log $1/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $1; proxy_temp_path $1; fastcgi_temp_path $1; uwsgi_temp_path $1; scgi_temp_path $1;
+  keepalive_requests 1000000;
+  $2
+}
+CONF
+  "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log"
+}
+
+# The upstream: a fixed 200 with a small body.
+nginx_conf "$WORK/up" "server { listen 127.0.0.1:$UP_PORT; location / { return 200 'hello from upstream\n'; } }"
+# nginx as the reference reverse proxy, one worker, keep-alive to the upstream.
+nginx_conf "$WORK/px" "upstream up { server 127.0.0.1:$UP_PORT; keepalive 128; }
+  server { listen 127.0.0.1:$NGX_PORT; location /svc7777/ { proxy_pass http://up/; proxy_http_version 1.1; proxy_set_header Connection \"\";
+    proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; proxy_set_header X-Real-IP \$remote_addr; } }"
+
+node_modules/.bin/esbuild bench/proxy.ts --bundle --platform=node --target=node20 --format=esm --log-level=warning \
+  --banner:js="import{createRequire}from'module';const require=createRequire(import.meta.url);" --outfile="$WORK/proxy.mjs"
+
+start_node() { # name args...
+  local name=$1; shift
+  node "$WORK/proxy.mjs" "$@" 2>"$WORK/$name.log" &
+  PIDS+=($!)
+  for _ in $(seq 100); do grep -q 'config compiled' "$WORK/$name.log" 2>/dev/null && break; sleep 0.1; done
+  grep 'config compiled' "$WORK/$name.log" >&2
+}
+start_node p1 serve 1 "$UP_PORT" "$P1_PORT"
+start_node p2 serve 10000 "$UP_PORT" "$P2_PORT"
+start_node bare bare "$UP_PORT" "$BARE_PORT"
+start_node hello hello "$HELLO_PORT"
+
+measure() { # label url → appends "label rps p50 p99" for one run
+  wrk -t1 -c"$CONNECTIONS" -d1s "$2" >/dev/null 2>&1 || true # warm-up (JIT, keep-alive pools)
+  local out; out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$2")
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then grep -E 'Non-2xx|Socket errors' <<<"$out" | sed "s/^/$1: /" >&2; fi
+  printf '%s\t%s\t%s\t%s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+    "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")" >>"$WORK/runs"
+}
+
+# The machine is shared, so targets are interleaved over ROUNDS rounds and each keeps its best round.
+for _ in $(seq "$ROUNDS"); do
+  measure 'nginx proxy, 1 worker' "http://127.0.0.1:$NGX_PORT/svc7777/hello"
+  measure 'hybridctl, 1 route' "http://127.0.0.1:$P1_PORT/svc7777/hello"
+  measure 'hybridctl, 10,000 routes' "http://127.0.0.1:$P2_PORT/svc7777/hello"
+  measure 'bare undici proxy (ref)' "http://127.0.0.1:$BARE_PORT/"
+  measure 'node http hello (ref)' "http://127.0.0.1:$HELLO_PORT/"
+  measure 'upstream direct (ref)' "http://127.0.0.1:$UP_PORT/hello"
+done
+
+echo
+printf '%-28s %10s %10s %10s\n' 'target' 'rps' 'p50' 'p99'
+awk -F'\t' '{ if (!($1 in best) || $2+0 > best[$1]+0) { best[$1]=$2; p50[$1]=$3; p99[$1]=$4 }; if (!($1 in seen)) { seen[$1]=1; order[n++]=$1 } }
+  END {
+    for (i = 0; i < n; i++) printf "%-28s %10s %10s %10s\n", order[i], best[order[i]], p50[order[i]], p99[order[i]]
+    g=best["nginx proxy, 1 worker"]; a=best["hybridctl, 1 route"]; b=best["hybridctl, 10,000 routes"]
+    printf "\nhybridctl 1 route / nginx: %.2f (goal >= 0.45)   10,000 routes / 1 route: %.2f (goal >= 0.90)\n", a/g, b/a
+  }' "$WORK/runs"
+echo
+node "$WORK/proxy.mjs" router
