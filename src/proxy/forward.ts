@@ -1,6 +1,7 @@
 // Forwarding one matched HTTP request: bodies stream both ways (never buffered), connection
 // failures are retried on the next peer up to service.retries times, timeouts give 504 and
 // other upstream failures 502.
+import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { CompiledConfig, ServiceTarget } from './compile.js';
@@ -45,7 +46,13 @@ function attempt(job: ForwardJob, retriesLeft: number, previous: Destination | n
   const pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout);
   const body = hasBody(req) ? req : null;
   let started = false;
+  // undici accepts an emitter as its abort signal: fired when the client leaves before the
+  // response is complete, so a slow upstream is not kept busy for nobody (nginx does the same).
+  const abort = new EventEmitter();
+  const onClose = () => { if (!res.writableFinished) abort.emit('abort'); };
+  res.once('close', onClose);
   const opts: Dispatcher.RequestOptions = {
+    signal: abort,
     path: job.path,
     method: req.method as Dispatcher.HttpMethod,
     headers: upstreamHeaders(req, hostHeader, info),
@@ -62,7 +69,9 @@ function attempt(job: ForwardJob, retriesLeft: number, previous: Destination | n
       return res;
     },
     (err) => {
+      res.off('close', onClose);
       if (!err) return;
+      if (res.destroyed && !res.writableFinished && !started) return; // the client left
       const code = (err as { code?: string }).code ?? '';
       if (!started && CONNECT_ERRORS.has(code)) {
         if (dest.peer) dest.balancer!.reportFailure(dest.peer);

@@ -8,7 +8,7 @@ const HOP_BY_HOP = new Set([
   'expect', 'proxy-authorization', 'http2-settings',
 ]);
 // Without trusted_ips, Kong overwrites what the client claims.
-const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-path', 'x-real-ip', 'x-kong-request-id']);
+const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-path', 'x-real-ip', 'x-kong-request-id', 'x-forwarded-prefix']);
 
 export interface ForwardInfo {
   host: string;
@@ -17,6 +17,8 @@ export interface ForwardInfo {
   /** Request path as received, without query string. */
   path: string;
   requestId: string;
+  /** The path prefix strip_path removed, if any. */
+  prefix?: string;
 }
 
 /** A flat [name, value, …] list, the cheapest form undici takes. `keepUpgrade` keeps Connection/Upgrade for WebSockets. */
@@ -52,6 +54,7 @@ export function upstreamHeaders(req: IncomingMessage, hostHeader: string, info: 
     'x-real-ip', info.clientIp,
     'x-kong-request-id', info.requestId,
   );
+  if (info.prefix && info.prefix !== '/') out.push('x-forwarded-prefix', info.prefix);
   return out;
 }
 

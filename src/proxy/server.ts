@@ -74,7 +74,10 @@ function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: n
   }
   const svc = cfg.services.get(refId(route.service) ?? '');
   if (!svc) return { kind: 'error', status: 503, message: MESSAGES.noService };
-  const upath = upstreamPath(svc.path, path, route.strip_path ?? true, match.consumed);
+  const strip = route.strip_path ?? true;
+  const upath = upstreamPath(svc.path, path, strip, match.consumed);
+  // Kong: runloop/handler.lua, the stripped prefix goes upstream as X-Forwarded-Prefix.
+  if (strip && match.consumed) info.prefix = path.slice(0, match.consumed);
   return { kind: 'ok', svc, path: q === -1 ? upath : upath + url.slice(q), preserveHost: route.preserve_host === true, info };
 }
 
@@ -132,6 +135,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       const started = performance.now();
       const next = compileConfig(table, current);
       current = next;
+      for (const s of next.router.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
       log.debug('config loaded', { routes: next.router.size, services: next.services.size, ms: Math.round(performance.now() - started) });
     },
     ready: () => current !== null,

@@ -47,11 +47,21 @@ export class Router {
   readonly #byHost = new Map<string, Bucket>();
   readonly #shared = newBucket();
 
+  /** Routes that could not be compiled (e.g. a regex JavaScript cannot parse), with the reason. */
+  readonly skipped: { id: string; error: string }[] = [];
+
   constructor(routes: RouteRow[]) {
     const subs = routes.flatMap(splitRoute).sort(compareSubRoutes);
     this.size = subs.length;
     subs.forEach((sub, rank) => {
-      const m = compileMatcher(sub, rank);
+      let m: Matcher;
+      try {
+        m = compileMatcher(sub, rank);
+      } catch (err) {
+        // One bad route must not take the whole config down with it.
+        this.skipped.push({ id: sub.route.id, error: (err as Error).message });
+        return;
+      }
       const plain = m.hosts && m.hosts.every((h) => h.kind === 0);
       if (!plain) return insert(this.#shared, m);
       for (const host of new Set(m.route.hosts!.map((h) => splitHostPort(h)[0]))) {

@@ -36,6 +36,34 @@ describe('forwarding', () => {
     expect(JSON.parse((await send(p, { path: '/pub/items?q=1' })).body).url).toBe('/base/items?q=1');
   });
 
+  it('sends the stripped prefix as X-Forwarded-Prefix', async () => {
+    const up = await echo();
+    const p = await proxy(config({ services: [{ id: 's', port: up.port }], routes: [{ paths: ['/pub'], service: 's' }] }));
+    expect(JSON.parse((await send(p, { path: '/pub/a' })).body).headers['x-forwarded-prefix']).toBe('/pub');
+  });
+
+  it('drops the upstream request when the client goes away first', async () => {
+    let upstreamClosed!: () => void;
+    const closed = new Promise<void>((ok) => (upstreamClosed = ok));
+    let arrived!: () => void;
+    const hasArrived = new Promise<void>((ok) => (arrived = ok));
+    const up = await upstream((req) => { arrived(); req.socket.once('close', () => upstreamClosed()); });
+    const p = await proxy(config({ services: [{ id: 's', port: up.port }], routes: [{ paths: ['/'], service: 's' }] }));
+    const req = httpRequest({ host: '127.0.0.1', port: p.address.port, path: '/hang', agent: false });
+    req.on('error', () => {});
+    req.end();
+    await hasArrived;
+    req.destroy();
+    await closed; // would hang until read_timeout (60 s) without the abort
+  });
+
+  it('skips a route whose regex cannot be compiled and serves the others', async () => {
+    const up = await echo();
+    const p = await proxy(config({ services: [{ id: 's', port: up.port }], routes: [{ paths: ['~/bad(('], service: 's' }, { paths: ['/good'], service: 's' }] }));
+    expect((await send(p, { path: '/good' })).status).toBe(200);
+    expect((await send(p, { path: '/bad' })).status).toBe(404);
+  });
+
   it('preserve_host sends the client Host upstream', async () => {
     const up = await echo();
     const p = await proxy(config({ services: [{ id: 's', port: up.port }], routes: [{ hosts: ['keep.test'], service: 's', preserve_host: true }] }));
