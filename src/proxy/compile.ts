@@ -15,6 +15,8 @@ export interface ServiceTarget {
   connectTimeout: number;
   readTimeout: number;
   writeTimeout: number;
+  /** Verify the upstream certificate (https); Kong's default leaves it off. */
+  tlsVerify: boolean;
 }
 
 export interface CompiledConfig {
@@ -40,6 +42,7 @@ function serviceTarget(s: ServiceRow): ServiceTarget {
     connectTimeout: s.connect_timeout ?? 60_000,
     readTimeout: s.read_timeout ?? 60_000,
     writeTimeout: s.write_timeout ?? 60_000,
+    tlsVerify: s.tls_verify === true,
   };
 }
 

@@ -31,6 +31,7 @@ export interface ServiceRow {
   read_timeout?: number | null;
   write_timeout?: number | null;
   enabled?: boolean | null;
+  tls_verify?: boolean | null;
 }
 
 export interface UpstreamRow {

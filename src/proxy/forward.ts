@@ -29,6 +29,8 @@ export interface ForwardJob {
   info: ForwardInfo;
   pools: Pools;
   onError(err: Error, dest: Destination | null): void;
+  /** performance.now() when the request arrived. */
+  startedAt: number;
 }
 
 const hasBody = (req: IncomingMessage): boolean =>
@@ -43,9 +45,10 @@ function attempt(job: ForwardJob, retriesLeft: number, previous: Destination | n
   const dest = chooseDestination(job.cfg, svc, previous);
   if (!dest) return sendError(res, 503, MESSAGES.noPeer, info.requestId);
   const hostHeader = job.preserveHost && req.headers.host ? req.headers.host : upstreamHost(svc, dest);
-  const pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout);
+  const pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout, svc.tlsVerify);
   const body = hasBody(req) ? req : null;
   let started = false;
+  const sentAt = performance.now();
   // undici accepts an emitter as its abort signal: fired when the client leaves before the
   // response is complete, so a slow upstream is not kept busy for nobody (nginx does the same).
   const abort = new EventEmitter();
@@ -65,7 +68,11 @@ function attempt(job: ForwardJob, retriesLeft: number, previous: Destination | n
     ({ statusCode, headers }) => {
       started = true;
       if (dest.peer) dest.balancer!.reportSuccess(dest.peer);
-      res.writeHead(statusCode, downstreamHeaders(headers, VIA_HEADER, info.requestId));
+      const out = downstreamHeaders(headers, VIA_HEADER, info.requestId);
+      // Kong's latency_tokens: time waiting for the upstream, and time spent before sending to it.
+      out['x-kong-upstream-latency'] = String(Math.round(performance.now() - sentAt));
+      out['x-kong-proxy-latency'] = String(Math.round(sentAt - job.startedAt));
+      res.writeHead(statusCode, out);
       return res;
     },
     (err) => {

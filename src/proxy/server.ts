@@ -92,6 +92,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     log.debug('upstream request failed', { error: err.message, code: (err as { code?: string }).code, upstream: dest ? `${dest.host}:${dest.port}` : undefined });
 
   const server = createServer({ keepAlive: true }, (req: IncomingMessage, res: ServerResponse) => {
+    const startedAt = performance.now();
     const cfg = current;
     const requestId = nextRequestId();
     const r = resolve(cfg, req, port, requestId);
@@ -99,7 +100,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       req.resume();
       return sendError(res, r.status, r.message, requestId, r.extra);
     }
-    forward({ cfg: cfg!, svc: r.svc, req, res, path: r.path, preserveHost: r.preserveHost, info: r.info, pools, onError });
+    forward({ cfg: cfg!, svc: r.svc, req, res, path: r.path, preserveHost: r.preserveHost, info: r.info, pools, onError, startedAt });
   });
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;

@@ -5,13 +5,14 @@ import { Pool } from 'undici';
 export class Pools {
   readonly #pools = new Map<string, Pool>();
 
-  get(protocol: string, host: string, port: number, connectTimeout: number): Pool {
-    const key = `${protocol}://${host}:${port}#${connectTimeout}`;
+  get(protocol: string, host: string, port: number, connectTimeout: number, tlsVerify: boolean): Pool {
+    const key = `${protocol}://${host}:${port}#${connectTimeout}${tlsVerify ? '+v' : ''}`;
     let pool = this.#pools.get(key);
     if (!pool) {
       const h = host.includes(':') ? `[${host}]` : host;
       pool = new Pool(`${protocol}://${h}:${port}`, {
-        connect: { timeout: connectTimeout },
+        // Kong: nginx_proxy_proxy_ssl_verify is off unless the service sets tls_verify.
+        connect: { timeout: connectTimeout, rejectUnauthorized: tlsVerify },
         keepAliveTimeout: 60_000,
         // Kong keeps 60 s idle upstream connections (upstream_keepalive_idle_timeout).
         keepAliveMaxTimeout: 60_000,
