@@ -41,6 +41,9 @@ type Resolved =
   | { kind: 'error'; status: number; message: string; extra?: Record<string, string> }
   | { kind: 'ok'; svc: ServiceTarget; path: string; preserveHost: boolean; info: ForwardInfo };
 
+/** How long close() lets in-flight requests finish before cutting their connections. */
+export const CLOSE_GRACE_MS = 10_000;
+
 // Request ids: a random per-process prefix and a counter, cheap on the hot path.
 const ID_PREFIX = randomBytes(8).toString('hex');
 let idCounter = 0;
@@ -145,7 +148,11 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       server.closeIdleConnections();
       for (const s of tunnels) s.destroy();
+      // In-flight requests get a grace period to finish, then their connections are cut.
+      const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      force.unref();
       await closed;
+      clearTimeout(force);
       await pools.close();
     },
   };
