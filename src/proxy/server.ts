@@ -101,7 +101,9 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const r = resolve(cfg, req, port, requestId);
     if (r.kind === 'error') {
       req.resume();
-      return sendError(res, r.status, r.message, requestId, r.extra);
+      // Kong's latency_tokens on a response Kong itself generates.
+      const latency = { 'x-kong-response-latency': String(Math.round(performance.now() - startedAt)) };
+      return sendError(res, r.status, r.message, requestId, r.extra ? { ...r.extra, ...latency } : latency);
     }
     forward({ cfg: cfg!, svc: r.svc, req, res, path: r.path, preserveHost: r.preserveHost, info: r.info, pools, onError, startedAt });
   });

@@ -10,6 +10,8 @@ describe('proxy error responses', () => {
     expect(r.status).toBe(404);
     expect(r.headers['content-type']).toBe('application/json; charset=utf-8');
     expect(r.headers.server).toBe('kong/3.10.0');
+    expect(r.headers['x-kong-request-id']).toMatch(/^[0-9a-f]{32}$/);
+    expect(r.headers['x-kong-response-latency']).toMatch(/^\d+$/);
     expect(JSON.parse(r.body)).toEqual({ message: 'no Route matched with those values' });
   });
 

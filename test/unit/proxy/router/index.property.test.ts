@@ -25,8 +25,8 @@ const routeArb = fc.record({
   id: hexId,
   hosts: fc.option(fc.array(host, { minLength: 1, maxLength: 2 }), { nil: null }),
   paths: fc.option(fc.array(fc.oneof(prefixPath, regexPath), { minLength: 1, maxLength: 3 }), { nil: null }),
-  methods: fc.option(fc.constant(['GET']), { nil: null }),
-  headers: fc.option(fc.constant({ 'x-v': ['1', '~*^2'] }), { nil: null }),
+  methods: fc.option(fc.constant<string[]>(['GET']), { nil: null }),
+  headers: fc.option(fc.constant<Record<string, string[]>>({ 'x-v': ['1', '~*^2'] }), { nil: null }),
   regex_priority: fc.integer({ min: 0, max: 3 }),
 }).filter((r) => Boolean(r.hosts || r.paths || r.methods || r.headers)).map((r): RouteRow => ({ ...r, strip_path: true }));
 
@@ -35,7 +35,7 @@ const reqArb = fc.record({
   port: fc.constantFrom(8000, 9000),
   path: fc.array(segment, { minLength: 0, maxLength: 4 }).map((s) => `/${s.join('/')}`),
   method: fc.constantFrom('GET', 'POST'),
-  headers: fc.constantFrom({}, { 'x-v': '1' }, { 'x-v': '22' }),
+  headers: fc.constantFrom<Record<string, string>>({}, { 'x-v': '1' }, { 'x-v': '22' }),
 });
 
 describe('router index', () => {
