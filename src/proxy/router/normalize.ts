@@ -6,11 +6,6 @@ const UNRESERVED = /[A-Za-z0-9\-._~]/;
 const hexValue = (c: number): number =>
   c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
 
-export function stripQuery(url: string): string {
-  const q = url.indexOf('?');
-  return q === -1 ? url : url.slice(0, q);
-}
-
 /** Fast path: most paths need no work at all. */
 const NEEDS_WORK = /%|\/\/|\/\.|^[^/]/;
 
@@ -26,7 +21,7 @@ function decodeUnreserved(path: string): string {
   let out = '';
   for (let i = 0; i < path.length; i++) {
     const ch = path[i]!;
-    if (ch === '%' && i + 2 < path.length + 0 && i + 2 <= path.length - 1) {
+    if (ch === '%' && i + 2 < path.length) {
       const hi = hexValue(path.charCodeAt(i + 1));
       const lo = hexValue(path.charCodeAt(i + 2));
       if (hi >= 0 && lo >= 0) {
