@@ -30,6 +30,8 @@ if (only !== 'cjs') {
     outdir: 'dist/cli',
     outExtension: { '.js': '.mjs' },
     chunkNames: 'chunks/[name]-[hash]',
+    // lmdb finds its native addon relative to its own package; the single executable uses a shim instead.
+    external: [...common.external, 'lmdb'],
     // CommonJS dependencies inside an ES module still call require() for Node built-ins.
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });

@@ -17,6 +17,8 @@ const MAY_IMPORT: Record<string, string[] | '*'> = {
   cluster: ['cluster/protocol', 'pki', 'entities'],
   proxy: ['entities'],
   status: [],
+  cache: [],
+  doctor: '*',
   admin: ['entities', 'store'],
   daemon: '*',
   cli: '*',
