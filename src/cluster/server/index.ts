@@ -1,0 +1,208 @@
+// The control plane's cluster listener: TLS with client certificates, WebSocket at /v1/outlet,
+// Kong's order of checks (certificate → query → upgrade → basic_info → version), then configs out.
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import { constants as cryptoConstants } from 'node:crypto';
+import type { Duplex } from 'node:stream';
+import type { TLSSocket } from 'node:tls';
+import { WebSocketServer } from 'ws';
+import type { Logger } from '../../log.js';
+import { RuntimeError, ConfigError } from '../../errors.js';
+import { parsePemBlocks } from '../../pki/pem.js';
+import { parseCertificate, type Cert } from '../../pki/cert.js';
+import { DEFAULT_MAX_INTERMEDIATES } from '../../pki/verify/index.js';
+import { CLUSTERING_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD, OUTLET_PATH, PING_WAIT_MS } from '../protocol/messages.js';
+import { createOcspChecker } from '../ocsp.js';
+import { authenticate, presentedChain, type AuthConfig } from './auth.js';
+import { DpConnection, type DataPlaneRow } from './connection.js';
+import { Pusher, type Current } from './pusher.js';
+import { parseOutletQuery, rejectHttp } from './http.js';
+
+export type { DataPlaneRow } from './connection.js';
+
+export interface ClusterServerOptions {
+  listen: { host: string; port: number };
+  mode: 'shared' | 'pki';
+  /** cluster_cert: leaf first, then its chain. */
+  certPem: string;
+  keyPem: string;
+  /** pki: cluster_ca_cert. */
+  caPems?: string[];
+  maxIntermediates?: number;
+  ocsp?: 'on' | 'off' | 'optional';
+  maxPayload?: number;
+  log: Logger;
+  /** The Kong version this CP speaks as (KONG_PROTOCOL_VERSION). */
+  cpVersion: string;
+  current: () => Current | null;
+  onDataPlane: (row: DataPlaneRow) => void;
+  /** Kong's PING_WAIT; shorter values are for tests. */
+  pingTimeoutMs?: number;
+  basicInfoTimeoutMs?: number;
+  ocspTimeoutMs?: number;
+  ocspCacheMs?: number;
+}
+
+export interface ClusterMetricsSnapshot {
+  connected: number;
+  pushes: number;
+  pushLatencyMs: number[];
+  rejected: Record<string, number>;
+}
+
+export interface ClusterServer {
+  address: { host: string; port: number };
+  /** current() changed: send it to every DP now; bursts coalesce per DP. */
+  push(): void;
+  connected(): number;
+  metrics(): ClusterMetricsSnapshot;
+  /** Close frames to every DP, then stop listening. */
+  close(): Promise<void>;
+}
+
+function certsOf(pems: readonly string[], what: string): Cert[] {
+  const certs = pems.flatMap((p) => parsePemBlocks(p).filter((b) => b.label === 'CERTIFICATE').map((b) => parseCertificate(b.der)));
+  if (certs.length === 0) throw new ConfigError(`${what} holds no certificate; set it to a PEM file with -----BEGIN CERTIFICATE-----`);
+  return certs;
+}
+
+export async function startClusterServer(opts: ClusterServerOptions): Promise<ClusterServer> {
+  const log = opts.log;
+  const own = certsOf([opts.certPem], 'cluster_cert')[0]!;
+  const anchors = opts.mode === 'pki' ? certsOf(opts.caPems ?? [], 'cluster_ca_cert') : [];
+  const ocsp = opts.mode === 'pki' ? (opts.ocsp ?? 'off') : 'off';
+  const auth: AuthConfig = {
+    mode: opts.mode,
+    ownSha256: own.sha256,
+    anchors,
+    maxIntermediates: opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES,
+    ocsp,
+    ocspChecker: ocsp === 'off' ? undefined : createOcspChecker({ timeoutMs: opts.ocspTimeoutMs ?? CLUSTERING_TIMEOUT_MS, cacheMs: opts.ocspCacheMs ?? 60_000 }),
+  };
+  const maxPayload = opts.maxPayload ?? DEFAULT_MAX_PAYLOAD;
+  const rejected: Record<string, number> = {};
+  const reject = (reason: string) => {
+    rejected[reason] = (rejected[reason] ?? 0) + 1;
+  };
+  const clients = new Set<DpConnection>();
+  const pusher = new Pusher(opts.current, maxPayload, log);
+
+  const server: Server = createServer({
+    cert: opts.certPem,
+    key: opts.keyPem,
+    requestCert: true,
+    // The certificate is judged after the handshake so the rejection can name the reason.
+    rejectUnauthorized: false,
+    minVersion: 'TLSv1.2',
+    ...(opts.mode === 'pki' ? { ca: anchors.map((a) => a.pem) } : {}),
+    // Resumed sessions do not carry the client's intermediates; full handshakes only.
+    secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+    handshakeTimeout: 2 * CLUSTERING_TIMEOUT_MS,
+  });
+  server.headersTimeout = 2 * CLUSTERING_TIMEOUT_MS;
+  server.requestTimeout = 2 * CLUSTERING_TIMEOUT_MS;
+  const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false, autoPong: false });
+
+  server.on('request', (req, res) => {
+    res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');
+    req.resume();
+  });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    void onUpgrade(req, socket as TLSSocket, head).catch((err: unknown) => {
+      log.error(`failed to perform server side websocket handshake: ${(err as Error).message}`);
+      socket.destroy();
+    });
+  });
+  server.on('tlsClientError', (err, socket) => {
+    log.debug(`TLS handshake with a data plane failed: ${err.message}`, { ip: plainIp(socket.remoteAddress) });
+  });
+
+  async function onUpgrade(req: IncomingMessage, socket: TLSSocket, head: Buffer): Promise<void> {
+    const [path, query = ''] = (req.url ?? '').split('?', 2) as [string, string?];
+    if (path !== OUTLET_PATH) return rejectHttp(socket, 404);
+    const q = parseOutletQuery(query);
+    const ip = plainIp(socket.remoteAddress);
+    const peerFields = { ...(q.node_id !== undefined ? { id: q.node_id } : {}), ...(q.node_hostname !== undefined ? { host: q.node_hostname } : {}), ip, ...(q.node_version !== undefined ? { version: q.node_version } : {}) };
+
+    const verdict = await authenticate(presentedChain(socket), auth);
+    if (!verdict.ok) {
+      log.error(verdict.message, { reason: verdict.reason, ...peerFields });
+      reject(verdict.reason);
+      // Kong answers with nginx's 444: the connection is closed without a response.
+      socket.destroy();
+      return;
+    }
+    if (verdict.warning) log.warn(verdict.warning, peerFields);
+    if (q.node_id === undefined || q.node_version === undefined) {
+      const what = q.node_id === undefined ? 'id' : 'version';
+      log.warn(`data plane didn't pass the ${what}`, { reason: `missing-node-${what}`, ...peerFields });
+      reject(`missing-node-${what}`);
+      return rejectHttp(socket, 400);
+    }
+    if (socket.destroyed) return;
+    const peer = { id: q.node_id, hostname: q.node_hostname ?? '', ip, version: q.node_version, certExpiry: Math.floor(verdict.leaf.notAfter.getTime() / 1000) };
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new DpConnection(ws, peer, {
+        log,
+        cpVersion: opts.cpVersion,
+        basicInfoTimeoutMs: opts.basicInfoTimeoutMs ?? CLUSTERING_TIMEOUT_MS,
+        pingTimeoutMs: opts.pingTimeoutMs ?? PING_WAIT_MS,
+        onDataPlane: (row) => {
+          try {
+            opts.onDataPlane(row);
+          } catch (err) {
+            log.error(`unable to update clustering data plane status: ${(err as Error).message}`, { id: row.id });
+          }
+        },
+        onRejected: reject,
+        onReady: (c) => {
+          clients.add(c);
+          pusher.offer(c);
+        },
+        onGone: (c) => clients.delete(c),
+      });
+      if (closing) conn.close(1001);
+    });
+  }
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException) => {
+      const where = `${opts.listen.host}:${opts.listen.port}`;
+      reject(new RuntimeError(err.code === 'EADDRINUSE'
+        ? `cannot listen on cluster_listen ${where}: address already in use; stop the other process or change cluster_listen`
+        : `cannot listen on cluster_listen ${where}: ${err.message}`));
+    };
+    server.once('error', onError);
+    server.listen(opts.listen.port, opts.listen.host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+  const addr = server.address();
+  const address = addr && typeof addr === 'object' ? { host: addr.address, port: addr.port } : { host: opts.listen.host, port: opts.listen.port };
+
+  let closing = false;
+  return {
+    address,
+    push: () => pusher.changed(clients),
+    connected: () => clients.size,
+    metrics: () => ({ connected: clients.size, pushes: pusher.pushes, pushLatencyMs: [...pusher.latencyMs], rejected: { ...rejected } }),
+    async close() {
+      if (closing) return;
+      closing = true;
+      const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      const sockets = [...clients].map((c) => new Promise<void>((resolve) => {
+        c.ws.once('close', () => resolve());
+        c.close(1001);
+      }));
+      await Promise.race([Promise.all(sockets), new Promise((r) => setTimeout(r, 2000).unref())]);
+      server.closeAllConnections();
+      wss.close();
+      await done;
+    },
+  };
+}
+
+function plainIp(addr: string | undefined): string {
+  return (addr ?? '').replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+}
