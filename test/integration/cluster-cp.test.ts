@@ -170,4 +170,11 @@ describe('cluster listener, shared mode', () => {
     await c.server.close();
     expect((await d.closed).code).toBe(1001);
   });
+
+  it('close(): also reaches a DP that has not sent basic_info yet', async () => {
+    const c = await cp();
+    const d = opened(await dp(c, { basicInfo: false }));
+    await c.server.close();
+    expect((await d.closed).code).toBe(1001);
+  });
 });

@@ -84,6 +84,9 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
   const reject = (reason: string) => {
     rejected[reason] = (rejected[reason] ?? 0) + 1;
   };
+  /** Every upgraded connection, ready or still in basic_info, so close() reaches them all. */
+  const all = new Set<DpConnection>();
+  /** Connections that passed basic_info and the version check: the ones configs go to. */
   const clients = new Set<DpConnection>();
   const pusher = new Pusher(opts.current, maxPayload, log);
 
@@ -159,8 +162,12 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
           clients.add(c);
           pusher.offer(c);
         },
-        onGone: (c) => clients.delete(c),
+        onGone: (c) => {
+          clients.delete(c);
+          all.delete(c);
+        },
       });
+      all.add(conn);
       if (closing) conn.close(1001);
     });
   }
@@ -191,11 +198,12 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
       if (closing) return;
       closing = true;
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
-      const sockets = [...clients].map((c) => new Promise<void>((resolve) => {
+      const sockets = [...all].map((c) => new Promise<void>((resolve) => {
         c.ws.once('close', () => resolve());
         c.close(1001);
       }));
       await Promise.race([Promise.all(sockets), new Promise((r) => setTimeout(r, 2000).unref())]);
+      for (const c of all) c.ws.terminate();
       server.closeAllConnections();
       wss.close();
       await done;
