@@ -1,7 +1,9 @@
 // The control plane's cluster listener with a v1 data plane over real mTLS on loopback (shared mode).
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
 import { generateSharedPair, type Issued } from '../../src/pki/generate.js';
-import { configHash } from '../../src/cluster/protocol/hash.js';
+import { configHash, EMPTY_CONFIG_HASH } from '../../src/cluster/protocol/hash.js';
+import { checkConfigurationCompatibility } from '../../src/cluster/protocol/version.js';
 import { connectDp, type Outcome, startCp, type TestCp, type TestDp } from './cluster-cp-dp.js';
 
 let pair: Issued;
@@ -139,6 +141,38 @@ describe('cluster listener, shared mode', () => {
     await d2.closed;
     await c.line(/missing plugins in basic info data/);
     expect(c.server.metrics().rejected['basic-info']).toBe(2);
+  });
+
+  it('a first frame that never comes: closed after the basic_info timeout', async () => {
+    const c = await cp({ basicInfoTimeoutMs: 200 });
+    const d = opened(await dp(c, { basicInfo: false }));
+    await d.closed;
+    await c.line(/failed to receive websocket basic info frame: timeout .*reason=basic-info/);
+  });
+
+  it('a config larger than cluster_max_payload is not sent, and says so', async () => {
+    const c = await cp({ maxPayload: 4096 });
+    // Random hex barely compresses, so the gzip'd frame stays well above 4 KiB.
+    c.setConfig({ _format_version: '3.0', blob: randomBytes(16_384).toString('hex') });
+    const d = opened(await dp(c));
+    await c.line(/unable to send updated configuration to data plane: the compressed configuration is \d+ bytes, more than cluster_max_payload \(4096\)/);
+    const small = c.setConfig(TABLE(1));
+    c.server.push();
+    expect((await d.config(1)).config_hash).toBe(small);
+  });
+
+  it('a DP missing a configured plugin gets no config, keeps its connection, and its row says why', async () => {
+    const c = await cp({
+      checkConfiguration: (dpPlugins) => checkConfigurationCompatibility({ cpPlugins: [{ name: 'rate-limiting', version: '3.10.0' }], dpPlugins, configured: new Set(['rate-limiting']) }),
+    });
+    c.setConfig(TABLE(1));
+    const d = opened(await dp(c));
+    await c.line(/unable to send updated configuration to data plane: configured rate-limiting plugin 3\.10\.0 is missing from data plane/);
+    expect((await c.row(() => true)).sync_status).toBe('plugin_set_incompatible');
+    expect((await d.ping(EMPTY_CONFIG_HASH)).length).toBe(0);
+    expect(c.rows.at(-1)!.sync_status).toBe('plugin_set_incompatible');
+    expect(d.configs).toHaveLength(0);
+    expect(c.server.connected()).toBe(1);
   });
 
   it('incompatible version: closes after basic_info with Kong\'s message and records the status', async () => {

@@ -3,8 +3,8 @@
 import type { WebSocket, RawData } from 'ws';
 import type { Logger } from '../../log.js';
 import { EMPTY_CONFIG_HASH } from '../protocol/hash.js';
-import { decodeBasicInfo, parsePing, PONG_PAYLOAD, ProtocolError, type BasicInfo } from '../protocol/messages.js';
-import { checkKongVersion, SYNC_STATUS, type SyncStatus } from '../protocol/version.js';
+import { decodeBasicInfo, parsePing, PONG_PAYLOAD, ProtocolError, type BasicInfo, type BasicInfoPlugin } from '../protocol/messages.js';
+import { checkKongVersion, SYNC_STATUS, type Compatibility, type SyncStatus } from '../protocol/version.js';
 
 export interface DataPlaneRow {
   id: string;
@@ -33,6 +33,8 @@ export interface ConnectionHooks {
   basicInfoTimeoutMs: number;
   pingTimeoutMs: number;
   onDataPlane(row: DataPlaneRow): void;
+  /** Kong's check_configuration_compatibility for the config about to be sent; absent = always fine. */
+  checkConfiguration?: (dpPlugins: readonly BasicInfoPlugin[]) => Compatibility;
   onRejected(reason: string): void;
   /** Called once the DP passed basic_info and the version check: it may now receive configs. */
   onReady(c: DpConnection): void;
@@ -123,6 +125,22 @@ export class DpConnection {
   private armPingTimer(): void {
     clearTimeout(this.timer);
     this.timer = setTimeout(() => this.drop(`did not receive ping frame from data plane within ${this.h.pingTimeoutMs / 1000} seconds`), this.h.pingTimeoutMs);
+  }
+
+  /**
+   * May the current config go to this DP? An incompatible plugin set keeps the connection (pings
+   * still count) but nothing is sent, and the status row says why, as Kong does.
+   */
+  admit(): boolean {
+    const v = this.h.checkConfiguration?.(this.info?.plugins ?? []) ?? { ok: true as const, status: 'normal' as const };
+    const status = v.ok ? SYNC_STATUS.normal : v.status;
+    const changed = status !== this.syncStatus;
+    this.syncStatus = status;
+    if (!v.ok) {
+      this.log.warn(`unable to send updated configuration to data plane: ${v.message}`);
+      if (changed) this.h.onDataPlane(this.row());
+    }
+    return v.ok;
   }
 
   row(): DataPlaneRow {

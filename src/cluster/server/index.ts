@@ -11,7 +11,8 @@ import { RuntimeError, ConfigError } from '../../errors.js';
 import { parsePemBlocks } from '../../pki/pem.js';
 import { parseCertificate, type Cert } from '../../pki/cert.js';
 import { DEFAULT_MAX_INTERMEDIATES } from '../../pki/verify/index.js';
-import { CLUSTERING_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD, OUTLET_PATH, PING_WAIT_MS } from '../protocol/messages.js';
+import { CLUSTERING_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD, OUTLET_PATH, PING_WAIT_MS, type BasicInfoPlugin } from '../protocol/messages.js';
+import type { Compatibility } from '../protocol/version.js';
 import { createOcspChecker } from '../ocsp.js';
 import { authenticate, presentedChain, type AuthConfig } from './auth.js';
 import { DpConnection, type DataPlaneRow } from './connection.js';
@@ -36,6 +37,11 @@ export interface ClusterServerOptions {
   cpVersion: string;
   current: () => Current | null;
   onDataPlane: (row: DataPlaneRow) => void;
+  /**
+   * Kong's check_configuration_compatibility, run before each config goes to a DP (see
+   * checkConfigurationCompatibility in cluster/protocol/version). Without it every DP is "normal".
+   */
+  checkConfiguration?: (dpPlugins: readonly BasicInfoPlugin[]) => Compatibility;
   /** Kong's PING_WAIT; shorter values are for tests. */
   pingTimeoutMs?: number;
   basicInfoTimeoutMs?: number;
@@ -157,6 +163,7 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
             log.error(`unable to update clustering data plane status: ${(err as Error).message}`, { id: row.id });
           }
         },
+        checkConfiguration: opts.checkConfiguration,
         onRejected: reject,
         onReady: (c) => {
           clients.add(c);

@@ -42,6 +42,7 @@ export class Pusher {
     }
     const cur = this.current();
     if (!cur || cur.hash === c.sentHash) return;
+    if (!c.admit()) return;
     if (cur.payload.length > this.maxPayload) {
       if (this.tooBigWarned !== cur.hash) {
         this.tooBigWarned = cur.hash;
