@@ -1,7 +1,7 @@
 // One connected data plane after the upgrade: basic_info, the version check, then pings in and
 // configs out (Kong's control_plane.lua handle_cp_websocket, read and write threads).
 import type { WebSocket, RawData } from 'ws';
-import type { Logger } from '../../log.js';
+import type { Fields, Logger } from '../../log.js';
 import { EMPTY_CONFIG_HASH } from '../protocol/hash.js';
 import { decodeBasicInfo, parsePing, PONG_PAYLOAD, ProtocolError, type BasicInfo, type BasicInfoPlugin } from '../protocol/messages.js';
 import { checkKongVersion, SYNC_STATUS, type Compatibility, type SyncStatus } from '../protocol/version.js';
@@ -55,11 +55,14 @@ export class DpConnection {
   private configHash = EMPTY_CONFIG_HASH;
   private syncStatus: SyncStatus = SYNC_STATUS.unknown;
   private timer: NodeJS.Timeout;
-  private readonly log: Logger;
+  private readonly log: Record<'info' | 'warn' | 'error', (msg: string, fields?: Fields) => void>;
 
   constructor(readonly ws: WebSocket, peer: Peer, private readonly h: ConnectionHooks) {
     this.peer = peer;
-    this.log = h.log.child('dp', { id: peer.id, host: peer.hostname, ip: peer.ip, version: peer.version });
+    // Every line names the peer, as Kong's log_suffix does: [id: …, host: …, ip: …, version: …].
+    const peerFields = { id: peer.id, host: peer.hostname, ip: peer.ip, version: peer.version };
+    const at = (level: 'info' | 'warn' | 'error') => (msg: string, fields?: Fields) => h.log[level](msg, { ...peerFields, ...fields });
+    this.log = { info: at('info'), warn: at('warn'), error: at('error') };
     this.timer = setTimeout(() => this.fail('failed to receive websocket basic info frame: timeout', 'basic-info'), h.basicInfoTimeoutMs);
     ws.on('message', (data, isBinary) => this.onMessage(toData(data), isBinary));
     ws.on('ping', (data) => this.onPing(toData(data)));
