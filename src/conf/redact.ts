@@ -1,0 +1,24 @@
+// Printable forms of a configuration: secret values masked, proxy credentials removed from URLs.
+import type { LoadedConf } from './load.js';
+import { isSecretKey } from './schema.js';
+
+export const MASK = '******';
+
+export function maskUrlCredentials(value: string): string {
+  return value.replace(/^([a-z][a-z0-9+.-]*:\/\/)([^@/?#]*)@/i, (_m, scheme: string, cred: string) => `${scheme}${cred.includes(':') ? `${cred.split(':')[0]}:${MASK}` : MASK}@`);
+}
+
+export function printableValue(key: string, value: string | null): string | null {
+  if (value === null) return null;
+  if (key === 'proxy_server') return maskUrlCredentials(value);
+  if (isSecretKey(key)) return value.startsWith('/') ? value : MASK;
+  if (value.includes('PRIVATE KEY')) return MASK;
+  return value;
+}
+
+/** key → printable value, for everything that is not a default. */
+export function redactedEntries(loaded: LoadedConf): Record<string, string | null> {
+  const out: Record<string, string | null> = {};
+  for (const [k, e] of [...loaded.entries].sort(([a], [b]) => a.localeCompare(b))) if (e.source !== 'default') out[k] = printableValue(k, e.value);
+  return out;
+}

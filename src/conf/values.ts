@@ -1,0 +1,51 @@
+// Certificate and key values as Kong accepts them: a file path, inline PEM, or base64 of a PEM.
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { InputError, errorMessage } from '../errors.js';
+
+// Kong's search order for `lua_ssl_trusted_certificate = system` (kong/tools/system.lua).
+export const SYSTEM_BUNDLES: readonly string[] = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/pki/tls/cacert.pem',
+  '/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+];
+
+export function systemBundle(exists: (p: string) => boolean = existsSync): string | null {
+  return SYSTEM_BUNDLES.find((p) => exists(p)) ?? null;
+}
+
+export type ValueSource = 'path' | 'inline' | 'base64';
+
+/** What a certificate-ish value holds: its PEM text and where it came from. */
+export function resolvePemValue(value: string): { pem: string; source: ValueSource; path?: string } | { error: string } {
+  const v = value.trim();
+  if (v.startsWith('-----BEGIN')) return { pem: v.replace(/\\n/g, '\n'), source: 'inline' };
+  if (existsSync(v)) {
+    try {
+      if (statSync(v).isDirectory()) return { error: 'is a directory' };
+      return { pem: readFileSync(v, 'utf8'), source: 'path', path: v };
+    } catch (err) {
+      return { error: (err as NodeJS.ErrnoException).code === 'EACCES' ? 'permission denied' : errorMessage(err) };
+    }
+  }
+  if (/^[A-Za-z0-9+/=\s]+$/.test(v) && v.length >= 16) {
+    const decoded = Buffer.from(v.replace(/\s+/g, ''), 'base64').toString('utf8');
+    if (decoded.includes('-----BEGIN')) return { pem: decoded, source: 'base64' };
+  }
+  return { error: v.startsWith('/') || v.startsWith('.') || v.includes('/') ? 'no such file' : 'not a file path, PEM content or base64-encoded PEM' };
+}
+
+function read(key: string, value: string | null | undefined, want: 'certificate' | 'key'): string {
+  if (!value) throw new InputError(`${key} is not set`, { hint: `set ${key} in kong.conf, KONG_${key.toUpperCase()} or --${key.replace(/_/g, '-')}` });
+  const r = resolvePemValue(value);
+  const shown = r && 'source' in r && r.source !== 'path' ? `(${r.source} value)` : value.length > 120 ? `${value.slice(0, 40)}…` : value;
+  if ('error' in r) throw new InputError(`${key}: failed loading ${want} from ${want === 'key' && !value.includes('/') ? '(value)' : shown}: ${r.error}`);
+  const label = want === 'certificate' ? /-----BEGIN CERTIFICATE-----/ : /-----BEGIN (ENCRYPTED |EC |RSA )?PRIVATE KEY-----/;
+  if (!label.test(r.pem)) throw new InputError(`${key}: failed loading ${want} from ${r.source === 'path' ? value : `(${r.source} value)`}: no PEM ${want} found`);
+  return r.pem;
+}
+
+export const readCertificateValue = (key: string, value: string | null | undefined): string => read(key, value, 'certificate');
+export const readKeyValue = (key: string, value: string | null | undefined): string => read(key, value, 'key');
