@@ -1,0 +1,230 @@
+// The data plane's side of hybrid protocol v1: connect (directly or through a forward proxy), say
+// basic_info, apply each new reconfigure, ping with the current hash, and reconnect forever.
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import { createHash, X509Certificate } from 'node:crypto';
+import { isIP, type Socket } from 'node:net';
+import WebSocket from 'ws';
+import type { Logger } from '../../log.js';
+import { errorMessage } from '../../errors.js';
+import { DEFAULT_MAX_PAYLOAD, OUTLET_PATH, PING_INTERVAL_MS, PING_WAIT_MS, decodeReconfigure, encodeBasicInfo, encodePing } from '../protocol/messages.js';
+import { connectThroughProxy } from '../tunnel.js';
+import { explain, type Explained } from './explain.js';
+
+export interface SyncClientOptions {
+  cpAddress: string;
+  mode: 'shared' | 'pki';
+  certPem: string;
+  keyPem: string;
+  caPems?: string[];
+  serverName?: string;
+  proxy?: { url: string; sslVerify: boolean; caPems?: string[] } | null;
+  nodeId: string;
+  hostname: string;
+  version: string;
+  labels?: Record<string, string>;
+  plugins?: { name: string; version: string }[];
+  log: Logger;
+  currentHash: () => string | null;
+  apply: (configTable: Record<string, unknown>, hash: string) => Promise<void>;
+  maxPayload?: number;
+  timers?: { pingMs?: number; silenceMs?: number; reconnectMinMs?: number; reconnectMaxMs?: number };
+}
+
+export type SyncState = 'connecting' | 'connected' | 'disconnected';
+
+export interface SyncClient {
+  state(): SyncState;
+  lastError(): string | null;
+  stop(): Promise<void>;
+}
+
+export const SHARED_SNI = 'kong_clustering';
+
+export function parseCpAddress(address: string): { host: string; port: number } {
+  const bare = address.trim().replace(/^(wss?|https?):\/\//, '').replace(/\/.*$/, '');
+  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(bare) ?? /^([^:]+)(?::(\d+))?$/.exec(bare);
+  if (!m) return { host: bare, port: 443 };
+  return { host: m[1]!, port: m[2] ? Number(m[2]) : 443 };
+}
+
+const sha256Of = (pem: string) => createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
+
+export function startSyncClient(o: SyncClientOptions): SyncClient {
+  const log = o.log;
+  const { host, port } = parseCpAddress(o.cpAddress);
+  const servername = o.mode === 'shared' ? SHARED_SNI : (o.serverName ?? host);
+  const ownSha = sha256Of(o.certPem);
+  const pingMs = o.timers?.pingMs ?? PING_INTERVAL_MS;
+  const silenceMs = o.timers?.silenceMs ?? PING_WAIT_MS;
+  const minDelay = o.timers?.reconnectMinMs ?? 5_000;
+  const maxDelay = o.timers?.reconnectMaxMs ?? 10_000;
+  let state: SyncState = 'connecting';
+  let lastError: string | null = null;
+  let stopped = false;
+  let ws: WebSocket | null = null;
+  let retry: NodeJS.Timeout | null = null;
+  let attempt: Promise<void> = Promise.resolve();
+
+  const report = (e: Explained) => {
+    lastError = e.message;
+    const fields = { control_plane: o.cpAddress, ...(e.fix ? { fix: e.fix } : {}) };
+    if (e.permanent) log.error(`${e.message}; this will not fix itself: ${e.fix ?? 'see the control plane log'}`, fields);
+    else log.warn(e.message, fields);
+  };
+
+  const scheduleReconnect = () => {
+    if (stopped || retry) return;
+    state = 'disconnected';
+    const delay = minDelay + Math.random() * Math.max(0, maxDelay - minDelay);
+    log.debug('reconnecting to the control plane', { in_ms: Math.round(delay) });
+    retry = setTimeout(() => {
+      retry = null;
+      attempt = connectOnce();
+    }, delay);
+    retry.unref?.();
+  };
+
+  const tlsOptions = () => ({
+    servername: isIP(servername) ? undefined : servername,
+    cert: o.certPem,
+    key: o.keyPem,
+    ca: o.mode === 'pki' && o.caPems && o.caPems.length > 0 ? o.caPems : undefined,
+    rejectUnauthorized: o.mode === 'pki',
+    minVersion: 'TLSv1.2' as const,
+    ALPNProtocols: ['http/1.1'],
+  });
+
+  async function connectOnce(): Promise<void> {
+    if (stopped) return;
+    state = 'connecting';
+    let tunnel: Socket | TLSSocket | undefined;
+    if (o.proxy) {
+      try {
+        tunnel = await connectThroughProxy({ proxyUrl: o.proxy.url, sslVerify: o.proxy.sslVerify, caPems: o.proxy.caPems, target: { host, port } });
+      } catch (err) {
+        report(explain(err, { servername, mode: o.mode, viaProxy: true }));
+        scheduleReconnect();
+        return;
+      }
+    }
+    if (stopped) {
+      tunnel?.destroy();
+      return;
+    }
+    const q = new URLSearchParams({ node_id: o.nodeId, node_hostname: o.hostname, node_version: o.version });
+    const authority = host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+    let pinMismatch = false;
+    const socket = ws = new WebSocket(`wss://${authority}${OUTLET_PATH}?${q}`, {
+      createConnection: () => {
+        const t = tlsConnect({ ...tlsOptions(), ...(tunnel ? { socket: tunnel } : { host, port }) });
+        // Shared mode pins the CP to our own cluster_cert; check it as soon as the handshake shows it,
+        // before the CP (which checks ours) may drop the connection.
+        if (o.mode === 'shared') {
+          t.once('secureConnect', () => {
+            const peer = t.getPeerX509Certificate();
+            if (!peer || createHash('sha256').update(peer.raw).digest('hex') !== ownSha) {
+              pinMismatch = true;
+              report({
+                permanent: true,
+                message: "the control plane presented a certificate other than this node's cluster_cert (shared mode pins it)",
+                fix: 'shared mode needs the very same cluster_cert/cluster_cert_key on CP and DP: copy the CP pair here, or use cluster_mtls = pki',
+              });
+              t.destroy();
+            }
+          });
+        }
+        return t;
+      },
+      perMessageDeflate: false,
+      maxPayload: o.maxPayload ?? DEFAULT_MAX_PAYLOAD,
+      handshakeTimeout: 10_000,
+    });
+    let lastSeen = Date.now();
+    let pinger: NodeJS.Timeout | null = null;
+    let watchdog: NodeJS.Timeout | null = null;
+    let applying = Promise.resolve();
+    const ping = () => {
+      if (socket.readyState === WebSocket.OPEN) socket.ping(encodePing(o.currentHash()));
+    };
+
+    socket.on('open', () => {
+      state = 'connected';
+      lastError = null;
+      log.info('connected to the control plane', { control_plane: o.cpAddress, sni: servername, via_proxy: Boolean(o.proxy) });
+      socket.send(encodeBasicInfo({ plugins: o.plugins ?? [], labels: o.labels }), { binary: true });
+      ping();
+      pinger = setInterval(ping, pingMs);
+      watchdog = setInterval(() => {
+        if (Date.now() - lastSeen > silenceMs) {
+          report({ permanent: false, message: `no data from the control plane for ${Math.round(silenceMs / 1000)} s; reconnecting` });
+          socket.terminate();
+        }
+      }, Math.min(1000, silenceMs / 3));
+    });
+    socket.on('pong', () => (lastSeen = Date.now()));
+    socket.on('message', (data: Buffer, isBinary: boolean) => {
+      lastSeen = Date.now();
+      if (!isBinary) {
+        log.warn('ignoring a text frame from the control plane (v1 sends configurations as binary frames)');
+        return;
+      }
+      applying = applying.then(async () => {
+        try {
+          const msg = await decodeReconfigure(Buffer.from(data));
+          if (msg.config_hash === o.currentHash()) {
+            log.debug('configuration unchanged, skipping', { config_hash: msg.config_hash });
+            return;
+          }
+          const started = Date.now();
+          await o.apply(msg.config_table, msg.config_hash);
+          log.info('configuration applied', { config_hash: msg.config_hash, ms: Date.now() - started });
+          ping();
+        } catch (err) {
+          log.error('rejected a configuration from the control plane; the previous one keeps serving', { error: errorMessage(err) });
+        }
+      });
+    });
+    socket.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString().slice(0, 500)));
+      res.on('end', () => {
+        report(explain(Object.assign(new Error(`the control plane answered HTTP ${res.statusCode}${body ? `: ${body.trim()}` : ''}`), { status: res.statusCode }), { servername, mode: o.mode, viaProxy: Boolean(o.proxy) }));
+        socket.terminate();
+      });
+    });
+    socket.on('error', (err) => {
+      if (!pinMismatch) report(explain(err, { servername, mode: o.mode, viaProxy: Boolean(o.proxy) }));
+    });
+    socket.on('close', (code, reason) => {
+      if (pinger) clearInterval(pinger);
+      if (watchdog) clearInterval(watchdog);
+      if (state === 'connected') log.warn('disconnected from the control plane; still serving the current configuration', { code, reason: reason.toString() || undefined });
+      ws = null;
+      scheduleReconnect();
+    });
+  }
+
+  attempt = connectOnce();
+  return {
+    state: () => state,
+    lastError: () => lastError,
+    async stop() {
+      stopped = true;
+      if (retry) clearTimeout(retry);
+      retry = null;
+      await attempt.catch(() => undefined);
+      const s = ws;
+      if (s && s.readyState !== WebSocket.CLOSED) {
+        await new Promise<void>((done) => {
+          s.once('close', () => done());
+          s.close(1001, 'data plane stopping');
+          setTimeout(() => {
+            s.terminate();
+            done();
+          }, 2000).unref();
+        });
+      }
+      state = 'disconnected';
+    },
+  };
+}
