@@ -1,0 +1,153 @@
+// Admin API endpoints: Kong's collection/entity/nested paths, pagination, /config, /clustering, /status.
+import { stringify as toYaml } from 'yaml';
+import { ENTITY_ORDER, declarativeToRows, notFound, parseDeclarativeText, type EntityName, type Row } from '../entities/index.js';
+import type { Store } from '../store/index.js';
+import { KONG_PROTOCOL_VERSION } from '../version.js';
+import { HttpError } from './http-error.js';
+
+export interface Ctx {
+  method: string;
+  path: string;
+  query: URLSearchParams;
+  body: () => Promise<{ raw: string; json: unknown }>;
+  store: Store;
+  info: { nodeId: string; hostname: string; started: number; total: () => number; active: () => number; metrics?: () => string; configHash?: () => string | null };
+}
+
+export interface Reply {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+
+// Nested paths: which foreign key of the child points at the parent.
+const NESTED: Record<string, Record<string, string>> = {
+  services: { routes: 'service', plugins: 'service' },
+  routes: { plugins: 'route' },
+  consumers: { plugins: 'consumer' },
+  upstreams: { targets: 'upstream' },
+};
+
+const isEntityName = (s: string | undefined): s is EntityName => s !== undefined && (ENTITY_ORDER as readonly string[]).includes(s) && s !== 'targets';
+
+async function list(ctx: Ctx, entity: EntityName, where?: (r: Row) => boolean): Promise<Reply> {
+  const sizeRaw = ctx.query.get('size');
+  const size = sizeRaw === null ? undefined : Number(sizeRaw);
+  if (size !== undefined && (!Number.isInteger(size) || size < 1 || size > 1000)) throw new HttpError(400, { code: 9, name: 'invalid size', message: "size must be an integer between 1 and 1000" });
+  const offset = ctx.query.get('offset') ?? undefined;
+  if (offset !== undefined && !/^[A-Za-z0-9_-]+$/.test(offset)) throw new HttpError(400, { code: 7, name: 'invalid offset', message: `'${offset}' is not a valid offset: bad base64 encoding` });
+  const tags = ctx.query.get('tags');
+  const tagFilter = tags
+    ? (r: Row) => {
+        const have = (r.tags as string[] | null) ?? [];
+        return tags.includes('/') ? tags.split('/').some((t) => have.includes(t)) : tags.split(',').every((t) => have.includes(t));
+      }
+    : undefined;
+  const page = await ctx.store.list(entity, { size, offset, where: (r) => (where ? where(r) : true) && (tagFilter ? tagFilter(r) : true) });
+  const next = page.offset ? `${ctx.path}?${new URLSearchParams({ ...(sizeRaw ? { size: sizeRaw } : {}), ...(tags ? { tags } : {}), offset: page.offset })}` : null;
+  return { status: 200, body: { data: page.data, next, ...(page.offset ? { offset: page.offset } : {}) } };
+}
+
+async function json(ctx: Ctx): Promise<unknown> {
+  const b = await ctx.body();
+  if (b.json === undefined) throw new HttpError(400, { message: 'Cannot parse JSON body' });
+  return b.json;
+}
+
+async function entityOps(ctx: Ctx, entity: EntityName, key: string | undefined, scope?: { fk: string; parent: Row }): Promise<Reply> {
+  const belongs = (r: Row | null) => r && (!scope || (r[scope.fk] as Row | null)?.id === scope.parent.id);
+  const withScope = (body: unknown) => (scope && body && typeof body === 'object' && !Array.isArray(body) ? { ...(body as Row), [scope.fk]: { id: scope.parent.id } } : body);
+  if (key === undefined) {
+    if (ctx.method === 'GET') return list(ctx, entity, scope ? (r) => (r[scope.fk] as Row | null)?.id === scope.parent.id : undefined);
+    if (ctx.method === 'POST') return { status: 201, body: await ctx.store.insert(entity, withScope(await json(ctx))) };
+    throw new HttpError(405, { message: 'Method not allowed' });
+  }
+  const existing = await ctx.store.get(entity, key);
+  switch (ctx.method) {
+    case 'GET':
+      if (!belongs(existing)) throw notFound();
+      return { status: 200, body: existing };
+    case 'PATCH':
+      if (!belongs(existing)) throw notFound();
+      return { status: 200, body: await ctx.store.update(entity, existing!.id as string, withScope(await json(ctx))) };
+    case 'PUT':
+      if (existing && !belongs(existing)) throw notFound();
+      return { status: 200, body: await ctx.store.upsert(entity, key, withScope(await json(ctx))) };
+    case 'DELETE':
+      if (existing && belongs(existing)) await ctx.store.delete(entity, existing.id as string);
+      return { status: 204 };
+    default:
+      throw new HttpError(405, { message: 'Method not allowed' });
+  }
+}
+
+async function config(ctx: Ctx): Promise<Reply> {
+  if (ctx.method === 'GET') {
+    const rows = ctx.store.exportRows();
+    const doc: Record<string, unknown> = { _format_version: '3.0', _transform: false };
+    for (const e of ENTITY_ORDER) if (rows[e].length) doc[e] = rows[e];
+    return { status: 200, body: { config: toYaml(doc) } };
+  }
+  if (ctx.method !== 'POST') throw new HttpError(405, { message: 'Method not allowed' });
+  const b = await ctx.body();
+  let doc: unknown = b.json;
+  if (doc && typeof doc === 'object' && typeof (doc as Row).config === 'string') doc = parseDeclarativeText((doc as Row).config as string);
+  else if (doc === undefined) doc = parseDeclarativeText(b.raw);
+  else if (doc && typeof doc === 'object' && (doc as Row).config && typeof (doc as Row).config === 'object') doc = (doc as Row).config;
+  const rows = declarativeToRows(doc);
+  await ctx.store.replaceAll(rows);
+  return { status: 201, body: Object.fromEntries(ENTITY_ORDER.filter((e) => rows[e].length).map((e) => [e, Object.fromEntries(rows[e].map((r) => [r.id, r]))])) };
+}
+
+export async function route(ctx: Ctx): Promise<Reply> {
+  const parts = ctx.path.split('/').filter(Boolean).map(decodeURIComponent);
+  const [a, b, c, d] = parts;
+  if (parts.length === 0) {
+    return {
+      status: 200,
+      body: {
+        tagline: 'Welcome to kong',
+        version: KONG_PROTOCOL_VERSION,
+        edition: 'community',
+        node_id: ctx.info.nodeId,
+        hostname: ctx.info.hostname,
+        configuration: { role: 'control_plane', database: 'off' },
+        plugins: { available_on_server: {}, enabled_in_cluster: [] },
+      },
+    };
+  }
+  if (a === 'status' && parts.length === 1) {
+    return {
+      status: 200,
+      body: {
+        server: { total_requests: ctx.info.total(), connections_active: ctx.info.active(), connections_accepted: ctx.info.total(), connections_handled: ctx.info.total(), connections_reading: 0, connections_writing: 1, connections_waiting: 0 },
+        database: { reachable: true },
+        configuration_hash: ctx.info.configHash?.() ?? null,
+        memory: { workers_lua_vms: [{ pid: process.pid, http_allocated_gc: `${(process.memoryUsage().heapUsed / 1048576).toFixed(2)} MiB` }] },
+      },
+    };
+  }
+  if (a === 'metrics' && parts.length === 1 && ctx.info.metrics) return { status: 200, body: ctx.info.metrics(), headers: { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' } };
+  if (a === 'config' && parts.length === 1) return config(ctx);
+  if (a === 'clustering' && (b === 'data-planes' || b === 'status') && parts.length === 2) {
+    if (ctx.method !== 'GET') throw new HttpError(405, { message: 'Method not allowed' });
+    const rows = await ctx.store.listDataPlanes();
+    if (b === 'data-planes') return { status: 200, body: { data: rows, next: null } };
+    const legacy = Object.fromEntries(rows.map((r) => [r.id, { config_hash: r.config_hash, hostname: r.hostname, ip: r.ip, last_seen: r.last_seen }]));
+    return { status: 200, body: legacy, headers: { Deprecation: 'true' } };
+  }
+  if (isEntityName(a) && parts.length <= 2) return entityOps(ctx, a, b);
+  if (a === 'routes' && b && c === 'service' && parts.length === 3) {
+    const r = await ctx.store.get('routes', b);
+    const id = (r?.service as Row | null)?.id;
+    if (!r || typeof id !== 'string') throw notFound();
+    return entityOps(ctx, 'services', id);
+  }
+  if (a && b && c && NESTED[a]?.[c] && parts.length <= 4) {
+    const parent = await ctx.store.get(a as EntityName, b);
+    if (!parent) throw notFound();
+    return entityOps(ctx, c as EntityName, d, { fk: NESTED[a]![c]!, parent });
+  }
+  throw notFound();
+}

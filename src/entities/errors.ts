@@ -1,0 +1,36 @@
+// Kong's Admin API error documents (kong/db/errors.lua): a code, a name, a message and the fields.
+import { describeErrors, type FieldErrors } from './validate.js';
+
+export class EntityError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
+    super(String(body.message));
+  }
+}
+
+export const schemaViolation = (fields: FieldErrors) =>
+  new EntityError(400, { code: 2, name: 'schema violation', message: describeErrors(fields), fields });
+
+export const uniqueViolation = (key: string, value: unknown) =>
+  new EntityError(409, { code: 5, name: 'unique constraint violation', message: `UNIQUE violation detected on '{${key}=${JSON.stringify(value)}}'`, fields: { [key]: value } });
+
+export const primaryKeyViolation = (id: string) =>
+  new EntityError(409, { code: 6, name: 'primary key violation', message: `primary key violation on key '{id="${id}"}'`, fields: { id } });
+
+export const foreignKeyViolation = (field: string, reference: string, key: Record<string, unknown>) =>
+  new EntityError(400, {
+    code: 4,
+    name: 'foreign key violation',
+    message: `the foreign key '{${Object.entries(key).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}}' does not reference an existing '${reference}' entity.`,
+    fields: { [field]: key },
+  });
+
+export const referencedViolation = (entity: string, by: string) =>
+  new EntityError(400, { code: 4, name: 'foreign key violation', message: `an existing '${by}' entity references this '${entity}' entity`, fields: { '@referenced_by': by } });
+
+export const notFound = () => new EntityError(404, { message: 'Not found' });
+
+export const declarativeError = (fields: Record<string, unknown>, message: string) =>
+  new EntityError(400, { code: 14, name: 'invalid declarative configuration', message, fields });

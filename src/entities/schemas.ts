@@ -1,0 +1,149 @@
+// Kong's core entities as data: fields, types, defaults and limits (kong/db/schema/entities/*.lua).
+export type FieldType = 'string' | 'integer' | 'number' | 'boolean' | 'array' | 'set' | 'map' | 'record' | 'foreign';
+
+export interface Field {
+  type: FieldType;
+  required?: boolean;
+  default?: unknown;
+  oneOf?: readonly string[];
+  between?: readonly [number, number];
+  /** For foreign keys: the entity referenced. */
+  reference?: string;
+  unique?: boolean;
+  /** Kong's auto fields: set by the store, ignored when given on create. */
+  auto?: 'uuid' | 'timestamp';
+  /** Strings of an array/set, checked by a rule. */
+  elements?: 'path' | 'host' | 'method' | 'protocol' | 'string';
+  startsWith?: string;
+}
+
+export interface EntitySchema {
+  name: string;
+  /** Alternate key for /entity/{name}: 'name', 'username', 'target'. */
+  endpointKey?: string;
+  fields: Record<string, Field>;
+  /** Parents this entity is nested under in the Admin API. */
+  parents?: string[];
+}
+
+const id: Field = { type: 'string', auto: 'uuid' };
+const ts: Field = { type: 'integer', auto: 'timestamp' };
+const tags: Field = { type: 'set', elements: 'string' };
+const timeout: Field = { type: 'integer', default: 60000, between: [1, 2147483646] };
+export const PROTOCOLS = ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp', 'ws', 'wss'] as const;
+
+export const SCHEMAS: Record<string, EntitySchema> = {
+  services: {
+    name: 'services',
+    endpointKey: 'name',
+    fields: {
+      id, created_at: ts, updated_at: ts,
+      name: { type: 'string', unique: true },
+      retries: { type: 'integer', default: 5, between: [0, 32767] },
+      protocol: { type: 'string', required: true, default: 'http', oneOf: PROTOCOLS },
+      host: { type: 'string', required: true, elements: 'host' },
+      port: { type: 'integer', required: true, default: 80, between: [0, 65535] },
+      path: { type: 'string', startsWith: '/' },
+      connect_timeout: timeout, write_timeout: timeout, read_timeout: timeout,
+      tags,
+      client_certificate: { type: 'foreign', reference: 'certificates' },
+      tls_verify: { type: 'boolean' },
+      tls_verify_depth: { type: 'integer', between: [0, 64] },
+      ca_certificates: { type: 'array', elements: 'string' },
+      enabled: { type: 'boolean', required: true, default: true },
+    },
+  },
+  routes: {
+    name: 'routes',
+    endpointKey: 'name',
+    parents: ['services'],
+    fields: {
+      id, created_at: ts, updated_at: ts,
+      name: { type: 'string', unique: true },
+      protocols: { type: 'set', required: true, default: ['http', 'https'], elements: 'protocol' },
+      methods: { type: 'set', elements: 'method' },
+      hosts: { type: 'array', elements: 'host' },
+      paths: { type: 'array', elements: 'path' },
+      headers: { type: 'map' },
+      https_redirect_status_code: { type: 'integer', required: true, default: 426, oneOf: ['426', '301', '302', '307', '308'] },
+      regex_priority: { type: 'integer', default: 0 },
+      strip_path: { type: 'boolean', required: true, default: true },
+      path_handling: { type: 'string', default: 'v0', oneOf: ['v0', 'v1'] },
+      preserve_host: { type: 'boolean', required: true, default: false },
+      request_buffering: { type: 'boolean', required: true, default: true },
+      response_buffering: { type: 'boolean', required: true, default: true },
+      snis: { type: 'set', elements: 'string' },
+      sources: { type: 'set' },
+      destinations: { type: 'set' },
+      tags,
+      service: { type: 'foreign', reference: 'services' },
+    },
+  },
+  upstreams: {
+    name: 'upstreams',
+    endpointKey: 'name',
+    fields: {
+      id, created_at: ts, updated_at: ts,
+      name: { type: 'string', required: true, unique: true, elements: 'host' },
+      algorithm: { type: 'string', default: 'round-robin', oneOf: ['consistent-hashing', 'least-connections', 'round-robin', 'latency', 'sticky-sessions'] },
+      hash_on: { type: 'string', default: 'none', oneOf: ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'] },
+      hash_fallback: { type: 'string', default: 'none', oneOf: ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'] },
+      hash_on_header: { type: 'string' },
+      hash_fallback_header: { type: 'string' },
+      hash_on_cookie: { type: 'string' },
+      hash_on_cookie_path: { type: 'string', default: '/' },
+      slots: { type: 'integer', default: 10000, between: [10, 65536] },
+      healthchecks: { type: 'record' },
+      tags,
+      host_header: { type: 'string', elements: 'host' },
+      client_certificate: { type: 'foreign', reference: 'certificates' },
+      use_srv_name: { type: 'boolean', default: false },
+    },
+  },
+  targets: {
+    name: 'targets',
+    endpointKey: 'target',
+    parents: ['upstreams'],
+    fields: {
+      id, created_at: { type: 'number', auto: 'timestamp' }, updated_at: { type: 'number', auto: 'timestamp' },
+      upstream: { type: 'foreign', reference: 'upstreams', required: true },
+      target: { type: 'string', required: true },
+      weight: { type: 'integer', default: 100, between: [0, 65535] },
+      tags,
+    },
+  },
+  consumers: {
+    name: 'consumers',
+    endpointKey: 'username',
+    fields: {
+      id, created_at: ts, updated_at: ts,
+      username: { type: 'string', unique: true },
+      custom_id: { type: 'string', unique: true },
+      tags,
+    },
+  },
+  plugins: {
+    name: 'plugins',
+    endpointKey: 'instance_name',
+    parents: ['services', 'routes', 'consumers'],
+    fields: {
+      id, created_at: ts, updated_at: ts,
+      name: { type: 'string', required: true },
+      instance_name: { type: 'string', unique: true },
+      config: { type: 'record', default: {} },
+      enabled: { type: 'boolean', required: true, default: true },
+      protocols: { type: 'set', required: true, default: ['grpc', 'grpcs', 'http', 'https'], elements: 'protocol' },
+      route: { type: 'foreign', reference: 'routes' },
+      service: { type: 'foreign', reference: 'services' },
+      consumer: { type: 'foreign', reference: 'consumers' },
+      ordering: { type: 'record' },
+      tags,
+    },
+  },
+};
+
+/** The order entities are exported and imported in: referenced before referencing. */
+export const ENTITY_ORDER = ['services', 'routes', 'upstreams', 'targets', 'consumers', 'plugins'] as const;
+export type EntityName = (typeof ENTITY_ORDER)[number];
+
+export const isEntity = (name: string): name is EntityName => (ENTITY_ORDER as readonly string[]).includes(name);

@@ -1,0 +1,166 @@
+// Validation and defaults the way Kong's schema library reports them: one message per field,
+// collected, never the first only.
+import { PROTOCOLS, SCHEMAS, type EntitySchema, type Field } from './schemas.js';
+
+export type Row = Record<string, unknown>;
+export type FieldErrors = Record<string, unknown>;
+
+const METHOD = /^[A-Z]+$/;
+const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?(\.\*)?(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const isObject = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+function checkElement(f: Field, v: unknown): string | null {
+  if (typeof v !== 'string') return 'expected a string';
+  switch (f.elements) {
+    case 'path':
+      return v.startsWith('/') || v.startsWith('~/') ? null : 'should start with: / (fixed path) or ~/ (regex path)';
+    case 'method':
+      return METHOD.test(v) ? null : `invalid value: ${v}`;
+    case 'protocol':
+      return (PROTOCOLS as readonly string[]).includes(v) ? null : `expected one of: ${PROTOCOLS.join(', ')}`;
+    case 'host':
+      return HOST.test(v) ? null : 'invalid hostname';
+    default:
+      return null;
+  }
+}
+
+function checkField(f: Field, v: unknown): unknown {
+  switch (f.type) {
+    case 'string':
+      if (typeof v !== 'string') return 'expected a string';
+      if (v.length === 0) return 'length must be at least 1';
+      if (f.oneOf && !f.oneOf.includes(v)) return `expected one of: ${f.oneOf.join(', ')}`;
+      if (f.startsWith && !v.startsWith(f.startsWith)) return `should start with: ${f.startsWith}`;
+      if (f.elements) return checkElement(f, v);
+      return null;
+    case 'integer':
+    case 'number':
+      if (typeof v !== 'number' || !Number.isFinite(v)) return `expected ${f.type === 'integer' ? 'an integer' : 'a number'}`;
+      if (f.type === 'integer' && !Number.isInteger(v)) return 'expected an integer';
+      if (f.between && (v < f.between[0] || v > f.between[1])) return `value should be between ${f.between[0]} and ${f.between[1]}`;
+      if (f.oneOf && !f.oneOf.includes(String(v))) return `expected one of: ${f.oneOf.join(', ')}`;
+      return null;
+    case 'boolean':
+      return typeof v === 'boolean' ? null : 'expected a boolean';
+    case 'array':
+    case 'set': {
+      if (!Array.isArray(v)) return f.type === 'set' ? 'expected a set' : 'expected an array';
+      const errs: Record<string, string> = {};
+      v.forEach((el, i) => {
+        const e = checkElement(f, el);
+        if (e) errs[String(i + 1)] = e;
+      });
+      return Object.keys(errs).length ? errs : null;
+    }
+    case 'map':
+      if (!isObject(v)) return 'expected a map';
+      return null;
+    case 'record':
+      return isObject(v) ? null : 'expected a record';
+    case 'foreign':
+      if (!isObject(v)) return 'expected a record';
+      return null;
+  }
+}
+
+/** Kong's `url` shorthand on services: protocol, host, port and path in one field. */
+export function expandServiceUrl(input: Row): { row: Row; error?: string } {
+  if (!('url' in input)) return { row: input };
+  const { url, ...rest } = input;
+  if (typeof url !== 'string') return { row: rest, error: 'expected a string' };
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return { row: rest, error: 'missing host in url' };
+  }
+  if (!u.hostname) return { row: rest, error: 'missing host in url' };
+  const protocol = u.protocol.replace(/:$/, '');
+  const port = u.port ? Number(u.port) : protocol === 'https' || protocol === 'grpcs' || protocol === 'wss' || protocol === 'tls' ? 443 : 80;
+  const path = u.pathname && u.pathname !== '' && !(u.pathname === '/' && !/\/\/[^/]+\//.test(url)) ? decodeURIComponent(u.pathname) : null;
+  return { row: { ...rest, protocol, host: u.hostname.replace(/^\[|\]$/g, ''), port, path } };
+}
+
+/** Entity-level checks Kong runs after the field checks. */
+function entityChecks(schema: EntitySchema, row: Row): string[] {
+  const out: string[] = [];
+  if (schema.name === 'routes') {
+    const protocols = (row.protocols as string[] | null) ?? [];
+    const has = (k: string) => {
+      const v = row[k];
+      return Array.isArray(v) ? v.length > 0 : isObject(v) ? Object.keys(v).length > 0 : v !== null && v !== undefined;
+    };
+    if (protocols.some((p) => p === 'http' || p === 'https') && !['methods', 'hosts', 'headers', 'paths', 'snis'].some(has)) {
+      const p = protocols.includes('https') && !protocols.includes('http') ? 'https' : 'http';
+      out.push(`must set one of 'methods', 'hosts', 'headers', 'paths'${p === 'https' ? ", 'snis'" : ''} when 'protocols' is '${p}'`);
+    }
+  }
+  if (schema.name === 'consumers' && (row.username === null || row.username === undefined) && (row.custom_id === null || row.custom_id === undefined)) {
+    out.push("at least one of these fields must be non-empty: 'custom_id', 'username'");
+  }
+  return out;
+}
+
+export interface Validated {
+  row: Row;
+  errors: FieldErrors | null;
+}
+
+/**
+ * A full row: the input over `base` (the existing row for PATCH), unknown fields and type errors
+ * reported per field, defaults filled for fields still missing, `null` meaning unset.
+ */
+export function validateRow(entity: string, input: unknown, base: Row | null = null): Validated {
+  const schema = SCHEMAS[entity]!;
+  const errors: FieldErrors = {};
+  if (!isObject(input)) return { row: {}, errors: { '@entity': ['expected a record'] } };
+  let source = input;
+  if (entity === 'services') {
+    const expanded = expandServiceUrl(input);
+    if (expanded.error) errors.url = expanded.error;
+    source = expanded.row;
+  }
+  const row: Row = {};
+  for (const [k, v] of Object.entries(source)) {
+    const f = schema.fields[k];
+    if (!f) {
+      errors[k] = 'unknown field';
+      continue;
+    }
+    if (f.auto === 'timestamp') continue;
+    if (v === null) {
+      row[k] = null;
+      continue;
+    }
+    const e = checkField(f, v);
+    if (e) errors[k] = e;
+    else row[k] = v;
+  }
+  const merged: Row = { ...(base ?? {}), ...row };
+  for (const [k, f] of Object.entries(schema.fields)) {
+    if (f.auto) continue;
+    if (merged[k] === undefined) merged[k] = base ? (base[k] ?? null) : (f.default !== undefined ? structuredClone(f.default) : null);
+    if (merged[k] === null && f.required && errors[k] === undefined) errors[k] = 'required field missing';
+  }
+  if (entity === 'targets' && typeof merged.target === 'string' && !/:\d+$/.test(merged.target) && !/^\[.*\]:\d+$/.test(merged.target)) {
+    merged.target = `${merged.target}:8000`;
+  }
+  if (Object.keys(errors).length === 0) {
+    const entityErrors = entityChecks(schema, merged);
+    if (entityErrors.length) errors['@entity'] = entityErrors;
+  }
+  return { row: merged, errors: Object.keys(errors).length ? errors : null };
+}
+
+export function describeErrors(fields: FieldErrors): string {
+  const parts: string[] = [];
+  for (const [k, v] of Object.entries(fields)) {
+    if (k === '@entity') parts.push(...(v as string[]));
+    else if (typeof v === 'string') parts.push(`${k}: ${v}`);
+    else parts.push(`${k}: ${Object.entries(v as Record<string, string>).map(([i, m]) => `${i}: ${m}`).join(', ')}`);
+  }
+  return parts.length > 1 ? `${parts.length} schema violations (${parts.join('; ')})` : `schema violation (${parts[0] ?? ''})`;
+}
