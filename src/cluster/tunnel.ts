@@ -22,7 +22,7 @@ export class TunnelError extends Error {
 }
 
 function shown(url: URL): string {
-  return `${url.protocol}//${url.hostname.includes(':') && !url.hostname.startsWith('[') ? `[${url.hostname}]` : url.hostname}:${url.port || (url.protocol === 'https:' ? 443 : 80)}`;
+  return `${url.protocol}//${url.hostname.includes(':') && !url.hostname.startsWith('[') ? `[${url.hostname}]` : url.hostname}:${url.port || 443}`;
 }
 
 export async function connectThroughProxy(o: TunnelOptions): Promise<Socket | TLSSocket> {
@@ -34,7 +34,8 @@ export async function connectThroughProxy(o: TunnelOptions): Promise<Socket | TL
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TunnelError(`proxy_server scheme ${url.protocol.replace(':', '')} is not supported (http or https)`);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const port = Number(url.port || (url.protocol === 'https:' ? 443 : 80));
+  // Kong's quirk, kept for parity: without a port, both http and https proxies are reached on 443.
+  const port = Number(url.port || 443);
   const timeoutMs = o.timeoutMs ?? 5000;
   const where = shown(url);
 
@@ -57,8 +58,8 @@ export async function connectThroughProxy(o: TunnelOptions): Promise<Socket | TL
   });
 
   const authority = o.target.host.includes(':') ? `[${o.target.host}]:${o.target.port}` : `${o.target.host}:${o.target.port}`;
-  const headers = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`];
-  if (url.username || url.password) {
+  const headers = [`CONNECT ${authority} HTTP/1.1`, `Host: ${authority}`, 'Proxy-Connection: Keep-Alive'];
+  if (url.username && url.password) {
     const user = decodeURIComponent(url.username);
     const pass = decodeURIComponent(url.password);
     headers.push(`Proxy-Authorization: Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`);

@@ -1,0 +1,19 @@
+// hybridctl lint: kong.conf + KONG_* as Kong reads them, every finding, exit 0/1/2.
+import { existsSync } from 'node:fs';
+import { DEFAULT_CONF_PATHS, loadConf } from '../../conf/index.js';
+import { InputError } from '../../errors.js';
+import { lintConf } from '../../lint/index.js';
+import type { Io } from '../io.js';
+import { oneOf, outputFormat } from '../options.js';
+import { renderLintJson, renderLintText } from '../render/lint.js';
+
+export async function lintAction(file: string | undefined, flags: { role?: string; output?: string }, io: Io): Promise<number> {
+  const format = outputFormat(flags.output);
+  const role = flags.role ? oneOf('--role', flags.role, ['cp', 'dp'] as const, 'dp') : undefined;
+  const path = file ?? DEFAULT_CONF_PATHS.find((p) => existsSync(p));
+  if (!path) throw new InputError(`no configuration file given and none found at ${DEFAULT_CONF_PATHS.join(' or ')}`, { hint: 'pass the file: hybridctl lint /path/to/kong.conf' });
+  const loaded = loadConf({ file: path, env: io.env, role: role === 'cp' ? 'control_plane' : role === 'dp' ? 'data_plane' : undefined });
+  const findings = lintConf(loaded, { now: io.now() });
+  io.out(format === 'json' ? renderLintJson(loaded.path ?? path, findings) : renderLintText(loaded.path ?? path, findings, io.color));
+  return findings.some((f) => f.severity === 'error') ? 1 : 0;
+}

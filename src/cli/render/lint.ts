@@ -1,0 +1,26 @@
+// lint output: errors then warnings, one line each with where it is and how to fix it.
+import type { ChalkInstance } from 'chalk';
+import type { Finding } from '../../conf/index.js';
+
+export function renderLintJson(file: string, findings: Finding[]): string {
+  const valid = !findings.some((f) => f.severity === 'error');
+  return JSON.stringify({ file, valid, findings: findings.map(({ severity, key, line, rule, message, hint }) => ({ severity, key, line, rule, message, ...(hint ? { hint } : {}) })) }, null, 2);
+}
+
+export function renderLintText(file: string, findings: Finding[], c: ChalkInstance): string {
+  const lines: string[] = [];
+  for (const severity of ['error', 'warning'] as const) {
+    const group = findings.filter((f) => f.severity === severity);
+    if (group.length === 0) continue;
+    lines.push(c.bold(`${group.length} ${severity}${group.length > 1 ? 's' : ''}:`));
+    for (const f of group) {
+      const where = f.line === null ? c.dim(`${f.key} (default/env/flag)`) : `${file}:${f.line} ${f.key}`;
+      const mark = severity === 'error' ? c.red('✗') : c.yellow('!');
+      lines.push(`  ${mark} ${where}: ${f.message} ${c.dim(`[${f.rule}]`)}`);
+      if (f.hint) lines.push(`      ${c.dim('fix:')} ${f.hint}`);
+    }
+  }
+  const errors = findings.filter((f) => f.severity === 'error').length;
+  lines.push(errors === 0 ? c.green(`configuration at ${file} is valid`) : c.red(`configuration at ${file} is invalid: ${errors} error${errors > 1 ? 's' : ''}`));
+  return lines.join('\n');
+}

@@ -1,0 +1,61 @@
+// lint: every rule over one loaded configuration; findings sorted by line, then key.
+import { ConfigError } from '../errors.js';
+import type { Finding, KongConf, LoadedConf } from '../conf/index.js';
+import { certFacts } from './certs.js';
+import type { Rule, RuleContext } from './rule.js';
+import { KONG_RULES } from './rules/kong.js';
+import { PROXY_RULES } from './rules/proxy.js';
+import { CERT_RULES } from './rules/certs.js';
+
+export type { Rule, RuleContext } from './rule.js';
+export const RULES: readonly Rule[] = [...KONG_RULES, ...PROXY_RULES, ...CERT_RULES];
+
+function unknownKeys(loaded: LoadedConf): Finding[] {
+  return loaded.unknown.map((u) =>
+    u.key === 'proxy_server_tls_verify'
+      ? { severity: 'warning', key: u.key, line: u.line, rule: 'proxy-server-tls-verify-typo', message: "proxy_server_tls_verify is not a Kong property (the misspelling appears in Kong's own docs); Kong ignores it", hint: 'use proxy_server_ssl_verify' }
+      : { severity: 'warning', key: u.key, line: u.line, rule: 'unknown-key', message: `unknown property ${u.key}; Kong ignores it${u.suggestion ? `: did you mean ${u.suggestion}?` : ''}` },
+  );
+}
+
+export function lintConf(loaded: LoadedConf, opts: { now?: Date; skip?: (rule: Rule) => boolean } = {}): Finding[] {
+  const ctx: RuleContext = {
+    loaded,
+    conf: loaded.conf,
+    now: opts.now ?? new Date(),
+    isSet: (k) => (loaded.entries.get(k)?.source ?? 'default') !== 'default',
+    certs: certFacts(loaded.conf),
+  };
+  const findings: Finding[] = [...loaded.problems, ...unknownKeys(loaded)];
+  for (const rule of RULES) {
+    if (opts.skip?.(rule)) continue;
+    for (const hit of rule.check(ctx)) {
+      const key = hit.key ?? rule.keys[0]!;
+      findings.push({ severity: hit.severity ?? rule.severity, key, line: loaded.entries.get(key)?.line ?? null, rule: rule.id, message: hit.message, ...(hit.hint ? { hint: hit.hint } : {}) });
+    }
+  }
+  const order = (l: number | null) => (l === null ? Number.MAX_SAFE_INTEGER : l);
+  return findings.sort((a, b) => order(a.line) - order(b.line) || a.key.localeCompare(b.key));
+}
+
+/**
+ * The daemons refuse to start on any error. Two of Kong's rules do not apply to hybridctl's own
+ * daemons: its CP generates a cluster pair when none is set, and keeps its own store (database).
+ */
+export function assertDaemonConf(loaded: LoadedConf, role: 'control_plane' | 'data_plane'): KongConf {
+  const defaulted = (k: string) => (loaded.entries.get(k)?.source ?? 'default') === 'default';
+  const findings = lintConf(loaded, { skip: (r) => role === 'control_plane' && r.id === 'hybrid-cert-required' }).filter((f) => {
+    if (f.severity !== 'error') return false;
+    if (f.key === 'database' && defaulted('database')) return false;
+    if (role === 'control_plane' && f.key === 'database' && f.message.startsWith('in-memory')) return false;
+    return true;
+  });
+  if (findings.length > 0) {
+    throw new ConfigError(
+      `the configuration${loaded.path ? ` in ${loaded.path}` : ''} has ${findings.length} error${findings.length > 1 ? 's' : ''}`,
+      findings.map((f) => `${f.key}${f.line !== null ? ` (line ${f.line})` : ''}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`),
+      { hint: `run hybridctl lint${loaded.path ? ` ${loaded.path}` : ''} --role ${role === 'control_plane' ? 'cp' : 'dp'} for every finding` },
+    );
+  }
+  return loaded.conf;
+}
