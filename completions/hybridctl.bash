@@ -5,12 +5,12 @@ _hybridctl() {
     w="${COMP_WORDS[i]}"
     [[ $w == -* ]] && continue
     case "${cmd:+$cmd }$w" in
-      "gen-cert"|"verify-chain"|"inspect-cert"|"init"|"init dp"|"demo"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
+      "gen-cert"|"verify-chain"|"inspect-cert"|"lint"|"init"|"init dp"|"demo"|"cp"|"cp run"|"dp"|"dp run"|"doctor"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
     esac
   done
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "gen-cert verify-chain inspect-cert init demo completion man --version --no-color --no-input --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "gen-cert verify-chain inspect-cert lint init demo cp dp doctor completion man --version --no-color --no-input --help" -- "$cur"))
       ;;
     "gen-cert")
       case "$prev" in
@@ -55,6 +55,13 @@ _hybridctl() {
       esac
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--output --help" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
       ;;
+    "lint")
+      case "$prev" in
+        --role) COMPREPLY=($(compgen -W "cp dp" -- "$cur")); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--role --output --help" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
+      ;;
     "init")
       COMPREPLY=($(compgen -W "dp --help" -- "$cur"))
       ;;
@@ -81,7 +88,49 @@ _hybridctl() {
       case "$prev" in
         --dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
       esac
-      COMPREPLY=($(compgen -W "--keep --dir --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--keep --dir --verbose --help" -- "$cur"))
+      ;;
+    "cp")
+      COMPREPLY=($(compgen -W "run --help" -- "$cur"))
+      ;;
+    "cp run")
+      case "$prev" in
+        --conf|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--conf --prefix --log-format --log-level --help" -- "$cur"))
+      ;;
+    "dp")
+      COMPREPLY=($(compgen -W "run --help" -- "$cur"))
+      ;;
+    "dp run")
+      case "$prev" in
+        --cp-address) COMPREPLY=(); return ;;
+        --ca-cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --server-name) COMPREPLY=(); return ;;
+        --conf|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--cp-address --ca-cert-file --cert-file --key-file --server-name --conf --prefix --log-format --log-level --help" -- "$cur"))
+      ;;
+    "doctor")
+      case "$prev" in
+        --conf|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cp-address) COMPREPLY=(); return ;;
+        --ca-cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --server-name) COMPREPLY=(); return ;;
+        --timeout) COMPREPLY=(); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--conf --cp-address --ca-cert-file --cert-file --key-file --server-name --timeout --output --help" -- "$cur"))
       ;;
     "completion")
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--help" -- "$cur")); else COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); fi

@@ -2,30 +2,15 @@
 import { Argument, Command, Option } from 'commander';
 import { KONG_PROTOCOL_VERSION, VERSION } from '../version.js';
 import { collect } from './options.js';
+import { withDocs } from './program-docs.js';
+import { addDaemonCommands } from './program-daemons.js';
 import type { Io } from './io.js';
 
 export type IoFactory = (opts: { color?: boolean; input?: boolean }) => Io;
 /** Each action returns the exit code; main.ts owns process exit. */
 export type Runner = (fn: (io: Io) => Promise<number>, opts: { color?: boolean; input?: boolean }) => Promise<void>;
 
-export const EXIT_CODES_HELP = `
-Exit codes:
-  0  success / valid
-  1  the thing checked is invalid, or an output file exists (use --force)
-  2  usage error or unreadable input`;
-
-export interface CommandDoc {
-  examples: string[];
-}
-
-const docs = new WeakMap<Command, CommandDoc>();
-export const docsOf = (c: Command): CommandDoc | undefined => docs.get(c);
-
-function withDocs(cmd: Command, doc: CommandDoc): Command {
-  docs.set(cmd, doc);
-  cmd.addHelpText('after', `\nExamples:\n${doc.examples.map((e) => `  ${e}`).join('\n')}\n${EXIT_CODES_HELP}`);
-  return cmd;
-}
+export { EXIT_CODES_HELP, docsOf, type CommandDoc } from './program-docs.js';
 
 const outputOption = () => new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text');
 
@@ -120,6 +105,20 @@ export function buildProgram(run: Runner): Command {
     { examples: ['hybridctl inspect-cert pki/dp.crt', 'hybridctl inspect-cert /etc/kong/cluster.crt -o json'] },
   );
 
+  withDocs(
+    program
+      .command('lint')
+      .description('check a kong.conf (with KONG_* overrides) as Kong reads it, plus the proxy, SNI and certificate mistakes Kong lets through')
+      .argument('[file]', 'the kong.conf (default /etc/kong/kong.conf, then /etc/kong.conf)')
+      .addOption(new Option('--role <role>', 'lint as this role, overriding role in the file').choices(['cp', 'dp']))
+      .addOption(outputOption())
+      .action(async (file: string | undefined, flags) => {
+        const { lintAction } = await import('./commands/lint.js');
+        await run((io) => lintAction(file, flags, io), globals());
+      }),
+    { examples: ['hybridctl lint /etc/kong/kong.conf', 'KONG_CLUSTER_USE_PROXY=on hybridctl lint kong.conf --role dp', 'hybridctl lint kong-dp/kong.conf -o json'] },
+  );
+
   const init = program.command('init').description('prepare a new node');
   withDocs(
     init
@@ -155,15 +154,18 @@ export function buildProgram(run: Runner): Command {
   withDocs(
     program
       .command('demo')
-      .description('walk through a hybrid cluster setup on this machine')
+      .description('start a PKI, a control plane and two data planes on this machine, sync a route and send traffic through it')
       .option('--keep', 'keep the generated files')
       .option('--dir <dir>', 'use this directory instead of a temporary one (implies --keep)')
+      .option('--verbose', 'show the daemons\' logs')
       .action(async (flags) => {
         const { demoAction } = await import('./commands/demo.js');
         await run((io) => demoAction(flags, io), globals());
       }),
-    { examples: ['hybridctl demo', 'hybridctl demo --keep'] },
+    { examples: ['hybridctl demo', 'hybridctl demo --keep', 'hybridctl demo --verbose'] },
   );
+
+  addDaemonCommands(program, run, globals);
 
   withDocs(
     program

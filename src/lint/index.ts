@@ -42,14 +42,17 @@ export function lintConf(loaded: LoadedConf, opts: { now?: Date; skip?: (rule: R
  * The daemons refuse to start on any error. Two of Kong's rules do not apply to hybridctl's own
  * daemons: its CP generates a cluster pair when none is set, and keeps its own store (database).
  */
-export function assertDaemonConf(loaded: LoadedConf, role: 'control_plane' | 'data_plane'): KongConf {
+export function daemonFindings(loaded: LoadedConf, role: 'control_plane' | 'data_plane', now?: Date): Finding[] {
   const defaulted = (k: string) => (loaded.entries.get(k)?.source ?? 'default') === 'default';
-  const findings = lintConf(loaded, { skip: (r) => role === 'control_plane' && r.id === 'hybrid-cert-required' }).filter((f) => {
-    if (f.severity !== 'error') return false;
+  return lintConf(loaded, { now, skip: (r) => role === 'control_plane' && r.id === 'hybrid-cert-required' }).filter((f) => {
     if (f.key === 'database' && defaulted('database')) return false;
     if (role === 'control_plane' && f.key === 'database' && f.message.startsWith('in-memory')) return false;
     return true;
   });
+}
+
+export function assertDaemonConf(loaded: LoadedConf, role: 'control_plane' | 'data_plane'): KongConf {
+  const findings = daemonFindings(loaded, role).filter((f) => f.severity === 'error');
   if (findings.length > 0) {
     throw new ConfigError(
       `the configuration${loaded.path ? ` in ${loaded.path}` : ''} has ${findings.length} error${findings.length > 1 ? 's' : ''}`,

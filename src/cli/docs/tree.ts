@@ -1,7 +1,7 @@
 // A plain description of the command tree, read from commander: the one source of completions,
 // man pages and help examples.
 import type { Command, Option } from 'commander';
-import { docsOf } from '../program.js';
+import { docsOf } from '../program-docs.js';
 
 export interface OptionDoc {
   long: string;

@@ -1,0 +1,130 @@
+// The control plane: store + Admin API + cluster listener, with the config_table rebuilt and pushed
+// to every data plane whenever the store changes.
+import { join } from 'node:path';
+import { hostname } from 'node:os';
+import type { Logger } from '../log.js';
+import { KONG_PROTOCOL_VERSION } from '../version.js';
+import { errorMessage } from '../errors.js';
+import { openLmdbStore } from '../store/index.js';
+import type { Store } from '../store/index.js';
+import { startAdmin } from '../admin/server.js';
+import { startClusterServer } from '../cluster/server/index.js';
+import { buildReconfigure } from '../cluster/protocol/messages.js';
+import { startStatus } from '../status/server.js';
+import { stableNodeId } from '../cache/node-id.js';
+import type { CpSettings } from './settings-types.js';
+import { CpMetrics } from './metrics.js';
+
+export interface ControlPlane {
+  addresses: { cluster: Listen; admin: Listen | null; status: Listen | null };
+  nodeId: string;
+  /** Resolves when the current store content has been turned into the config pushed to DPs. */
+  settled(): Promise<void>;
+  close(): Promise<void>;
+}
+
+type Listen = { host: string; port: number };
+
+export async function startControlPlane(s: CpSettings, log: Logger): Promise<ControlPlane> {
+  const nodeId = stableNodeId(s.prefix);
+  const store: Store = await openLmdbStore(join(s.prefix, 'cp-store'));
+  const metrics = new CpMetrics();
+  const clog = log.child('clustering');
+  let current: { payload: Buffer; hash: string } | null = null;
+  let building: Promise<void> = Promise.resolve();
+  let dirty = false;
+
+  // One rebuild at a time; changes arriving during a rebuild fold into one more rebuild.
+  const rebuild = (): Promise<void> => {
+    if (dirty) return building;
+    dirty = true;
+    building = building.then(async () => {
+      dirty = false;
+      try {
+        const table = await store.exportConfigTable();
+        const next = buildReconfigure(table);
+        if (current?.hash === next.hash) return;
+        current = next;
+        metrics.configBuilt(next.hash);
+        clog.debug('configuration rebuilt', { config_hash: next.hash, bytes: next.payload.length });
+        cluster?.push();
+      } catch (err) {
+        clog.error('could not export the configuration for data planes; keeping the previous one', { error: errorMessage(err) });
+      }
+    });
+    return building;
+  };
+
+  let cluster: Awaited<ReturnType<typeof startClusterServer>> | undefined;
+  await rebuild();
+  const stopWatching = store.onChange(() => void rebuild());
+
+  const opened: { close(): Promise<void> }[] = [];
+  try {
+    cluster = await startClusterServer({
+      listen: s.clusterListen,
+      mode: s.mode,
+      certPem: s.certPem,
+      keyPem: s.keyPem,
+      caPems: s.caPems,
+      maxIntermediates: s.maxIntermediates,
+      ocsp: s.ocsp,
+      maxPayload: s.maxPayload,
+      log: clog,
+      cpVersion: KONG_PROTOCOL_VERSION,
+      current: () => current,
+      onDataPlane: (row) => {
+        void store.upsertDataPlane({ ...row, ttl: s.purgeDelaySec }).catch((err: unknown) =>
+          clog.warn('could not record data plane status', { node_id: row.id, error: errorMessage(err) }),
+        );
+      },
+    });
+    opened.push(cluster);
+    const clusterRef = cluster;
+    const admin = s.adminListen
+      ? await startAdmin({
+          listen: s.adminListen,
+          store,
+          log: log.child('admin'),
+          nodeId,
+          metrics: () => metrics.render(clusterRef.metrics()),
+          configHash: () => current?.hash ?? null,
+        })
+      : null;
+    if (admin) opened.push(admin);
+    const status = s.statusListen
+      ? await startStatus({ listen: s.statusListen, state: () => ({ configurationHash: current?.hash ?? null, ready: true }), log: log.child('status') })
+      : null;
+    if (status) opened.push(status);
+    log.info('control plane started', {
+      node_id: nodeId,
+      hostname: hostname(),
+      cluster_listen: fmt(cluster.address),
+      admin_listen: admin ? fmt(admin.address) : 'off',
+      status_listen: status ? fmt(status.address) : 'off',
+      cluster_mtls: s.mode,
+      prefix: s.prefix,
+    });
+    let closed = false;
+    return {
+      addresses: { cluster: cluster.address, admin: admin?.address ?? null, status: status?.address ?? null },
+      nodeId,
+      settled: () => building,
+      async close() {
+        if (closed) return;
+        closed = true;
+        stopWatching();
+        for (const o of opened.reverse()) await o.close().catch(() => undefined);
+        await building;
+        await store.close();
+      },
+    };
+  } catch (err) {
+    stopWatching();
+    for (const o of opened.reverse()) await o.close().catch(() => undefined);
+    await store.close();
+    throw err;
+  }
+}
+
+const fmt = (a: Listen) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);

@@ -1,0 +1,113 @@
+// The data plane, as Kong starts one: serve the cached config if there is one, else the declarative
+// file, else nothing; then connect to the CP and replace the config (and the cache) on every push.
+import { hostname } from 'node:os';
+import type { Logger } from '../log.js';
+import { KONG_PROTOCOL_VERSION } from '../version.js';
+import { errorMessage } from '../errors.js';
+import { openConfigCache } from '../cache/index.js';
+import { stableNodeId } from '../cache/node-id.js';
+import { startSyncClient, type SyncClient } from '../cluster/client/index.js';
+import { startStatus } from '../status/server.js';
+import type { DpSettings } from './settings-types.js';
+import { loadDeclarativeFile } from './declarative-file.js';
+import { EMPTY_CONFIG_HASH } from '../cluster/protocol/hash.js';
+import { startProxyWorkers, type ProxyFleet } from './proxy-workers.js';
+
+export interface DataPlane {
+  nodeId: string;
+  addresses: { proxy: Listen; status: Listen | null };
+  sync: SyncClient;
+  configHash(): string | null;
+  close(): Promise<void>;
+}
+
+type Listen = { host: string; port: number };
+
+/** Kong: a config without entities gets the all-zero hash, and /status/ready stays 503 with it. */
+export function effectiveHash(configTable: Record<string, unknown>, hash: string): string {
+  const hasEntities = Object.entries(configTable).some(([k, v]) => !k.startsWith('_') && Array.isArray(v) && v.length > 0);
+  return hasEntities ? hash : EMPTY_CONFIG_HASH;
+}
+
+export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPlane> {
+  const nodeId = stableNodeId(s.prefix);
+  const cache = openConfigCache({ prefix: s.prefix, mode: s.cacheMode, path: s.cachePath, keyPem: s.keyPem, log: log.child('cache') });
+  const opened: { close(): Promise<void> | void }[] = [cache];
+  try {
+    const proxy: ProxyFleet = await startProxyWorkers({ listen: s.proxyListen, workers: s.workers, log, logLevel: s.workerLog?.level, logFormat: s.workerLog?.format });
+    opened.push(proxy);
+    let hash: string | null = null;
+
+    const cached = cache.load();
+    if (cached) {
+      await proxy.swap(cached.configTable);
+      hash = effectiveHash(cached.configTable, cached.hash);
+      log.info('serving the cached configuration until the control plane answers', { config_hash: hash });
+    } else if (s.declarativeConfig) {
+      const loaded = loadDeclarativeFile(s.declarativeConfig);
+      await proxy.swap(loaded.configTable);
+      hash = effectiveHash(loaded.configTable, loaded.hash);
+      log.info('serving declarative_config until the control plane answers', { file: s.declarativeConfig, config_hash: hash });
+    } else {
+      log.info('no cached configuration: every request gets 404 until the control plane sends one');
+    }
+
+    const status = s.statusListen
+      ? await startStatus({ listen: s.statusListen, state: () => ({ configurationHash: hash, ready: hash !== null && hash !== EMPTY_CONFIG_HASH }), log: log.child('status') })
+      : null;
+    if (status) opened.push(status);
+
+    const sync = startSyncClient({
+      cpAddress: s.cpAddress,
+      mode: s.mode,
+      certPem: s.certPem,
+      keyPem: s.keyPem,
+      caPems: s.caPems,
+      serverName: s.serverName,
+      proxy: s.forwardProxy,
+      nodeId,
+      hostname: s.hostname ?? hostname(),
+      version: KONG_PROTOCOL_VERSION,
+      labels: s.labels,
+      log: log.child('clustering'),
+      currentHash: () => hash,
+      apply: async (configTable, next) => {
+        await proxy.swap(configTable);
+        hash = effectiveHash(configTable, next);
+        try {
+          await cache.save(configTable, next);
+        } catch (err) {
+          log.warn('configuration applied but not cached; a restart without the control plane would not have it', { error: errorMessage(err) });
+        }
+      },
+      timers: s.timers,
+    });
+    log.info('data plane started', {
+      node_id: nodeId,
+      control_plane: s.cpAddress,
+      cluster_mtls: s.mode,
+      proxy_listen: fmt(proxy.address),
+      status_listen: status ? fmt(status.address) : 'off',
+      workers: proxy.workers,
+      prefix: s.prefix,
+    });
+    let closed = false;
+    return {
+      nodeId,
+      addresses: { proxy: proxy.address, status: status?.address ?? null },
+      sync,
+      configHash: () => hash,
+      async close() {
+        if (closed) return;
+        closed = true;
+        await sync.stop();
+        for (const o of opened.reverse()) await Promise.resolve(o.close()).catch(() => undefined);
+      },
+    };
+  } catch (err) {
+    for (const o of opened.reverse()) await Promise.resolve(o.close()).catch(() => undefined);
+    throw err;
+  }
+}
+
+const fmt = (a: Listen) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);

@@ -1,0 +1,41 @@
+// What the daemons run with, resolved from kong.conf: files read, listeners picked, defaults applied.
+export type Listen = { host: string; port: number };
+
+export interface CpSettings {
+  prefix: string;
+  mode: 'shared' | 'pki';
+  /** Leaf followed by its chain. */
+  certPem: string;
+  keyPem: string;
+  /** pki: cluster_ca_cert. */
+  caPems: string[];
+  clusterListen: Listen;
+  adminListen: Listen | null;
+  statusListen: Listen | null;
+  maxIntermediates: number;
+  ocsp: 'on' | 'off' | 'optional';
+  maxPayload: number;
+  purgeDelaySec: number;
+}
+
+export interface DpSettings {
+  prefix: string;
+  mode: 'shared' | 'pki';
+  cpAddress: string;
+  certPem: string;
+  keyPem: string;
+  /** cluster_ca_cert plus lua_ssl_trusted_certificate, pki mode. */
+  caPems: string[];
+  serverName?: string;
+  forwardProxy: { url: string; sslVerify: boolean; caPems?: string[] } | null;
+  proxyListen: Listen;
+  statusListen: Listen | null;
+  declarativeConfig?: string;
+  cacheMode: 'off' | 'unencrypted' | 'encrypted';
+  cachePath?: string;
+  labels?: Record<string, string>;
+  workers: number;
+  workerLog?: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
+  hostname?: string;
+  timers?: { pingMs?: number; silenceMs?: number; reconnectMinMs?: number; reconnectMaxMs?: number };
+}

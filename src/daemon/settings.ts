@@ -1,0 +1,108 @@
+// From a checked kong.conf to what the daemons run with: files read, listeners picked, defaults applied.
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '../log.js';
+import { ConfigError } from '../errors.js';
+import { bindHost, readCertificateValue, readKeyValue, resolvePemValue, type Listener, type LoadedConf } from '../conf/index.js';
+import { DEFAULT_MAX_INTERMEDIATES } from '../pki/verify/index.js';
+import { ensureClusterCert } from './cluster-cert.js';
+import { resolvePrefix } from './prefix.js';
+import type { CpSettings, DpSettings, Listen } from './settings-types.js';
+
+export type { CpSettings, DpSettings } from './settings-types.js';
+
+/** The first plain-HTTP listener: TLS listeners (Kong's 8443/8444 defaults) are not served yet. */
+function plainListener(key: string, list: Listener[], log?: Logger): Listen | null {
+  if (list.length === 0) return null;
+  const plain = list.find((l) => !l.ssl);
+  const skipped = list.filter((l) => l !== plain);
+  if (skipped.length > 0) log?.debug(`${key}: serving ${plain ? plain.listener : 'nothing'}; ${skipped.map((l) => l.listener).join(', ')} not served (TLS listeners and extra entries are not supported)`);
+  if (!plain) throw new ConfigError(`${key} has only TLS listeners (${list.map((l) => l.listener).join(', ')}), which hybridctl does not serve`, [], { hint: `add a plain entry, e.g. --${key.replace(/_/g, '-')} 127.0.0.1:8001` });
+  return { host: bindHost(plain), port: plain.port };
+}
+
+function prefixOf(loaded: LoadedConf, home: string): string {
+  const explicit = loaded.entries.get('prefix')?.source !== 'default';
+  const r = resolvePrefix({ prefix: explicit ? loaded.conf.prefix : undefined, home, explicit });
+  return r.prefix;
+}
+
+function pems(key: string, value: string | null): string[] {
+  return value ? [readCertificateValue(key, value)] : [];
+}
+
+export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDir?: string; now: Date; log: Logger }): Promise<CpSettings> {
+  const c = loaded.conf;
+  let certPem: string;
+  let keyPem: string;
+  if (c.cluster_cert && c.cluster_cert_key) {
+    certPem = readCertificateValue('cluster_cert', c.cluster_cert);
+    keyPem = readKeyValue('cluster_cert_key', c.cluster_cert_key);
+  } else {
+    const workDir = ctx.workDir ?? join(ctx.home, '.hybridctl');
+    const pair = await ensureClusterCert(workDir, ctx.now);
+    certPem = readCertificateValue('cluster_cert', pair.certPath);
+    keyPem = readKeyValue('cluster_cert_key', pair.keyPath);
+    ctx.log.info(pair.generated ? 'no cluster certificate configured: generated a shared pair' : 'no cluster certificate configured: using the generated shared pair', {
+      cluster_cert: pair.certPath,
+      cluster_cert_key: pair.keyPath,
+      valid_for: pair.names.join(','),
+      dp_flags: `--cert-file ${pair.certPath} --key-file ${pair.keyPath}`,
+    });
+  }
+  return {
+    prefix: prefixOf(loaded, ctx.home),
+    mode: c.cluster_mtls,
+    certPem,
+    keyPem,
+    caPems: pems('cluster_ca_cert', c.cluster_ca_cert),
+    clusterListen: plainListener('cluster_listen', c.cluster_listen, ctx.log)!,
+    adminListen: plainListener('admin_listen', c.admin_listen, ctx.log),
+    statusListen: plainListener('status_listen', c.status_listen, ctx.log),
+    maxIntermediates: DEFAULT_MAX_INTERMEDIATES,
+    ocsp: c.cluster_ocsp,
+    maxPayload: c.cluster_max_payload,
+    purgeDelaySec: c.cluster_data_plane_purge_delay,
+  };
+}
+
+function labels(list: string[]): Record<string, string> | undefined {
+  if (list.length === 0) return undefined;
+  return Object.fromEntries(list.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
+}
+
+function workers(value: string): number {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new ConfigError(`nginx_worker_processes has an invalid value: '${value}' (auto or a whole number ≥ 1)`, []);
+  return n;
+}
+
+export function dpSettings(loaded: LoadedConf, ctx: { home: string; log?: Logger; forDoctor?: boolean }): DpSettings {
+  const c = loaded.conf;
+  const certPem = readCertificateValue('cluster_cert', c.cluster_cert);
+  const keyPem = readKeyValue('cluster_cert_key', c.cluster_cert_key);
+  // Kong appends cluster_ca_cert to the trusted list in pki mode; the trusted list also checks an https proxy.
+  const trusted = c.lua_ssl_trusted_certificate.flatMap((v) => {
+    const r = resolvePemValue(v);
+    return 'pem' in r ? [r.pem] : [];
+  });
+  const ca = pems('cluster_ca_cert', c.cluster_ca_cert);
+  return {
+    prefix: ctx.forDoctor ? '' : prefixOf(loaded, ctx.home),
+    mode: c.cluster_mtls,
+    cpAddress: c.cluster_control_plane ?? '127.0.0.1:8005',
+    certPem,
+    keyPem,
+    caPems: c.cluster_mtls === 'pki' ? [...ca, ...trusted] : [],
+    serverName: c.cluster_server_name ?? undefined,
+    forwardProxy: c.cluster_use_proxy && c.proxy_server ? { url: c.proxy_server, sslVerify: c.proxy_server_ssl_verify, caPems: [...trusted, ...ca] } : null,
+    proxyListen: ctx.forDoctor ? { host: '127.0.0.1', port: 0 } : plainListener('proxy_listen', c.proxy_listen, ctx.log)!,
+    statusListen: ctx.forDoctor ? null : plainListener('status_listen', c.status_listen, ctx.log),
+    declarativeConfig: c.declarative_config ?? undefined,
+    cacheMode: c.data_plane_config_cache_mode,
+    cachePath: c.data_plane_config_cache_path ?? undefined,
+    labels: labels(c.cluster_dp_labels),
+    workers: workers(c.nginx_worker_processes),
+  };
+}

@@ -1,0 +1,97 @@
+// doctor against a live control plane, and against each way the path can break.
+import { describe, expect, it } from 'vitest';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { startDaemon } from '../helpers/daemon.js';
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+interface Report {
+  ok: boolean;
+  steps: { id: string; ok: boolean; skipped?: boolean; detail: string; fix?: string }[];
+}
+
+const firstFailed = (r: Report) => r.steps.find((s) => !s.ok && !s.skipped && s.id !== 'conf');
+
+describe('hybridctl doctor', () => {
+  it('walks every step against a live pki control plane, and names the broken step otherwise', async () => {
+    const dir = tempDir();
+    const pkiDir = join(dir, 'pki');
+    expect((await runCli(['gen-cert', '--mode', 'pki', '--out-dir', pkiDir, '--cp-hostname', 'localhost'])).code).toBe(0);
+    const p = (f: string) => join(pkiDir, f);
+    // A DP certificate with the wrong EKU: a CP certificate used as a DP one.
+    const cluster = await freePort();
+    const admin = await freePort();
+    const cp = startDaemon([
+      'cp', 'run', '--prefix', join(dir, 'cp'), '--cluster-mtls', 'pki', '--cluster-cert', p('cp.crt'), '--cluster-cert-key', p('cp.key'),
+      '--cluster-ca-cert', p('ca.crt'), '--cluster-listen', `127.0.0.1:${cluster}`, '--admin-listen', `127.0.0.1:${admin}`, '--status-listen', 'off',
+    ]);
+    await cp.waitFor((l) => l.msg === 'control plane started');
+    const base = ['doctor', '--cluster-mtls', 'pki', '--ca-cert-file', p('ca.crt'), '-o', 'json', '--timeout', '3'];
+    const doctor = async (args: string[]) => {
+      const r = await runCli([...base, ...args]);
+      return { code: r.code, report: JSON.parse(r.stdout) as Report, stderr: r.stderr };
+    };
+
+    const good = await doctor(['--cp-address', `localhost:${cluster}`, '--cert-file', p('dp.crt'), '--key-file', p('dp.key')]);
+    expect(good.code, JSON.stringify(good.report)).toBe(0);
+    expect(good.report.steps.map((s) => [s.id, s.ok])).toEqual([
+      ['conf', true], ['certificate', true], ['dns', true], ['tcp', true], ['tls', true], ['cp-certificate', true], ['websocket', true], ['reconfigure', true],
+    ]);
+
+    const refused = await doctor(['--cp-address', `localhost:${await freePort()}`, '--cert-file', p('dp.crt'), '--key-file', p('dp.key')]);
+    expect(refused.code).toBe(1);
+    expect(firstFailed(refused.report)).toMatchObject({ id: 'tcp' });
+    expect(firstFailed(refused.report)!.fix).toMatch(/nothing listens/);
+    expect(refused.report.steps.at(-1)).toMatchObject({ id: 'reconfigure', skipped: true });
+
+    const wrongName = await doctor(['--cp-address', `127.0.0.1:${cluster}`, '--server-name', 'cp.other.example', '--cert-file', p('dp.crt'), '--key-file', p('dp.key')]);
+    expect(firstFailed(wrongName.report)).toMatchObject({ id: 'cp-certificate' });
+    expect(firstFailed(wrongName.report)!.fix).toMatch(/cluster_server_name/);
+
+    const wrongEku = await doctor(['--cp-address', `localhost:${cluster}`, '--cert-file', p('cp.crt'), '--key-file', p('cp.key')]);
+    expect(firstFailed(wrongEku.report)).toMatchObject({ id: 'certificate' });
+    expect(firstFailed(wrongEku.report)!.detail).toMatch(/^eku/);
+
+    const mismatched = await doctor(['--cp-address', `localhost:${cluster}`, '--cert-file', p('dp.crt'), '--key-file', p('cp.key')]);
+    expect(firstFailed(mismatched.report)).toMatchObject({ id: 'certificate' });
+    expect(firstFailed(mismatched.report)!.detail).toMatch(/^key-mismatch/);
+
+    const wrongPort = await doctor(['--cp-address', `localhost:${admin}`, '--cert-file', p('dp.crt'), '--key-file', p('dp.key')]);
+    expect(firstFailed(wrongPort.report)).toMatchObject({ id: 'tls' });
+    expect(firstFailed(wrongPort.report)!.fix).toMatch(/cluster_listen/);
+
+    const text = await runCli(['doctor', '--cluster-mtls', 'pki', '--ca-cert-file', p('ca.crt'), '--cp-address', `localhost:${cluster}`, '--server-name', 'nope.example', '--cert-file', p('dp.crt'), '--key-file', p('dp.key')]);
+    expect(text.code).toBe(1);
+    expect(text.stdout).toMatch(/✗ control plane certificate/);
+    expect(text.stdout).toMatch(/fix:/);
+    expect(text.stdout).toMatch(/the path is broken at: control plane certificate/);
+  }, 90_000);
+
+  it('catches a shared-mode DP whose cluster_cert differs from the CP one', async () => {
+    const dir = tempDir();
+    expect((await runCli(['gen-cert', join(dir, 'cp.crt'), join(dir, 'cp.key')])).code).toBe(0);
+    expect((await runCli(['gen-cert', join(dir, 'other.crt'), join(dir, 'other.key')])).code).toBe(0);
+    const cluster = await freePort();
+    const cp = startDaemon([
+      'cp', 'run', '--prefix', join(dir, 'cp'), '--cluster-cert', join(dir, 'cp.crt'), '--cluster-cert-key', join(dir, 'cp.key'),
+      '--cluster-listen', `127.0.0.1:${cluster}`, '--admin-listen', `127.0.0.1:${await freePort()}`, '--status-listen', 'off',
+    ]);
+    await cp.waitFor((l) => l.msg === 'control plane started');
+    const same = await runCli(['doctor', '--cp-address', `127.0.0.1:${cluster}`, '--cert-file', join(dir, 'cp.crt'), '--key-file', join(dir, 'cp.key'), '-o', 'json']);
+    expect(same.code, same.stdout + same.stderr).toBe(0);
+    const other = await runCli(['doctor', '--cp-address', `127.0.0.1:${cluster}`, '--cert-file', join(dir, 'other.crt'), '--key-file', join(dir, 'other.key'), '-o', 'json']);
+    expect(other.code).toBe(1);
+    const report = JSON.parse(other.stdout) as Report;
+    expect(firstFailed(report)).toMatchObject({ id: 'cp-certificate' });
+    expect(firstFailed(report)!.fix).toMatch(/same cluster_cert/);
+    expect(other.stdout).not.toMatch(/PRIVATE KEY/);
+  }, 60_000);
+});

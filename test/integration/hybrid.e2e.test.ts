@@ -1,0 +1,183 @@
+// CP and DP as real processes on loopback: Admin API write → sync over mTLS → traffic through the DP,
+// and what happens when the CP goes away, the DP restarts, or the cache is damaged.
+import { describe, expect, it } from 'vitest';
+import { createServer, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { runCli, tempDir } from '../helpers/cli.js';
+import { startDaemon, listenOf, type Daemon } from '../helpers/daemon.js';
+
+async function freePort(): Promise<number> {
+  const s = createNetServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+async function upstream(): Promise<{ server: Server; port: number; seen: string[] }> {
+  const seen: string[] = [];
+  const server = createServer((req, res) => {
+    seen.push(req.url ?? '');
+    res.setHeader('content-type', 'application/json');
+    res.end(JSON.stringify({ path: req.url, host: req.headers.host }));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, port: (server.address() as AddressInfo).port, seen };
+}
+
+async function pki(dir: string, extra: string[] = []) {
+  const r = await runCli(['gen-cert', '--mode', 'pki', '--out-dir', dir, '--cp-hostname', 'localhost', '--cp-hostname', '127.0.0.1', ...extra]);
+  expect(r.code, r.stderr).toBe(0);
+  return (f: string) => join(dir, f);
+}
+
+async function startCp(p: (f: string) => string, prefix: string): Promise<{ d: Daemon; admin: string; cluster: number }> {
+  const [cluster, admin] = [await freePort(), await freePort()];
+  const d = startDaemon([
+    'cp', 'run', '--prefix', prefix,
+    '--cluster-mtls', 'pki', '--cluster-cert', p('cp.crt'), '--cluster-cert-key', p('cp.key'), '--cluster-ca-cert', p('ca.crt'),
+    '--cluster-listen', `127.0.0.1:${cluster}`, '--admin-listen', `127.0.0.1:${admin}`, '--status-listen', 'off',
+  ]);
+  await d.waitFor((l) => l.msg === 'control plane started', 20_000, 'control plane start');
+  return { d, admin: `http://127.0.0.1:${admin}`, cluster };
+}
+
+async function startDp(p: (f: string) => string, prefix: string, cluster: number, extra: string[] = []): Promise<{ d: Daemon; proxy: string; status: string }> {
+  const [proxy, status] = [await freePort(), await freePort()];
+  const d = startDaemon([
+    'dp', 'run', '--prefix', prefix, '--cp-address', `localhost:${cluster}`,
+    '--cluster-mtls', 'pki', '--ca-cert-file', p('ca.crt'), '--cert-file', p('dp.crt'), '--key-file', p('dp.key'),
+    '--proxy-listen', `127.0.0.1:${proxy}`, '--status-listen', `127.0.0.1:${status}`, '--nginx-worker-processes', '1',
+    ...extra,
+  ]);
+  const started = await d.waitFor((l) => l.msg === 'data plane started', 20_000, 'data plane start');
+  expect(listenOf(started.proxy_listen).port).toBe(proxy);
+  return { d, proxy: `http://127.0.0.1:${proxy}`, status: `http://127.0.0.1:${status}` };
+}
+
+async function until<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < end) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out: ${what}${last ? ` (${String(last)})` : ''}`);
+}
+
+const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe('control plane + data plane processes', () => {
+  it('syncs an Admin API write to the DP, keeps serving without the CP, and restarts from the cache', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const up = await upstream();
+    try {
+      const cp = await startCp(p, join(dir, 'cp'));
+      const dp = await startDp(p, join(dir, 'dp'), cp.cluster);
+
+      expect((await fetch(`${dp.status}/status/ready`)).status).toBe(503);
+      expect((await post(`${cp.admin}/services`, { name: 'up', url: `http://127.0.0.1:${up.port}/base` })).status).toBe(201);
+      expect((await post(`${cp.admin}/services/up/routes`, { name: 'r1', paths: ['/api'] })).status).toBe(201);
+
+      const res = await until(async () => {
+        const r = await fetch(`${dp.proxy}/api/things?x=1`);
+        return r.status === 200 ? r : undefined;
+      }, 'route served by the DP');
+      expect(await res.json()).toMatchObject({ path: '/base/things?x=1' });
+      const nomatch = await fetch(`${dp.proxy}/nothing`);
+      expect(nomatch.status).toBe(404);
+      expect(await nomatch.json()).toEqual({ message: 'no Route matched with those values' });
+
+      const ready = await fetch(`${dp.status}/status/ready`);
+      expect(ready.status).toBe(200);
+      const hash = ((await (await fetch(`${dp.status}/status`)).json()) as { configuration_hash: string }).configuration_hash;
+      expect(hash).toMatch(/^[0-9a-f]{32}$/);
+      const rows = await until(async () => {
+        const body = (await (await fetch(`${cp.admin}/clustering/data-planes`)).json()) as { data: { config_hash: string; sync_status: string; ip: string }[] };
+        return body.data.length === 1 && body.data[0]!.config_hash === hash ? body.data : undefined;
+      }, 'the CP records the DP with its hash');
+      expect(rows[0]).toMatchObject({ ip: '127.0.0.1', sync_status: 'normal' });
+
+      // The CP goes away: the DP keeps proxying with what it has.
+      expect(await cp.d.stop()).toBe(0);
+      expect((await fetch(`${dp.proxy}/api/again`)).status).toBe(200);
+      expect((await fetch(`${dp.status}/status/ready`)).status).toBe(200);
+
+      // The DP restarts while the CP is down: it serves from its cache.
+      expect(await dp.d.stop()).toBe(0);
+      expect(existsSync(join(dir, 'dp', 'dbless.lmdb'))).toBe(true);
+      const dp2 = await startDp(p, join(dir, 'dp'), cp.cluster);
+      await dp2.d.waitFor((l) => /cached configuration/.test(l.msg), 10_000, 'cache load');
+      expect((await fetch(`${dp2.proxy}/api/cached`)).status).toBe(200);
+      expect((await fetch(`${dp2.status}/status/ready`)).status).toBe(200);
+      expect(((await (await fetch(`${dp2.status}/status`)).json()) as { configuration_hash: string }).configuration_hash).toBe(hash);
+      expect(up.seen).toEqual(['/base/things?x=1', '/base/again', '/base/cached']);
+    } finally {
+      up.server.close();
+    }
+  }, 90_000);
+
+  it('keeps its store across a CP restart and a reconnecting DP gets the same hash', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    let cp = await startCp(p, join(dir, 'cp'));
+    expect((await post(`${cp.admin}/services`, { name: 's', url: 'http://127.0.0.1:9/' })).status).toBe(201);
+    expect((await post(`${cp.admin}/routes`, { name: 'r', hosts: ['example.test'], service: { name: 's' } })).status).toBe(201);
+    const dp = await startDp(p, join(dir, 'dp'), cp.cluster);
+    const first = await until(async () => {
+      const h = ((await (await fetch(`${dp.status}/status`)).json()) as { configuration_hash: string }).configuration_hash;
+      return h !== '0'.repeat(32) ? h : undefined;
+    }, 'first sync');
+    expect(await cp.d.stop()).toBe(0);
+    const port = cp.cluster;
+    cp = await startCp(p, join(dir, 'cp'));
+    expect(cp.cluster).not.toBe(port); // a fresh port: the DP is pointed at it by a restart below
+    const services = (await (await fetch(`${cp.admin}/services`)).json()) as { data: { name: string }[] };
+    expect(services.data.map((s) => s.name)).toEqual(['s']);
+    await dp.d.stop();
+    const dp2 = await startDp(p, join(dir, 'dp'), cp.cluster);
+    // The restarted DP serves its cache; the new CP has the same store, so the same hash, and
+    // the DP records it as seen without re-applying.
+    await until(async () => {
+      const body = (await (await fetch(`${cp.admin}/clustering/data-planes`)).json()) as { data: { config_hash: string }[] };
+      return body.data.some((r) => r.config_hash === first) ? true : undefined;
+    }, 'the new CP sees the DP on the same hash');
+    const h2 = ((await (await fetch(`${dp2.status}/status`)).json()) as { configuration_hash: string }).configuration_hash;
+    expect(h2).toBe(first);
+    expect(dp2.d.lines.some((l) => l.msg === 'configuration applied')).toBe(false);
+  }, 90_000);
+
+  it('falls back from a corrupt cache to an empty config and says so', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const cache = join(dir, 'dp', 'dbless.lmdb');
+    // A cache directory whose data file is garbage.
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(cache, { recursive: true });
+    writeFileSync(join(cache, 'data.mdb'), Buffer.alloc(8192, 0x5a));
+    const dp = await startDp(p, join(dir, 'dp'), await freePort());
+    await dp.d.waitFor((l) => l.level === 'warn' || l.level === 'error', 10_000, 'a warning about the cache');
+    expect(dp.d.stderr()).toMatch(/cache/i);
+    expect((await fetch(`${dp.status}/status/ready`)).status).toBe(503);
+    expect((await fetch(`${dp.proxy}/x`)).status).toBe(404);
+    expect(readdirSync(cache).length).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('says clearly when the CP certificate does not match cluster_server_name', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const cp = await startCp(p, join(dir, 'cp'));
+    const dp = await startDp(p, join(dir, 'dp'), cp.cluster, ['--server-name', 'cp.wrong.example']);
+    const line = await dp.d.waitFor((l) => l.level === 'error' && /cp\.wrong\.example/.test(JSON.stringify(l)), 20_000, 'name mismatch error');
+    expect(JSON.stringify(line)).toMatch(/cluster_server_name|--server-name/);
+    expect((await fetch(`${dp.status}/status/ready`)).status).toBe(503);
+  }, 60_000);
+});
