@@ -44,8 +44,8 @@ export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDi
     certPem = readCertificateValue('cluster_cert', pair.certPath);
     keyPem = readKeyValue('cluster_cert_key', pair.keyPath);
     ctx.log.info(pair.generated ? 'no cluster certificate configured: generated a shared pair' : 'no cluster certificate configured: using the generated shared pair', {
-      cluster_cert: pair.certPath,
-      cluster_cert_key: pair.keyPath,
+      cert_file: pair.certPath,
+      key_file: pair.keyPath,
       valid_for: pair.names.join(','),
       dp_flags: `--cert-file ${pair.certPath} --key-file ${pair.keyPath}`,
     });

@@ -155,6 +155,70 @@ describe('control plane + data plane processes', () => {
     expect(dp2.d.lines.some((l) => l.msg === 'configuration applied')).toBe(false);
   }, 90_000);
 
+  it('runs nginx_worker_processes proxy workers that share the port, get every config, and are replaced when one dies', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const up = await upstream();
+    try {
+      const cp = await startCp(p, join(dir, 'cp'));
+      const dp = await startDp(p, join(dir, 'dp'), cp.cluster, ['--nginx-worker-processes', '2']);
+      const workers = () => [...new Set(dp.d.lines.filter((l) => l.component === 'proxy' && l.msg === 'listening').map((l) => Number(l.worker)))];
+      expect(workers()).toHaveLength(2);
+      expect((await post(`${cp.admin}/services`, { name: 'up', url: `http://127.0.0.1:${up.port}` })).status).toBe(201);
+      expect((await post(`${cp.admin}/services/up/routes`, { paths: ['/w'] })).status).toBe(201);
+      await until(async () => ((await fetch(`${dp.proxy}/w`)).status === 200 ? true : undefined), 'served by the workers');
+      for (let i = 0; i < 20; i++) expect((await fetch(`${dp.proxy}/w/${i}`, { headers: { connection: 'close' } })).status).toBe(200);
+      const [victim] = workers();
+      process.kill(victim!, 'SIGKILL');
+      await dp.d.waitFor((l) => l.component === 'proxy' && l.msg === 'listening' && Number(l.worker) !== victim && !workers().slice(0, 2).includes(Number(l.worker)), 10_000, 'a replacement worker');
+      for (let i = 0; i < 20; i++) expect((await fetch(`${dp.proxy}/w/again-${i}`, { headers: { connection: 'close' } })).status).toBe(200);
+      const all = workers();
+      expect(await dp.d.stop()).toBe(0);
+      for (const pid of all.filter((x) => x !== victim)) expect(() => process.kill(pid, 0)).toThrow();
+    } finally {
+      up.server.close();
+    }
+  }, 90_000);
+
+  it('a CP without certificates generates a shared pair once, a DP syncs with it, and /metrics counts it', async () => {
+    const dir = tempDir();
+    const work = join(dir, 'work');
+    const [cluster, admin] = [await freePort(), await freePort()];
+    const args = ['cp', 'run', '--prefix', join(dir, 'cp'), '--cluster-listen', `127.0.0.1:${cluster}`, '--admin-listen', `127.0.0.1:${admin}`, '--status-listen', 'off'];
+    const cp = startDaemon(args, { HYBRIDCTL_WORK_DIR: work });
+    const gen = await cp.waitFor((l) => /generated a shared pair/.test(l.msg));
+    expect(gen).toMatchObject({ cert_file: join(work, 'cluster.crt'), key_file: join(work, 'cluster.key'), valid_for: 'kong_clustering' });
+    expect(String(gen.dp_flags)).toBe(`--cert-file ${join(work, 'cluster.crt')} --key-file ${join(work, 'cluster.key')}`);
+    expect(cp.stderr()).not.toMatch(/PRIVATE KEY/);
+    await cp.waitFor((l) => l.msg === 'control plane started');
+    const [proxy, status] = [await freePort(), await freePort()];
+    const dp = startDaemon(['dp', 'run', '--prefix', join(dir, 'dp'), '--cp-address', `127.0.0.1:${cluster}`, '--cert-file', join(work, 'cluster.crt'), '--key-file', join(work, 'cluster.key'),
+      '--proxy-listen', `127.0.0.1:${proxy}`, '--status-listen', `127.0.0.1:${status}`, '--nginx-worker-processes', '1']);
+    await dp.waitFor((l) => l.msg === 'connected to the control plane');
+    expect((await post(`http://127.0.0.1:${admin}/services`, { name: 'm', host: 'm.test' })).status).toBe(201);
+    await dp.waitFor((l) => l.msg === 'configuration applied' && l.config_hash !== undefined && dp.lines.filter((x) => x.msg === 'configuration applied').length >= 1);
+    const metrics = await until(async () => {
+      const text = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+      return /hybridctl_config_pushes_total [1-9]/.test(text) ? text : undefined;
+    }, 'metrics show pushes');
+    expect(metrics).toMatch(/^hybridctl_data_planes_connected 1$/m);
+    expect(metrics).toMatch(/^hybridctl_config_push_seconds_count [1-9]\d*$/m);
+    expect(await cp.stop()).toBe(0);
+    const again = startDaemon(args, { HYBRIDCTL_WORK_DIR: work });
+    await again.waitFor((l) => /using the generated shared pair/.test(l.msg));
+  }, 60_000);
+
+  it('refuses a configuration error with exit 2 and names the key', async () => {
+    const dir = tempDir();
+    const bad = startDaemon(['dp', 'run', '--prefix', join(dir, 'dp'), '--cp-address', 'cp:8005', '--cluster-use-proxy', 'on']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.stderr()).toMatch(/cluster_use_proxy is turned on but no proxy_server is configured/);
+    expect(bad.stderr()).toMatch(/cluster certificate and key must be provided to use Hybrid mode/);
+    const unknown = startDaemon(['cp', 'run', '--prefix', join(dir, 'cp'), '--cluster-lisen', '127.0.0.1:1']);
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.stderr()).toMatch(/did you mean --cluster-listen\?/);
+  }, 30_000);
+
   it('falls back from a corrupt cache to an empty config and says so', async () => {
     const dir = tempDir();
     const p = await pki(join(dir, 'pki'));
