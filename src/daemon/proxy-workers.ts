@@ -46,7 +46,8 @@ async function startFleet(o: { listen: { host: string; port: number }; workers: 
 
   const spawn = (): Promise<Worker> =>
     new Promise((resolveSpawn, rejectSpawn) => {
-      const env = { [WORKER_ENV]: JSON.stringify({ host: o.listen.host, port, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text' }) };
+      // Every worker asks for the configured port (0 included): node:cluster hands them one shared socket.
+      const env = { [WORKER_ENV]: JSON.stringify({ host: o.listen.host, port: o.listen.port, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text' }) };
       const w = cluster.fork(env);
       workers.add(w);
       w.on('message', (m: FromWorker) => {

@@ -6,7 +6,6 @@ import { onShutdownSignal } from '../../daemon/signals.js';
 import { cpSettings, dpSettings } from '../../daemon/settings.js';
 import { startControlPlane } from '../../daemon/control-plane.js';
 import { startDataPlane } from '../../daemon/data-plane.js';
-import { runProxyWorkerIfAsked } from '../../daemon/proxy-workers.js';
 import type { Io } from '../io.js';
 import { oneOf } from '../options.js';
 import { loadDaemonConf, type DaemonFlags } from './daemon-conf.js';
@@ -68,7 +67,6 @@ export async function cpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
 }
 
 export async function dpRunAction(flags: DaemonFlags, rest: string[], io: Io): Promise<number> {
-  if (await runProxyWorkerIfAsked()) return new Promise(() => undefined);
   const loaded = loadDaemonConf('data_plane', flags, rest, io);
   const conf = assertDaemonConf(loaded, 'data_plane');
   const workerLog = logSettings(flags, conf.log_level);
