@@ -87,7 +87,7 @@ try {
   }
   latencies.sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))].toFixed(1);
-  console.log(`control plane push latency: ${DPS} DPs × ${WRITES} writes (write accepted → reconfigure received by a DP)`);
+  console.log(`control plane push latency: ${DPS} DPs × ${WRITES} writes (Admin API write sent → reconfigure received by each DP)`);
   console.log(`  p50 ${pct(50)} ms   p90 ${pct(90)} ms   p99 ${pct(99)} ms   max ${latencies.at(-1).toFixed(1)} ms   (goal p99 ≤ 200 ms)`);
   for (const ws of dps) ws.terminate();
   cp.kill('SIGTERM');
