@@ -27,6 +27,8 @@ export interface SyncClientOptions {
   currentHash: () => string | null;
   apply: (configTable: Record<string, unknown>, hash: string) => Promise<void>;
   maxPayload?: number;
+  /** Largest inflated config accepted (gzip bombs); default 128 MiB. */
+  maxInflated?: number;
   timers?: { pingMs?: number; silenceMs?: number; reconnectMinMs?: number; reconnectMaxMs?: number };
 }
 
@@ -39,6 +41,7 @@ export interface SyncClient {
 }
 
 export const SHARED_SNI = 'kong_clustering';
+const DEFAULT_MAX_INFLATED = 128 * 1024 * 1024;
 
 export function parseCpAddress(address: string): { host: string; port: number } {
   const bare = address.trim().replace(/^(wss?|https?):\/\//, '').replace(/\/.*$/, '');
@@ -170,7 +173,7 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
       }
       applying = applying.then(async () => {
         try {
-          const msg = await decodeReconfigure(Buffer.from(data));
+          const msg = await decodeReconfigure(Buffer.from(data), { maxInflated: o.maxInflated ?? DEFAULT_MAX_INFLATED });
           if (msg.config_hash === o.currentHash()) {
             log.debug('configuration unchanged, skipping', { config_hash: msg.config_hash });
             return;
