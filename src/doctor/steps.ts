@@ -72,7 +72,7 @@ export async function tcp(c: Ctx) {
       return ok(`CONNECT ${c.host}:${c.port} through ${redactUrl(i.proxy.url)} accepted`);
     } catch (err) {
       const msg = errorMessage(err);
-      const fix = /407/.test(msg)
+      const fix = /40[17]|authentication/.test(msg)
         ? 'the proxy refused the credentials: put user:password (percent-encoded) in proxy_server'
         : /certificate|self-signed|verify/i.test(msg)
           ? 'the https proxy certificate is not trusted: add its CA to lua_ssl_trusted_certificate, or set proxy_server_ssl_verify = off'

@@ -4,6 +4,7 @@ import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { startDaemon } from '../helpers/daemon.js';
+import { PROXY_PASSWORD, startTinyproxy } from '../helpers/forward-proxy.js';
 
 async function freePort(): Promise<number> {
   const s = createNetServer();
@@ -93,5 +94,31 @@ describe('hybridctl doctor', () => {
     expect(firstFailed(report)).toMatchObject({ id: 'cp-certificate' });
     expect(firstFailed(report)!.fix).toMatch(/same cluster_cert/);
     expect(other.stdout).not.toMatch(/PRIVATE KEY/);
+  }, 60_000);
+
+  it('goes through a forward proxy with Basic auth, and names bad credentials without showing them', async () => {
+    const dir = tempDir();
+    expect((await runCli(['gen-cert', join(dir, 'c.crt'), join(dir, 'c.key')])).code).toBe(0);
+    const cluster = await freePort();
+    const cp = startDaemon([
+      'cp', 'run', '--prefix', join(dir, 'cp'), '--cluster-cert', join(dir, 'c.crt'), '--cluster-cert-key', join(dir, 'c.key'),
+      '--cluster-listen', `127.0.0.1:${cluster}`, '--admin-listen', `127.0.0.1:${await freePort()}`, '--status-listen', 'off',
+    ]);
+    await cp.waitFor((l) => l.msg === 'control plane started');
+    const proxy = await startTinyproxy();
+    const base = ['doctor', '--cp-address', `127.0.0.1:${cluster}`, '--cert-file', join(dir, 'c.crt'), '--key-file', join(dir, 'c.key'), '--cluster-use-proxy', 'on', '-o', 'json'];
+    const ok = await runCli([...base, '--proxy-server', proxy.url()]);
+    const report = JSON.parse(ok.stdout) as Report;
+    expect(report.steps.find((s) => s.id === 'tcp')!.detail).toMatch(/^CONNECT 127\.0\.0\.1:\d+ through http:\/\/hybrid:\*+@127\.0\.0\.1:\d+ accepted$/);
+    expect(report.steps.filter((s) => s.id !== 'conf').every((s) => s.ok)).toBe(true);
+    expect(report.steps.find((s) => s.id === 'conf')!.detail).toMatch(/shared-mode-behind-proxy/);
+    expect(proxy.log()).toMatch(/CONNECT/);
+    const bad = await runCli([...base, '--proxy-server', proxy.url({ user: 'hybrid', password: 'Wrong-Passw0rd' })]);
+    expect(bad.code).toBe(1);
+    const failed = firstFailed(JSON.parse(bad.stdout) as Report)!;
+    expect(failed.id).toBe('tcp');
+    expect(failed.fix).toMatch(/credentials/);
+    expect(bad.stdout + bad.stderr).not.toContain('Wrong-Passw0rd');
+    expect(ok.stdout + ok.stderr).not.toContain(PROXY_PASSWORD);
   }, 60_000);
 });
