@@ -106,7 +106,7 @@ export function declarativeToRows(doc: unknown, now: number | null = null): Rows
     if (typeof p.raw.id !== 'string' || !UUID.test(p.raw.id)) errors[`${p.path}.id`] = 'expected a valid UUID';
     const { id, ...rest } = p.raw;
     const v = validateRow(p.entity, rest);
-    if (v.errors) errors[p.path] = v.errors;
+    if (v.errors) for (const [k, msg] of Object.entries(v.errors)) errors[k === '@entity' ? p.path : `${p.path}.${k}`] = Array.isArray(msg) ? msg.join('; ') : msg;
     if (seen.has(`${p.entity}|${id}`)) errors[`${p.path}.id`] = `uniqueness violation: '${p.entity}' entity with primary key set to '${id}' already declared`;
     seen.add(`${p.entity}|${id}`);
     rows[p.entity].push({ id, ...v.row, ...(SCHEMAS[p.entity]!.fields.created_at ? { created_at: now, updated_at: now } : {}) });

@@ -219,6 +219,29 @@ describe('control plane + data plane processes', () => {
     expect(unknown.stderr()).toMatch(/did you mean --cluster-listen\?/);
   }, 30_000);
 
+  it('serves declarative_config until a control plane answers, when there is no cache', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const up = await upstream();
+    try {
+      const file = join(dir, 'kong.yml');
+      writeFileSync(file, `_format_version: "3.0"\nservices:\n  - name: local\n    url: http://127.0.0.1:${up.port}/from-file\n    routes:\n      - name: local\n        paths: [/declared]\n`);
+      const dp = await startDp(p, join(dir, 'dp'), await freePort(), ['--declarative-config', file]);
+      await dp.d.waitFor((l) => /serving declarative_config/.test(l.msg));
+      const r = await fetch(`${dp.proxy}/declared/x`);
+      expect(r.status).toBe(200);
+      expect(await r.json()).toMatchObject({ path: '/from-file/x' });
+      expect((await fetch(`${dp.status}/status/ready`)).status).toBe(200);
+      writeFileSync(file, '_format_version: "3.0"\nservices:\n  - name: broken\n');
+      const bad = startDaemon(['dp', 'run', '--prefix', join(dir, 'dp-bad'), '--cp-address', '127.0.0.1:1', '--cluster-mtls', 'pki', '--ca-cert-file', p('ca.crt'), '--cert-file', p('dp.crt'), '--key-file', p('dp.key'),
+        '--proxy-listen', `127.0.0.1:${await freePort()}`, '--status-listen', 'off', '--declarative-config', file]);
+      expect(await bad.exited).toBe(2);
+      expect(bad.stderr()).toMatch(/declarative_config .*kong\.yml is not a valid declarative configuration: .*host: required field missing/);
+    } finally {
+      up.server.close();
+    }
+  }, 60_000);
+
   it('falls back from a corrupt cache to an empty config and says so', async () => {
     const dir = tempDir();
     const p = await pki(join(dir, 'pki'));
