@@ -53,6 +53,15 @@ describe('bash completion, driven for real', () => {
     expect(complete(['hybridctl', 'completion', ''])).toEqual(['bash', 'zsh', 'fish']);
   });
 
+  it('completes kong.conf properties as daemon flags, with their values', () => {
+    expect(complete(['hybridctl', 'dp', 'run', '--cluster-mt'])).toEqual(['--cluster-mtls']);
+    expect(complete(['hybridctl', 'dp', 'run', '--cluster-mtls', ''])).toEqual(['shared', 'pki']);
+    expect(complete(['hybridctl', 'cp', 'run', '--cluster-ocsp', ''])).toEqual(['on', 'off', 'optional']);
+    expect(complete(['hybridctl', 'dp', 'run', '--cluster-use-proxy', ''])).toEqual(['on', 'off']);
+    expect(complete(['hybridctl', 'doctor', '--proxy-server-ssl'])).toEqual(['--proxy-server-ssl-verify']);
+    expect(complete(['hybridctl', 'gen-cert', '--cluster-mt'])).toEqual([]);
+  });
+
   it('completes file names for file flags, skipping flag values when finding the command', () => {
     expect(complete(['hybridctl', 'verify-chain', '--cert', 'READ'])).toEqual(['README.md']);
     expect(complete(['hybridctl', 'gen-cert', '--out-dir', 'completions', '--mo'])).toEqual(['--mode']);

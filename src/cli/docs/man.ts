@@ -24,10 +24,12 @@ export function manPage(c: CommandDoc, root: CommandDoc): string {
     for (const a of c.args) out.push('.TP', `.I ${roff(a.name)}`, roff(a.description));
   }
   out.push('.SH OPTIONS');
-  for (const o of c.options) {
+  const conf = c.options.filter((o) => o.confKey);
+  for (const o of c.options.filter((x) => !x.confKey)) {
     const flags = [o.short, o.long].filter(Boolean).map((f) => `\\fB${roff(f!)}\\fR`).join(', ');
     out.push('.TP', `${flags}${o.value ? ` \\fI${roff(o.value)}\\fR` : ''}`, roff(o.description) + (o.choices ? ` (${roff(o.choices.join(', '))})` : ''));
   }
+  if (conf.length) out.push('.TP', '\\fB\\-\\-\\fR\\fIproperty\\-name\\fR \\fIvalue\\fR', roff(`any kong.conf property, e.g. --cluster-listen 0.0.0.0:8005 for cluster_listen (${conf.length} properties; precedence: defaults < conf file < KONG_* < flags)`));
   if (c.examples.length) {
     out.push('.SH EXAMPLES');
     for (const e of c.examples) out.push('.PP', '.nf', `.RS 4`, roff(e), '.RE', '.fi');

@@ -2,6 +2,18 @@
 // man pages and help examples.
 import type { Command, Option } from 'commander';
 import { docsOf } from '../program-docs.js';
+import { ALL_KEYS, SCHEMA } from '../../conf/index.js';
+
+const FILE_KEY = /(_cert|_cert_key|_certificate|_key|declarative_config|_path)$/;
+
+/** Every kong.conf property as `--property-name`, for commands that accept them as flags. */
+function confKeyOptions(existing: Set<string>): OptionDoc[] {
+  return ALL_KEYS.filter((k) => !existing.has(`--${k.replace(/_/g, '-')}`)).map((k) => {
+    const p = SCHEMA[k];
+    const choices = p?.type === 'enum' ? [...(p.values ?? [])] : p?.type === 'boolean' ? ['on', 'off'] : undefined;
+    return { long: `--${k.replace(/_/g, '-')}`, description: `kong.conf ${k}`, value: 'value', choices, completes: FILE_KEY.test(k) ? 'file' : undefined, confKey: true };
+  });
+}
 
 export interface OptionDoc {
   long: string;
@@ -12,6 +24,8 @@ export interface OptionDoc {
   choices?: string[];
   /** What the value names on disk, for completion. */
   completes?: 'file' | 'dir';
+  /** A kong.conf property taken as a flag by the daemons: completed, not listed in man pages. */
+  confKey?: boolean;
 }
 
 export interface CommandDoc {
@@ -43,6 +57,7 @@ function optionDoc(o: Option): OptionDoc {
 export function describe(cmd: Command, parent: string[] = []): CommandDoc {
   const path = cmd.parent ? [...parent, cmd.name()] : [];
   const options = cmd.options.filter((o) => !o.hidden).map(optionDoc);
+  if ((cmd as unknown as { _allowUnknownOption?: boolean })._allowUnknownOption) options.push(...confKeyOptions(new Set(options.map((o) => o.long))));
   if (!cmd.parent) options.push({ long: '--help', short: '-h', description: 'show help' });
   else options.push({ long: '--help', short: '-h', description: 'show help for this command' });
   return {
