@@ -17,3 +17,22 @@ export function progress(io: Io, label: string): { tick(): void; done(result: st
     },
   };
 }
+
+/** Runs `work`; when it takes over a second (RSA 4096 keys, say), a spinner shows on a terminal. */
+export async function whileSlow<T>(io: Io, label: string, work: () => Promise<T>): Promise<T> {
+  if (!process.stderr.isTTY || io.color.level === 0) return work();
+  let n = 0;
+  let shown = false;
+  const timer = setInterval(() => {
+    if (Date.now() - start < 1000) return;
+    shown = true;
+    process.stderr.write(`\r${FRAMES[n++ % FRAMES.length]} ${label}`);
+  }, 100);
+  const start = Date.now();
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+    if (shown) process.stderr.write('\r\x1b[2K');
+  }
+}

@@ -7,6 +7,7 @@ import { loadIssuer } from '../../pki/issuer.js';
 import { readSource } from '../../pki/pem.js';
 import { writeFilesAtomically } from '../../util/atomic-write.js';
 import type { Io } from '../io.js';
+import { whileSlow } from '../progress.js';
 import { integerIn, oneOf, outputFormat, positiveNumber } from '../options.js';
 import { renderFiles, summarize } from '../render/files.js';
 import { askGenCert } from '../prompts.js';
@@ -60,13 +61,13 @@ export async function genCertAction(positionals: string[], flags: GenCertFlags, 
     paths = {};
   } else if (flags.profile !== undefined) {
     if (positionals.length) throw new UsageError('gen-cert --mode pki takes no positional arguments; use --out-cert and --out-key');
-    files = await issueFromCa(flags, now);
+    files = await whileSlow(io, 'generating keys', () => issueFromCa(flags, now));
     paths = {};
   } else {
     if (positionals.length) throw new UsageError('gen-cert --mode pki takes no positional arguments; use --out-dir DIR');
     if (!flags.outDir) throw new UsageError('--out-dir is required with --mode pki', { hint: 'e.g. hybridctl gen-cert --mode pki --out-dir ./pki' });
     const dir = resolve(flags.outDir);
-    files = await generatePki({
+    files = await whileSlow(io, 'generating keys and certificates', () => generatePki({
       intermediates: integerIn('--intermediates', flags.intermediates, 0, 3) ?? 1,
       cpHostnames: flags.cpHostname ?? ['localhost'],
       dpName: flags.dpName ?? 'kong-dp',
@@ -74,7 +75,7 @@ export async function genCertAction(positionals: string[], flags: GenCertFlags, 
       days: positiveNumber('--days', flags.days) ?? 365,
       caDays: positiveNumber('--ca-days', flags.caDays) ?? 3650,
       now,
-    });
+    }));
     files = files.map((f) => ({ ...f, name: join(dir, f.name) }));
     paths = { dir };
   }
