@@ -35,6 +35,16 @@ export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDi
   const c = loaded.conf;
   let certPem: string;
   let keyPem: string;
+  if (Boolean(c.cluster_cert) !== Boolean(c.cluster_cert_key)) {
+    throw new ConfigError(`${c.cluster_cert ? 'cluster_cert_key' : 'cluster_cert'} is missing while ${c.cluster_cert ? 'cluster_cert' : 'cluster_cert_key'} is set`, [], {
+      hint: 'set both (--cluster-cert and --cluster-cert-key), or neither to let the control plane generate a shared pair',
+    });
+  }
+  if (!c.cluster_cert && c.cluster_mtls === 'pki') {
+    throw new ConfigError('cluster_mtls = pki needs cluster_cert and cluster_cert_key (a CP certificate with serverAuth)', [], {
+      hint: 'hybridctl gen-cert --mode pki --out-dir pki, then --cluster-cert pki/cp.crt --cluster-cert-key pki/cp.key --cluster-ca-cert pki/ca.crt',
+    });
+  }
   if (c.cluster_cert && c.cluster_cert_key) {
     certPem = readCertificateValue('cluster_cert', c.cluster_cert);
     keyPem = readKeyValue('cluster_cert_key', c.cluster_cert_key);
