@@ -217,6 +217,9 @@ describe('control plane + data plane processes', () => {
     const unknown = startDaemon(['cp', 'run', '--prefix', join(dir, 'cp'), '--cluster-lisen', '127.0.0.1:1']);
     expect(await unknown.exited).toBe(2);
     expect(unknown.stderr()).toMatch(/did you mean --cluster-listen\?/);
+    const pkiWithoutCert = startDaemon(['cp', 'run', '--prefix', join(dir, 'cp'), '--cluster-mtls', 'pki', '--cluster-ca-cert', '/dev/null', '--cluster-listen', '127.0.0.1:0', '--admin-listen', '127.0.0.1:0']);
+    expect(await pkiWithoutCert.exited).toBe(2);
+    expect(pkiWithoutCert.stderr()).toMatch(/cluster_mtls = pki needs cluster_cert and cluster_cert_key|cluster_ca_cert/);
   }, 30_000);
 
   it('serves declarative_config until a control plane answers, when there is no cache', async () => {
