@@ -1,6 +1,5 @@
 // The Admin API: Kong's paths, status codes and JSON documents, on node:http.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
@@ -8,6 +7,7 @@ import { EntityError, type Row } from '../entities/index.js';
 import type { Store } from '../store/index.js';
 import { route, type Ctx } from './routes.js';
 import { HttpError } from './http-error.js';
+import { listenOn } from '../util/listen.js';
 
 export interface AdminOptions {
   listen: { host: string; port: number };
@@ -112,14 +112,7 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
     active += 1;
     sock.once('close', () => (active -= 1));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(o.listen.port, o.listen.host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const a = server.address() as AddressInfo;
+  const a = await listenOn(server, o.listen);
   return {
     address: { host: o.listen.host, port: a.port },
     close: () =>

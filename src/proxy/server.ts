@@ -2,7 +2,6 @@
 // replaces the reference, so in-flight requests finish on the config they started with.
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
@@ -19,6 +18,7 @@ import type { RouteMatch } from './router/router.js';
 import { upstreamPath } from './router/uri.js';
 import { Pools } from './upstream/pools.js';
 import { tunnel } from './websocket.js';
+import { listenOn } from '../util/listen.js';
 
 export interface ProxyOptions {
   listen: { host: string; port: number };
@@ -124,14 +124,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   });
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(opts.listen.port, opts.listen.host, () => {
-      server.off('error', fail);
-      ok();
-    });
-  });
-  const addr = server.address() as AddressInfo;
+  const addr = await listenOn(server, opts.listen);
   port = addr.port;
   log.info('listening', { listener: 'proxy', address: `${addr.address}:${addr.port}` });
 

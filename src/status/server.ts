@@ -2,9 +2,9 @@
 // Kong: api/routes/health.lua (/status), status/ready.lua (/status/ready).
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
+import { listenOn } from '../util/listen.js';
 
 export interface StatusState {
   /** 32 hex characters; null or 32 zeros while no configuration has been loaded. */
@@ -85,14 +85,7 @@ export async function startStatus(opts: StatusOptions): Promise<StatusServer> {
     send(res, 404, { message: 'Not found' });
   });
   server.on('connection', () => accepted++);
-  await new Promise<void>((ok, fail) => {
-    server.once('error', fail);
-    server.listen(opts.listen.port, opts.listen.host, () => {
-      server.off('error', fail);
-      ok();
-    });
-  });
-  const addr = server.address() as AddressInfo;
+  const addr = await listenOn(server, opts.listen);
   opts.log.info('listening', { listener: 'status', address: `${addr.address}:${addr.port}` });
   return {
     address: { host: addr.address, port: addr.port },

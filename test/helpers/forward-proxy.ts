@@ -2,22 +2,16 @@
 // (an https forward proxy), for the forward-proxy paths of the sync client and doctor.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer as createNetServer, connect as netConnect, type AddressInfo } from 'node:net';
+import { connect as netConnect, type AddressInfo } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { join } from 'node:path';
 import { onTestFinished } from 'vitest';
 import { tempDir } from './cli.js';
+import { freePort } from './net.js';
 
 export const PROXY_USER = 'hybrid';
 export const PROXY_PASSWORD = 'S3cr3t-pass';
 
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 export interface Tinyproxy {
   port: number;

@@ -1,18 +1,11 @@
 // doctor against a live control plane, and against each way the path can break.
 import { describe, expect, it } from 'vitest';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
 import { startDaemon } from '../helpers/daemon.js';
 import { PROXY_PASSWORD, startTinyproxy } from '../helpers/forward-proxy.js';
 
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 interface Report {
   ok: boolean;

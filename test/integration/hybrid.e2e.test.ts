@@ -2,19 +2,13 @@
 // and what happens when the CP goes away, the DP restarts, or the cache is damaged.
 import { describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
 import { startDaemon, listenOf, type Daemon } from '../helpers/daemon.js';
 
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 async function upstream(): Promise<{ server: Server; port: number; seen: string[] }> {
   const seen: string[] = [];

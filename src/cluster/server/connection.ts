@@ -1,22 +1,15 @@
 // One connected data plane after the upgrade: basic_info, the version check, then pings in and
 // configs out (Kong's control_plane.lua handle_cp_websocket, read and write threads).
 import type { WebSocket, RawData } from 'ws';
+import type { DataPlaneRow as EntityDataPlaneRow } from '../../entities/index.js';
 import type { Fields, Logger } from '../../log.js';
 import { EMPTY_CONFIG_HASH } from '../protocol/hash.js';
 import { decodeBasicInfo, parsePing, PONG_PAYLOAD, ProtocolError, type BasicInfo, type BasicInfoPlugin } from '../protocol/messages.js';
 import { checkKongVersion, SYNC_STATUS, type Compatibility, type SyncStatus } from '../protocol/version.js';
 
-export interface DataPlaneRow {
-  id: string;
-  hostname: string;
-  ip: string;
-  /** Unix seconds. */
-  last_seen: number;
-  config_hash: string;
-  version: string;
+/** Kong's clustering_data_planes row, as this listener fills it. */
+export interface DataPlaneRow extends Omit<EntityDataPlaneRow, 'sync_status' | 'created_at' | 'updated_at' | 'ttl'> {
   sync_status: SyncStatus;
-  labels: Record<string, string>;
-  cert_details: { expiry_timestamp: number };
 }
 
 export interface Peer {
