@@ -30,6 +30,20 @@ const id: Field = { type: 'string', auto: 'uuid' };
 const ts: Field = { type: 'integer', auto: 'timestamp' };
 const tags: Field = { type: 'set', elements: 'string' };
 const timeout: Field = { type: 'integer', default: 60000, between: [1, 2147483646] };
+// Kong's healthchecks defaults (upstreams.lua): probing and circuit breaking off until configured.
+const HEALTHCHECKS_DEFAULT = {
+  active: {
+    type: 'http', timeout: 1, concurrency: 10, http_path: '/', https_sni: null, https_verify_certificate: true, headers: null,
+    healthy: { interval: 0, http_statuses: [200, 302], successes: 0 },
+    unhealthy: { interval: 0, http_statuses: [429, 404, 500, 501, 502, 503, 504, 505], tcp_failures: 0, timeouts: 0, http_failures: 0 },
+  },
+  passive: {
+    type: 'http',
+    healthy: { http_statuses: [200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308], successes: 0 },
+    unhealthy: { http_statuses: [429, 500, 503], tcp_failures: 0, timeouts: 0, http_failures: 0 },
+  },
+};
+
 export const PROTOCOLS = ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp', 'ws', 'wss'] as const;
 
 export const SCHEMAS: Record<string, EntitySchema> = {
@@ -85,15 +99,19 @@ export const SCHEMAS: Record<string, EntitySchema> = {
     fields: {
       id, created_at: ts, updated_at: ts,
       name: { type: 'string', required: true, unique: true, elements: 'host' },
-      algorithm: { type: 'string', default: 'round-robin', oneOf: ['consistent-hashing', 'least-connections', 'round-robin', 'latency', 'sticky-sessions'] },
+      algorithm: { type: 'string', default: 'round-robin', oneOf: ['consistent-hashing', 'least-connections', 'round-robin', 'latency'] },
       hash_on: { type: 'string', default: 'none', oneOf: ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'] },
       hash_fallback: { type: 'string', default: 'none', oneOf: ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'] },
       hash_on_header: { type: 'string' },
       hash_fallback_header: { type: 'string' },
       hash_on_cookie: { type: 'string' },
       hash_on_cookie_path: { type: 'string', default: '/' },
+      hash_on_query_arg: { type: 'string' },
+      hash_fallback_query_arg: { type: 'string' },
+      hash_on_uri_capture: { type: 'string' },
+      hash_fallback_uri_capture: { type: 'string' },
       slots: { type: 'integer', default: 10000, between: [10, 65536] },
-      healthchecks: { type: 'record' },
+      healthchecks: { type: 'record', default: HEALTHCHECKS_DEFAULT },
       tags,
       host_header: { type: 'string', elements: 'host' },
       client_certificate: { type: 'foreign', reference: 'certificates' },

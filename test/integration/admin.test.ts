@@ -88,7 +88,10 @@ describe('Admin API', () => {
 
   it('upstreams with targets (default port), Kong pagination with next/offset', async () => {
     const { call } = await admin();
-    await call('POST', '/upstreams', { name: 'pool' });
+    const upstream = await call('POST', '/upstreams', { name: 'pool' });
+    expect(upstream.json).toMatchObject({ algorithm: 'round-robin', hash_on: 'none', slots: 10000, hash_on_cookie_path: '/', use_srv_name: false });
+    expect(upstream.json.healthchecks.active.unhealthy.http_statuses).toEqual([429, 404, 500, 501, 502, 503, 504, 505]);
+    expect(upstream.json.healthchecks.passive.unhealthy).toEqual({ http_statuses: [429, 500, 503], tcp_failures: 0, timeouts: 0, http_failures: 0 });
     const t = await call('POST', '/upstreams/pool/targets', { target: '10.0.0.1', weight: 50 });
     expect(t.json).toMatchObject({ target: '10.0.0.1:8000', weight: 50 });
     expect((await call('POST', '/upstreams/pool/targets', { target: '10.0.0.1:8000' })).status).toBe(409);
