@@ -9,15 +9,50 @@ import { toConfigTable, emptyRows, type Rows } from './config-table.js';
 import { declarativeError } from './errors.js';
 
 export const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'] as const;
-// A fixed namespace so generated ids are stable across runs and machines.
-const NAMESPACE = Buffer.from('6f8c2b1e4d3a5c7e9b0a1d2c3e4f5a6b', 'hex');
+// Kong's root namespace for declarative ids (declarative_config.lua): each entity gets its own
+// namespace v5(root, entity name), and an entity's id is v5(that namespace, its key).
+export const KONG_ID_NAMESPACE = 'fd02801f-0957-4a15-a55a-c8d9606f30b5';
+// Ours, for entities Kong would give a random id (no name): content-derived, so re-imports agree.
+const CONTENT_NAMESPACE = '6f8c2b1e-4d3a-5c7e-9b0a-1d2c3e4f5a6b';
 
-export function uuidV5(name: string): string {
-  const h = createHash('sha1').update(NAMESPACE).update(name).digest();
+export function uuidV5(namespace: string, name: string): string {
+  const h = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
   h[6] = (h[6]! & 0x0f) | 0x50;
   h[8] = (h[8]! & 0x3f) | 0x80;
   const x = h.subarray(0, 16).toString('hex');
   return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+// Kong's cache keys for entities that have one (plugins, targets).
+const CACHE_KEYS: Record<string, { fields: string[]; required: string[] }> = {
+  plugins: { fields: ['name', 'route', 'service', 'consumer'], required: ['name'] },
+  targets: { fields: ['upstream', 'target'], required: ['upstream', 'target'] },
+};
+
+/** The key Kong derives an id from, or null where Kong would pick a random one. */
+export function kongIdKey(entity: EntityName, item: Row, parent?: { fk: string; id: string }): string | null {
+  const ck = CACHE_KEYS[entity];
+  if (ck) {
+    const parts = [entity, '*'];
+    for (const k of ck.fields) {
+      const v = item[k];
+      if (typeof v === 'string') parts.push(v);
+      else if (v === undefined || v === null) {
+        if (parent && k === parent.fk) parts.push(parent.id);
+        else if (ck.required.includes(k)) return null;
+        else parts.push('');
+      }
+    }
+    return parts.join(':');
+  }
+  const key = SCHEMAS[entity]!.endpointKey;
+  return key && typeof item[key] === 'string' ? (item[key] as string) : null;
+}
+
+export function declarativeId(entity: EntityName, item: Row, parent?: { fk: string; id: string }): string {
+  const key = kongIdKey(entity, item, parent);
+  if (key !== null) return uuidV5(uuidV5(KONG_ID_NAMESPACE, entity), key);
+  return uuidV5(CONTENT_NAMESPACE, `${entity}|${parent?.id ?? ''}|${JSON.stringify(item)}`);
 }
 
 export function parseDeclarativeText(text: string): unknown {
@@ -69,9 +104,8 @@ export function declarativeToRows(doc: unknown, now: number | null = null): Rows
       const kids = CHILDREN[entity] ?? [];
       const nested = kids.filter((k) => raw[k.field] !== undefined).map((k) => ({ ...k, list: raw[k.field] }));
       for (const k of kids) delete raw[k.field];
+      if (typeof raw.id !== 'string') raw.id = declarativeId(entity, raw, parent);
       if (parent) raw[parent.fk] = { id: parent.id };
-      const key = SCHEMAS[entity]!.endpointKey;
-      if (typeof raw.id !== 'string') raw.id = uuidV5(`${entity}|${parent?.id ?? ''}|${key && typeof raw[key] === 'string' ? raw[key] : JSON.stringify(item)}`);
       pending.push({ entity, raw, path: p, parent });
       for (const n of nested) walk(n.entity, n.list, `${p}.${n.field}`, { fk: n.fk, id: raw.id as string });
     });

@@ -3,6 +3,6 @@
 export { SCHEMAS, ENTITY_ORDER, PROTOCOLS, isEntity, type EntityName, type EntitySchema, type Field } from './schemas.js';
 export { validateRow, describeErrors, expandServiceUrl, UUID, type Row, type FieldErrors } from './validate.js';
 export { EntityError, schemaViolation, uniqueViolation, primaryKeyViolation, foreignKeyViolation, referencedViolation, notFound, declarativeError } from './errors.js';
-export { parseDeclarativeText, declarativeToRows, declarativeToConfigTable, uuidV5, FORMAT_VERSIONS } from './declarative.js';
+export { parseDeclarativeText, declarativeToRows, declarativeToConfigTable, uuidV5, declarativeId, kongIdKey, KONG_ID_NAMESPACE, FORMAT_VERSIONS } from './declarative.js';
 export { toConfigTable, emptyRows, type Rows } from './config-table.js';
 export type { DataPlaneRow } from './data-plane.js';
