@@ -1,11 +1,10 @@
 // Forwarding one matched HTTP request: bodies stream both ways (never buffered), connection
 // failures are retried on the next peer up to service.retries times, timeouts give 504 and
 // other upstream failures 502.
-import { EventEmitter } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { CompiledConfig, ServiceTarget } from './compile.js';
-import { downstreamHeaders, upstreamHeaders } from './headers.js';
+import { downstreamRawHeaders, upstreamHeaders } from './headers.js';
 import type { ForwardInfo } from './headers.js';
 import { MESSAGES, VIA_HEADER, sendError } from './responses.js';
 import type { Pools } from './upstream/pools.js';
@@ -47,49 +46,92 @@ function attempt(job: ForwardJob, retriesLeft: number, previous: Destination | n
   const hostHeader = job.preserveHost && req.headers.host ? req.headers.host : upstreamHost(svc, dest);
   const pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout, svc.tlsVerify);
   const body = hasBody(req) ? req : null;
-  let started = false;
-  const sentAt = performance.now();
-  // undici accepts an emitter as its abort signal: fired when the client leaves before the
-  // response is complete, so a slow upstream is not kept busy for nobody (nginx does the same).
-  const abort = new EventEmitter();
-  const onClose = () => { if (!res.writableFinished) abort.emit('abort'); };
-  res.once('close', onClose);
-  const opts: Dispatcher.RequestOptions = {
-    signal: abort,
-    path: job.path,
-    method: req.method as Dispatcher.HttpMethod,
-    headers: upstreamHeaders(req, hostHeader, info),
-    body,
-    headersTimeout: svc.readTimeout,
-    bodyTimeout: svc.readTimeout,
-  };
-  pool.stream(
-    opts,
-    ({ statusCode, headers }) => {
-      started = true;
-      if (dest.peer) dest.balancer!.reportSuccess(dest.peer);
-      const out = downstreamHeaders(headers, VIA_HEADER, info.requestId);
-      // Kong's latency_tokens: time waiting for the upstream, and time spent before sending to it.
-      out['x-kong-upstream-latency'] = String(Math.round(performance.now() - sentAt));
-      out['x-kong-proxy-latency'] = String(Math.round(sentAt - job.startedAt));
-      res.writeHead(statusCode, out);
-      return res;
+  const handler = new ForwardHandler(job, dest, retriesLeft, body);
+  pool.dispatch(
+    {
+      path: job.path,
+      method: req.method as Dispatcher.HttpMethod,
+      headers: upstreamHeaders(req, hostHeader, info),
+      body,
+      headersTimeout: svc.readTimeout,
+      bodyTimeout: svc.readTimeout,
     },
-    (err) => {
-      res.off('close', onClose);
-      if (!err) return;
-      if (res.destroyed && !res.writableFinished && !started) return; // the client left
-      const code = (err as { code?: string }).code ?? '';
-      if (!started && CONNECT_ERRORS.has(code)) {
-        if (dest.peer) dest.balancer!.reportFailure(dest.peer);
-        if (retriesLeft > 0 && (body === null || !req.readableDidRead) && !res.destroyed) {
-          return attempt(job, retriesLeft - 1, dest);
-        }
-      }
-      job.onError(err, dest);
-      if (started || res.headersSent) return void res.destroy();
-      if (TIMEOUT_ERRORS.has(code)) sendError(res, 504, MESSAGES.timeout, info.requestId);
-      else sendError(res, 502, MESSAGES.badGateway, info.requestId);
-    },
+    handler,
   );
+}
+
+/**
+ * undici's lowest-level handler: the response streams straight into the client response, and
+ * the only listener per request is the one that aborts the upstream when the client leaves
+ * (a slow upstream is not kept busy for nobody, as nginx does).
+ */
+class ForwardHandler implements Dispatcher.DispatchHandler {
+  private abort: ((err?: Error) => void) | null = null;
+  private started = false;
+  private done = false;
+  private readonly sentAt = performance.now();
+  private readonly onClientClose = () => {
+    if (!this.job.res.writableFinished && !this.done) this.abort?.(Object.assign(new Error('client closed the connection'), { code: 'CLIENT_CLOSED' }));
+  };
+  private readonly onDrain = () => this.resume?.();
+  private resume: (() => void) | null = null;
+
+  constructor(
+    private readonly job: ForwardJob,
+    private readonly dest: Destination,
+    private readonly retriesLeft: number,
+    private readonly body: IncomingMessage | null,
+  ) {
+    job.res.once('close', this.onClientClose);
+  }
+
+  onConnect(abort: (err?: Error) => void): void {
+    this.abort = abort;
+    if (this.job.res.destroyed) abort(Object.assign(new Error('client closed the connection'), { code: 'CLIENT_CLOSED' }));
+  }
+
+  onHeaders(statusCode: number, rawHeaders: Buffer[], resume: () => void): boolean {
+    if (statusCode < 200) return true;
+    const { res, info } = this.job;
+    this.started = true;
+    if (this.dest.peer) this.dest.balancer!.reportSuccess(this.dest.peer);
+    // Kong's latency_tokens: time waiting for the upstream, and time spent before sending to it.
+    const latency = ['x-kong-upstream-latency', String(Math.round(performance.now() - this.sentAt)), 'x-kong-proxy-latency', String(Math.round(this.sentAt - this.job.startedAt))];
+    res.writeHead(statusCode, downstreamRawHeaders(rawHeaders, VIA_HEADER, info.requestId, latency));
+    this.resume = resume;
+    res.on('drain', this.onDrain);
+    return !res.writableNeedDrain;
+  }
+
+  onData(chunk: Buffer): boolean {
+    return this.job.res.write(chunk);
+  }
+
+  onComplete(): void {
+    this.finish();
+    this.job.res.end();
+  }
+
+  onError(err: Error): void {
+    this.finish();
+    const { res, req, info } = this.job;
+    const code = (err as { code?: string }).code ?? '';
+    if (code === 'CLIENT_CLOSED' || (res.destroyed && !res.writableFinished && !this.started)) return; // the client left
+    if (!this.started && CONNECT_ERRORS.has(code)) {
+      if (this.dest.peer) this.dest.balancer!.reportFailure(this.dest.peer);
+      if (this.retriesLeft > 0 && (this.body === null || !req.readableDidRead) && !res.destroyed) {
+        return attempt(this.job, this.retriesLeft - 1, this.dest);
+      }
+    }
+    this.job.onError(err, this.dest);
+    if (this.started || res.headersSent) return void res.destroy();
+    if (TIMEOUT_ERRORS.has(code)) sendError(res, 504, MESSAGES.timeout, info.requestId);
+    else sendError(res, 502, MESSAGES.badGateway, info.requestId);
+  }
+
+  private finish(): void {
+    this.done = true;
+    this.job.res.off('close', this.onClientClose);
+    this.job.res.off('drain', this.onDrain);
+  }
 }

@@ -72,3 +72,25 @@ export function downstreamHeaders(headers: Record<string, string | string[] | un
   out['x-kong-request-id'] = requestId;
   return out;
 }
+
+/**
+ * The same from undici's raw header list, as the flat [name, value, …] list writeHead takes:
+ * no intermediate object, and repeated headers (Set-Cookie) keep their order.
+ */
+export function downstreamRawHeaders(raw: Buffer[], via: string, requestId: string, extra: string[]): string[] {
+  const out: string[] = [];
+  let seenVia: string | null = null;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!.toString('latin1');
+    const lower = name.toLowerCase();
+    if (RESPONSE_HOP.has(lower) || lower === 'x-kong-request-id') continue;
+    const value = raw[i + 1]!.toString('latin1');
+    if (lower === 'via') {
+      seenVia = seenVia ? `${seenVia}, ${value}` : value;
+      continue;
+    }
+    out.push(name, value);
+  }
+  out.push('via', seenVia ? `${seenVia}, ${via}` : via, 'x-kong-request-id', requestId, ...extra);
+  return out;
+}
