@@ -6,9 +6,12 @@ import type { Rule, RuleContext } from './rule.js';
 import { KONG_RULES } from './rules/kong.js';
 import { PROXY_RULES } from './rules/proxy.js';
 import { CERT_RULES } from './rules/certs.js';
+import { KONG_VALUE_RULES } from './rules/kong-values.js';
+import { proxyCredentialsEncoding, proxyServerUnused } from './rules/proxy-credentials.js';
+import { SHARED_RULES } from './rules/shared-mode.js';
 
 export type { Rule, RuleContext } from './rule.js';
-export const RULES: readonly Rule[] = [...KONG_RULES, ...PROXY_RULES, ...CERT_RULES];
+export const RULES: readonly Rule[] = [...KONG_RULES, ...KONG_VALUE_RULES, ...PROXY_RULES, proxyCredentialsEncoding, proxyServerUnused, ...SHARED_RULES, ...CERT_RULES];
 
 function unknownKeys(loaded: LoadedConf): Finding[] {
   return loaded.unknown.map((u) =>
@@ -39,16 +42,15 @@ export function lintConf(loaded: LoadedConf, opts: { now?: Date; skip?: (rule: R
 }
 
 /**
- * The daemons refuse to start on any error. Two of Kong's rules do not apply to hybridctl's own
- * daemons: its CP generates a cluster pair when none is set, and keeps its own store (database).
+ * The daemons refuse to start on any error, with two exceptions for hybridctl's own daemons: its CP
+ * generates a cluster pair when none is set, and its DP is always database-less, so a defaulted
+ * database is not an error there. A CP with database = off is still refused, as Kong refuses it.
  */
 export function daemonFindings(loaded: LoadedConf, role: 'control_plane' | 'data_plane', now?: Date): Finding[] {
   const defaulted = (k: string) => (loaded.entries.get(k)?.source ?? 'default') === 'default';
-  return lintConf(loaded, { now, skip: (r) => role === 'control_plane' && r.id === 'hybrid-cert-required' }).filter((f) => {
-    if (f.key === 'database' && defaulted('database')) return false;
-    if (role === 'control_plane' && f.key === 'database' && f.message.startsWith('in-memory')) return false;
-    return true;
-  });
+  return lintConf(loaded, { now, skip: (r) => role === 'control_plane' && r.id === 'hybrid-cert-required' }).filter(
+    (f) => !(role === 'data_plane' && f.key === 'database' && f.rule === 'data-plane-requirements' && defaulted('database')),
+  );
 }
 
 export function assertDaemonConf(loaded: LoadedConf, role: 'control_plane' | 'data_plane'): KongConf {

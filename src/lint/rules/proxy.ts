@@ -43,10 +43,11 @@ export const proxyServerPort: Rule = {
   source: 'hybridctl',
   check: ({ conf }) => {
     const v = conf.proxy_server;
-    if (!v || !/^https?:\/\//i.test(v)) return [];
-    const authority = v.replace(/^https?:\/\//i, '').split(/[/?#]/)[0]!;
+    // An https proxy on 443 is the natural default; an http proxy on 443 almost never is.
+    if (!v || !/^http:\/\//i.test(v)) return [];
+    const authority = v.replace(/^http:\/\//i, '').split(/[/?#]/)[0]!;
     const hostPort = authority.slice(authority.lastIndexOf('@') + 1);
-    return /:\d+$/.test(hostPort) ? [] : [{ message: `proxy_server has no port: Kong connects to port 443 even for http:// proxies`, hint: 'write the port explicitly, e.g. http://proxy.internal:3128' }];
+    return /:\d+$/.test(hostPort) ? [] : [{ message: 'proxy_server has no port: Kong connects to port 443 even for an http:// proxy', hint: 'write the port explicitly, e.g. http://proxy.internal:3128' }];
   },
 };
 
