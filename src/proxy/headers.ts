@@ -60,21 +60,9 @@ export function upstreamHeaders(req: IncomingMessage, hostHeader: string, info: 
 
 const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'trailer']);
 
-/** Upstream response headers minus hop-by-hop ones, plus Kong's Via. */
-export function downstreamHeaders(headers: Record<string, string | string[] | undefined>, via: string, requestId: string): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const k in headers) {
-    const v = headers[k];
-    if (v === undefined || RESPONSE_HOP.has(k)) continue;
-    out[k] = v;
-  }
-  out.via = out.via ? `${out.via}, ${via}` : via;
-  out['x-kong-request-id'] = requestId;
-  return out;
-}
-
 /**
- * The same from undici's raw header list, as the flat [name, value, …] list writeHead takes:
+ * Upstream response headers minus hop-by-hop ones, plus Kong's Via and request id, from undici's
+ * raw header list as the flat [name, value, …] list writeHead takes:
  * no intermediate object, and repeated headers (Set-Cookie) keep their order.
  */
 export function downstreamRawHeaders(raw: Buffer[], via: string, requestId: string, extra: string[]): string[] {
