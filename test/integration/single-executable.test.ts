@@ -60,7 +60,7 @@ describe('dist/hybridctl (single executable)', () => {
 
   it('starts dp run with two proxy workers forked from the binary itself', async () => {
     const { spawn } = await import('node:child_process');
-    const proc = spawn(bin, ['dp', 'run', '--prefix', join(dir, 'dp'), '--cp-address', '127.0.0.1:1', '--cert-file', 'pki/dp.crt', '--key-file', 'pki/dp.key',
+    const proc = spawn(bin, ['dp', 'run', '--prefix', join(dir, 'dp'), '--cp-address', '127.0.0.1:1', '--cluster-mtls', 'pki', '--ca-cert-file', 'pki/ca.crt', '--cert-file', 'pki/dp.crt', '--key-file', 'pki/dp.key',
       '--proxy-listen', '127.0.0.1:0', '--status-listen', 'off', '--nginx-worker-processes', '2', '--log-format', 'json'], { cwd: dir, env: { PATH: '/usr/bin:/bin', HOME: dir, CI: 'true' } });
     let err = '';
     proc.stderr.on('data', (d: Buffer) => (err += d.toString()));
