@@ -11,6 +11,7 @@ import { certificatesFrom, privateKeyFrom } from '../pki/pem.js';
 import { verifyChain } from '../pki/verify/index.js';
 import { SHARED_CN } from '../pki/profiles.js';
 import { connectThroughProxy } from '../cluster/tunnel.js';
+import { maskUrlCredentials } from '../conf/index.js';
 import { OUTLET_PATH, decodeReconfigure, encodeBasicInfo } from '../cluster/protocol/messages.js';
 import type { DoctorInput, StepResult } from './types.js';
 
@@ -69,7 +70,7 @@ export async function tcp(c: Ctx) {
   if (i.proxy) {
     try {
       c.socket = await connectThroughProxy({ proxyUrl: i.proxy.url, sslVerify: i.proxy.sslVerify, caPems: i.proxy.caPems, target: { host: c.host, port: c.port }, timeoutMs: i.timeoutMs });
-      return ok(`CONNECT ${c.host}:${c.port} through ${redactUrl(i.proxy.url)} accepted`);
+      return ok(`CONNECT ${c.host}:${c.port} through ${maskUrlCredentials(i.proxy.url).replace(/\/$/, '')} accepted`);
     } catch (err) {
       const msg = errorMessage(err);
       const fix = /40[17]|authentication/.test(msg)
@@ -226,13 +227,3 @@ function peerChain(s: TLSSocket): Cert[] {
   }
   return out;
 }
-
-export const redactUrl = (u: string) => {
-  try {
-    const url = new URL(u);
-    if (url.password) url.password = '******';
-    return url.toString().replace(/\/$/, '');
-  } catch {
-    return '(proxy_server)';
-  }
-};

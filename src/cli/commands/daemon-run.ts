@@ -2,6 +2,7 @@
 import { createLogger, type Level, type Logger } from '../../log.js';
 import { RuntimeError, errorMessage } from '../../errors.js';
 import { assertDaemonConf } from '../../lint/index.js';
+import { redactedEntries } from '../../conf/index.js';
 import { onShutdownSignal } from '../../daemon/signals.js';
 import { cpSettings, dpSettings } from '../../daemon/settings.js';
 import { startControlPlane } from '../../daemon/control-plane.js';
@@ -61,6 +62,7 @@ export async function cpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
   const loaded = loadDaemonConf('control_plane', flags, rest, io);
   const conf = assertDaemonConf(loaded, 'control_plane');
   const log = createLogger(logSettings(flags, conf.log_level));
+  log.debug('configuration', { file: loaded.path ?? 'none', ...redactedEntries(loaded) });
   const settings = await cpSettings(loaded, { home: io.env.HOME ?? '/root', workDir: io.env.HYBRIDCTL_WORK_DIR, now: io.now(), log });
   const cp = await startControlPlane(settings, log).catch((err: unknown) => startFailure(err, 'control plane'));
   return serveUntilSignal(() => cp.close(), log);
@@ -71,6 +73,7 @@ export async function dpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
   const conf = assertDaemonConf(loaded, 'data_plane');
   const workerLog = logSettings(flags, conf.log_level);
   const log = createLogger(workerLog);
+  log.debug('configuration', { file: loaded.path ?? 'none', ...redactedEntries(loaded) });
   const settings = dpSettings(loaded, { home: io.env.HOME ?? '/root', log });
   log.addSecret(proxyPassword(settings.forwardProxy?.url));
   const dp = await startDataPlane({ ...settings, workerLog }, log).catch((err: unknown) => startFailure(err, 'data plane'));
