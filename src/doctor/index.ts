@@ -3,6 +3,7 @@
 import { errorMessage } from '../errors.js';
 import type WebSocket from 'ws';
 import * as step from './steps.js';
+import { parseCpAddress } from '../cluster/client/index.js';
 import type { DoctorInput, DoctorReport, StepResult } from './types.js';
 
 export type { DoctorInput, DoctorReport, StepResult } from './types.js';
@@ -10,15 +11,8 @@ export type { DoctorInput, DoctorReport, StepResult } from './types.js';
 /** A step decided before the network walk (e.g. the conf lint), prepended to the report. */
 export type Prelude = StepResult[];
 
-export function splitCpAddress(address: string): { host: string; port: number } {
-  const bare = address.replace(/^(wss?|https?):\/\//, '').replace(/\/.*$/, '');
-  const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(bare) ?? /^([^:]+)(?::(\d+))?$/.exec(bare);
-  if (!m) return { host: bare, port: 8005 };
-  return { host: m[1]!, port: m[2] ? Number(m[2]) : 443 };
-}
-
 export async function runDoctor(input: DoctorInput, prelude: Prelude = []): Promise<DoctorReport> {
-  const { host, port } = splitCpAddress(input.cpAddress);
+  const { host, port } = parseCpAddress(input.cpAddress);
   const ctx: step.Ctx = { input, host, port };
   const got: { ws?: WebSocket } = {};
   const plan: [string, string, () => Promise<Omit<StepResult, 'id' | 'title'>>][] = [
