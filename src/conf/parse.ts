@@ -58,4 +58,8 @@ export function parseConfText(text: string): ParsedConf {
   return { entries, problems };
 }
 
-const preview = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);
+// A line that is not a property may still hold a proxy URL: its password is never echoed.
+const preview = (s: string) => {
+  const masked = s.replace(/(:\/\/[^:@/\s]*:)[^@/\s]*@/g, '$1******@');
+  return masked.length > 60 ? `${masked.slice(0, 57)}...` : masked;
+};

@@ -80,8 +80,10 @@ export const ALL_KEYS: readonly string[] = [...new Set([...Object.keys(KONG_DEFA
 export function suggestKey(key: string): string | undefined {
   // Misspellings Kong's own documentation has spread.
   if (key === 'proxy_server_tls_verify') return 'proxy_server_ssl_verify';
+  const limit = Math.max(2, Math.floor(key.length / 5));
   let best: string | undefined;
-  let bestD = Infinity;
+  // Starting at the limit skips keys too different in length, so huge junk keys cost nothing.
+  let bestD = limit + 1;
   for (const k of ALL_KEYS) {
     if (Math.abs(k.length - key.length) >= bestD) continue;
     const d = distance(key, k, bestD);
@@ -90,7 +92,7 @@ export function suggestKey(key: string): string | undefined {
       best = k;
     }
   }
-  return best !== undefined && bestD <= Math.max(2, Math.floor(key.length / 5)) ? best : undefined;
+  return best !== undefined && bestD <= limit ? best : undefined;
 }
 
 function distance(a: string, b: string, cap: number): number {

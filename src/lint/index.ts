@@ -17,7 +17,7 @@ function unknownKeys(loaded: LoadedConf): Finding[] {
   return loaded.unknown.map((u) =>
     u.key === 'proxy_server_tls_verify'
       ? { severity: 'warning', key: u.key, line: u.line, rule: 'proxy-server-tls-verify-typo', message: "proxy_server_tls_verify is not a Kong property (the misspelling appears in Kong's own docs); Kong ignores it", hint: 'use proxy_server_ssl_verify' }
-      : { severity: 'warning', key: u.key, line: u.line, rule: 'unknown-key', message: `unknown property ${u.key}; Kong ignores it${u.suggestion ? `: did you mean ${u.suggestion}?` : ''}` },
+      : { severity: 'warning', key: u.key, line: u.line, rule: 'unknown-key', message: `unknown property ${u.key.length > 60 ? `${u.key.slice(0, 57)}...` : u.key}; Kong ignores it${u.suggestion ? `: did you mean ${u.suggestion}?` : ''}` },
   );
 }
 
