@@ -19,7 +19,7 @@ export interface ProxyFleet {
 const WORKER_ENV = 'HYBRIDCTL_PROXY_WORKER';
 
 type ToWorker = { t: 'swap'; id: number; table: Record<string, unknown> } | { t: 'close' };
-type FromWorker = { t: 'listening'; port: number } | { t: 'swapped'; id: number; error?: string } | { t: 'closed' };
+type FromWorker = { t: 'listening'; port: number } | { t: 'failed'; error: string; code?: string } | { t: 'swapped'; id: number; error?: string } | { t: 'closed' };
 
 export async function startProxyWorkers(o: { listen: { host: string; port: number }; workers: number; log: Logger; logLevel?: Level; logFormat?: 'text' | 'json' }): Promise<ProxyFleet> {
   if (o.workers <= 1) {
@@ -51,7 +51,10 @@ async function startFleet(o: { listen: { host: string; port: number }; workers: 
       const w = cluster.fork(env);
       workers.add(w);
       w.on('message', (m: FromWorker) => {
-        if (m.t === 'listening') {
+        if (m.t === 'failed') {
+          const inUse = m.code === 'EADDRINUSE';
+          rejectSpawn(new RuntimeError(`cannot listen on ${o.listen.host}:${o.listen.port} (proxy_listen): ${inUse ? 'address in use' : m.error}`, { hint: inUse ? 'another process holds the port: stop it or change --proxy-listen' : 'check proxy_listen' }));
+        } else if (m.t === 'listening') {
           port = m.port;
           if (current) w.send({ t: 'swap', id: 0, table: current } satisfies ToWorker);
           resolveSpawn(w);
@@ -67,15 +70,27 @@ async function startFleet(o: { listen: { host: string; port: number }; workers: 
         workers.delete(w);
         for (const p of pending.values()) if (p.left.delete(w) && p.left.size === 0) p.done();
         if (closing) return;
+        if (!running) {
+          rejectSpawn(new RuntimeError(`proxy worker ${w.process.pid} exited during start (code ${code})`, { hint: `check that ${o.listen.host}:${o.listen.port} (proxy_listen) is free` }));
+          return;
+        }
         log.error('proxy worker exited; starting a new one', { pid: w.process.pid, code, signal });
-        rejectSpawn(new RuntimeError(`proxy worker ${w.process.pid} exited during start (code ${code})`, { hint: `check that ${o.listen.host}:${o.listen.port} (proxy_listen) is free` }));
         setTimeout(() => void spawn().catch((err: unknown) => log.error('could not replace a proxy worker', { error: errorMessage(err) })), 200).unref();
       });
     });
 
-  // The first worker binds (and resolves port 0); the rest share its socket.
-  await spawn();
-  await Promise.all(Array.from({ length: o.workers - 1 }, () => spawn()));
+  // Replacing dead workers starts once all are up; a failure while starting stops them all.
+  let running = false;
+  try {
+    // The first worker binds (and resolves port 0); the rest share its socket.
+    await spawn();
+    await Promise.all(Array.from({ length: o.workers - 1 }, () => spawn()));
+  } catch (err) {
+    closing = true;
+    for (const w of workers) w.process.kill('SIGKILL');
+    throw err;
+  }
+  running = true;
 
   return {
     address: { host: o.listen.host, port },
@@ -114,8 +129,17 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   if (!cluster.isWorker || !raw) return false;
   const cfg = JSON.parse(raw) as { host: string; port: number; level: Level; format: 'text' | 'json' };
   const log = createLogger({ level: cfg.level, format: cfg.format }).child('proxy', { worker: process.pid });
-  const proxy = await startProxy({ listen: { host: cfg.host, port: cfg.port }, log });
   const send = (m: FromWorker) => process.send?.(m);
+  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  try {
+    proxy = await startProxy({ listen: { host: cfg.host, port: cfg.port }, log });
+  } catch (err) {
+    // The sync process reports it; this process just leaves.
+    send({ t: 'failed', error: errorMessage(err), code: (err as NodeJS.ErrnoException).code });
+    process.exitCode = 1;
+    process.disconnect?.();
+    return true;
+  }
   // Signals go to the sync process, which stops the workers in order.
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);

@@ -239,6 +239,25 @@ describe('control plane + data plane processes', () => {
     }
   }, 60_000);
 
+  it('exits 1 with the listener named when proxy_listen is taken, with and without workers', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const { createServer: createTcp } = await import('node:net');
+    const holder = createTcp();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const port = (holder.address() as AddressInfo).port;
+    try {
+      for (const workers of ['1', '2']) {
+        const d = startDaemon(['dp', 'run', '--prefix', join(dir, `dp-${workers}`), '--cp-address', '127.0.0.1:1', '--cluster-mtls', 'pki', '--ca-cert-file', p('ca.crt'),
+          '--cert-file', p('dp.crt'), '--key-file', p('dp.key'), '--proxy-listen', `127.0.0.1:${port}`, '--status-listen', 'off', '--nginx-worker-processes', workers]);
+        expect(await d.exited).toBe(1);
+        expect(d.stderr()).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}.*address in use`));
+      }
+    } finally {
+      holder.close();
+    }
+  }, 60_000);
+
   it('falls back from a corrupt cache to an empty config and says so', async () => {
     const dir = tempDir();
     const p = await pki(join(dir, 'pki'));
