@@ -41,4 +41,26 @@ describe('hybridctl lint', () => {
     expect(missing.stderr).toMatch(/cannot read configuration file \/nonexistent\/kong.conf: no such file/);
     expect((await runCli(['lint', `${FIX}/traditional-ok.conf`, '--role', 'xx'])).code).toBe(2);
   });
+
+  it('never prints a proxy password, in text or JSON, from the file or from KONG_*', async () => {
+    const file = `${FIX}/corpus/dp-proxy-credentials.conf`;
+    for (const output of ['text', 'json']) {
+      const r = await runCli(['lint', file, '-o', output], { env: { KONG_PG_PASSWORD: 'PgS3cret' } });
+      expect(r.code).toBe(1);
+      expect(r.stdout).toContain('proxy-credentials-encoding');
+      expect(r.stdout + r.stderr).not.toMatch(/p@ss|PgS3cret/);
+    }
+    const env = await runCli(['lint', `${FIX}/traditional-ok.conf`, '--role', 'dp'], { env: { KONG_CLUSTER_USE_PROXY: 'on', KONG_PROXY_SERVER: 'http://hybrid:Env@Pass@proxy:3128' } });
+    expect(env.stdout).toMatch(/proxy_server \(KONG_PROXY_SERVER\): the proxy_server credentials contain an unencoded '@'/);
+    expect(env.stdout + env.stderr).not.toContain('Env@Pass');
+  });
+
+  it("Kong's own kong.conf.default is valid, and a directory is unreadable input", async () => {
+    const ok = await runCli(['lint', resolve(__dirname, '../fixtures/kong/kong.conf.default'), '-o', 'json']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({ valid: true, findings: [] });
+    const dir = await runCli(['lint', FIX]);
+    expect(dir.code).toBe(2);
+    expect(dir.stderr).toMatch(/cannot read configuration file .*conf: is a directory/);
+  });
 });

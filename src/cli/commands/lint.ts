@@ -14,6 +14,10 @@ export async function lintAction(file: string | undefined, flags: { role?: strin
   if (!path) throw new InputError(`no configuration file given and none found at ${DEFAULT_CONF_PATHS.join(' or ')}`, { hint: 'pass the file: hybridctl lint /path/to/kong.conf' });
   const loaded = loadConf({ file: path, env: io.env, role: role === 'cp' ? 'control_plane' : role === 'dp' ? 'data_plane' : undefined });
   const findings = lintConf(loaded, { now: io.now() });
-  io.out(format === 'json' ? renderLintJson(loaded.path ?? path, findings) : renderLintText(loaded.path ?? path, findings, io.color));
+  const originOf = (key: string) => {
+    const source = loaded.entries.get(key)?.source;
+    return source === 'env' ? `KONG_${key.toUpperCase()}` : source === 'flag' ? `--${key}` : undefined;
+  };
+  io.out(format === 'json' ? renderLintJson(loaded.path ?? path, findings) : renderLintText(loaded.path ?? path, findings, io.color, originOf));
   return findings.some((f) => f.severity === 'error') ? 1 : 0;
 }

@@ -7,14 +7,17 @@ export function renderLintJson(file: string, findings: Finding[]): string {
   return JSON.stringify({ file, valid, findings: findings.map(({ severity, key, line, rule, message, hint }) => ({ severity, key, line, rule, message, ...(hint ? { hint } : {}) })) }, null, 2);
 }
 
-export function renderLintText(file: string, findings: Finding[], c: ChalkInstance): string {
+/** Where a value without a line came from, e.g. `KONG_PROXY_SERVER` or `--role`. */
+export type OriginOf = (key: string) => string | undefined;
+
+export function renderLintText(file: string, findings: Finding[], c: ChalkInstance, originOf: OriginOf = () => undefined): string {
   const lines: string[] = [];
   for (const severity of ['error', 'warning'] as const) {
     const group = findings.filter((f) => f.severity === severity);
     if (group.length === 0) continue;
     lines.push(c.bold(`${group.length} ${severity}${group.length > 1 ? 's' : ''}:`));
     for (const f of group) {
-      const where = f.line === null ? c.dim(`${f.key} (default/env/flag)`) : `${file}:${f.line} ${f.key}`;
+      const where = f.line === null ? `${f.key} ${c.dim(`(${originOf(f.key) ?? 'default'})`)}` : `${file}:${f.line} ${f.key}`;
       const mark = severity === 'error' ? c.red('✗') : c.yellow('!');
       lines.push(`  ${mark} ${where}: ${f.message} ${c.dim(`[${f.rule}]`)}`);
       if (f.hint) lines.push(`      ${c.dim('fix:')} ${f.hint}`);
