@@ -87,4 +87,21 @@ export const keyPermissions: Rule = {
   },
 };
 
-export const CERT_RULES: readonly Rule[] = [certKeyMismatch, clusterCertEku, dpCertUnderCa, caNotRoot, certValidity, keyPermissions];
+
+
+// Data planes verify the CP chain with their lua_ssl_verify_depth, 1 by default: one intermediate.
+export const cpChainDepth: Rule = {
+  id: 'cp-chain-depth',
+  severity: 'warning',
+  keys: ['cluster_cert'],
+  source: 'hybridctl',
+  check: ({ conf, certs }) => {
+    const chain = certs.cert.value;
+    if (!chain || conf.role !== 'control_plane' || conf.cluster_mtls !== 'pki') return [];
+    const intermediates = chain.slice(1).filter((c) => !c.selfSigned).length;
+    return intermediates > 1
+      ? [{ message: `cluster_cert sends ${intermediates} intermediate certificates, but data planes verify the control plane with lua_ssl_verify_depth = 1 by default (one intermediate)`, hint: `set lua_ssl_verify_depth = ${intermediates} on every data plane, or issue the CP certificate closer to the root` }]
+      : [];
+  },
+};
+export const CERT_RULES: readonly Rule[] = [certKeyMismatch, clusterCertEku, dpCertUnderCa, caNotRoot, certValidity, keyPermissions, cpChainDepth];

@@ -1,7 +1,7 @@
 // The kong.conf corpus: every file says in its leading comments which rules must fire and which must
 // stay quiet; together the files make every rule fire somewhere and stay quiet somewhere.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Chalk } from 'chalk';
@@ -46,8 +46,11 @@ beforeAll(async () => {
   pki = mkdtempSync(join(tmpdir(), 'lint-corpus-pki-'));
   work = mkdtempSync(join(tmpdir(), 'lint-corpus-'));
   const now = new Date(Date.now() - 60_000);
-  for (const f of await generatePki({ intermediates: 1, cpHostnames: ['cp.example.com'], dpName: 'dp-1', keySpec: { type: 'ec', curve: 'P-256' }, days: 365, caDays: 3650, now })) {
-    writeFileSync(join(pki, f.name), f.contents, { mode: f.secret ? 0o600 : 0o644 });
+  for (const { dir, intermediates } of [{ dir: pki, intermediates: 1 }, { dir: join(pki, 'two'), intermediates: 2 }]) {
+    mkdirSync(dir, { recursive: true });
+    for (const f of await generatePki({ intermediates, cpHostnames: ['cp.example.com'], dpName: 'dp-1', keySpec: { type: 'ec', curve: 'P-256' }, days: 365, caDays: 3650, now })) {
+      writeFileSync(join(dir, f.name), f.contents, { mode: f.secret ? 0o600 : 0o644 });
+    }
   }
   const pairs = {
     shared: await generateSharedPair({ now }),
@@ -64,6 +67,7 @@ function materialise(name: string): string {
   const text = readFileSync(join(CORPUS, name), 'utf8')
     .replace(/@B64:([\w.-]+)@/g, (_m, f: string) => readFileSync(join(pki, f)).toString('base64'))
     .replace(/@PEM:([\w.-]+)@/g, (_m, f: string) => readFileSync(join(pki, f), 'utf8').trim().replace(/\n/g, '\\n'))
+    .replace(/@PKI2@/g, join(pki, 'two'))
     .replace(/@PKI@/g, pki);
   const file = join(work, name);
   writeFileSync(file, text);
