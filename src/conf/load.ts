@@ -117,14 +117,14 @@ export function loadConf(opts: LoadOptions = {}): LoadedConf {
 
 function typed(entries: Map<string, Entry>, problems: Finding[]): KongConf {
   const raw = (k: string) => entries.get(k)?.value ?? null;
-  const problem = (key: string, message: string, rule: string) =>
-    problems.push({ severity: 'error', key, line: entries.get(key)?.line ?? null, rule, message });
+  const problem = (key: string, message: string, rule: string, severity: Finding['severity'] = 'error') =>
+    problems.push({ severity, key, line: entries.get(key)?.line ?? null, rule, message });
 
   const str = (k: string) => raw(k);
   const bool = (k: string) => {
     const v = raw(k);
-    // Kong: on/true → true, anything else → false; warn on values that are neither, since Kong silently reads them as off.
-    if (v !== null && !['on', 'off', 'true', 'false'].includes(v)) problem(k, `${k} is not a boolean: '${v}' (Kong reads it as off; use on or off)`, 'boolean-value');
+    // Kong: on/true → true, anything else → false without an error; so a warning, since Kong silently reads them as off.
+    if (v !== null && !['on', 'off', 'true', 'false'].includes(v)) problem(k, `${k} is not a boolean: '${v}' (Kong reads it as off; use on or off)`, 'boolean-value', 'warning');
     return v === 'on' || v === 'true';
   };
   const num = (k: string) => {

@@ -19,6 +19,7 @@ const LOADER_RULES = ['syntax', 'enum-value', 'number-value', 'boolean-value', '
 interface Expect {
   fires: string[];
   quiet: string[];
+  warnings: string[];
   valid?: boolean;
   env: Record<string, string>;
   role?: 'control_plane' | 'data_plane';
@@ -27,10 +28,10 @@ interface Expect {
 }
 
 function directives(text: string): Expect {
-  const e: Expect = { fires: [], quiet: [], env: {}, lines: {}, secrets: [] };
-  for (const m of text.matchAll(/^# (fires|quiet|valid|env|role|line|secret):(.*)$/gm)) {
+  const e: Expect = { fires: [], quiet: [], warnings: [], env: {}, lines: {}, secrets: [] };
+  for (const m of text.matchAll(/^# (fires|quiet|warnings|valid|env|role|line|secret):(.*)$/gm)) {
     const v = m[2]!.trim();
-    if (m[1] === 'fires' || m[1] === 'quiet') e[m[1]].push(...v.split(/\s+/).filter(Boolean));
+    if (m[1] === 'fires' || m[1] === 'quiet' || m[1] === 'warnings') e[m[1]].push(...v.split(/\s+/).filter(Boolean));
     else if (m[1] === 'valid') e.valid = v === 'yes';
     else if (m[1] === 'env') e.env[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1);
     else if (m[1] === 'role') e.role = v === 'cp' ? 'control_plane' : 'data_plane';
@@ -86,6 +87,11 @@ describe.each(FILES)('%s', (name) => {
     for (const r of e.fires) expect(fired, `${r} should fire`).toContain(r);
     for (const r of e.quiet) expect(fired, `${r} should stay quiet: ${JSON.stringify(findings.filter((f) => f.rule === r))}`).not.toContain(r);
     const errors = findings.filter((f) => f.severity === 'error');
+    for (const r of e.warnings) {
+      const severities = findings.filter((f) => f.rule === r).map((f) => f.severity);
+      expect(severities.length, `${r} fires`).toBeGreaterThan(0);
+      expect(new Set(severities), `${r} is a warning`).toEqual(new Set(['warning']));
+    }
     if (e.valid === true) expect(errors).toEqual([]);
     if (e.valid === false) expect(errors.length).toBeGreaterThan(0);
     for (const [rule, line] of Object.entries(e.lines)) expect(findings.find((f) => f.rule === rule)?.line, `${rule} line`).toBe(line);
