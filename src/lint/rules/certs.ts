@@ -2,7 +2,6 @@
 import { verifyChain } from '../../pki/verify/index.js';
 import type { Rule } from '../rule.js';
 
-const DAY = 86_400_000;
 
 export const certKeyMismatch: Rule = {
   id: 'cert-key-mismatch',
@@ -69,10 +68,12 @@ export const certValidity: Rule = {
   check: ({ certs, now }) => {
     const leaf = certs.cert.value?.[0];
     if (!leaf) return [];
-    if (leaf.notAfter.getTime() < now.getTime()) return [{ message: `cluster_cert expired on ${leaf.notAfter.toISOString()}`, hint: 'issue a new certificate with hybridctl gen-cert' }];
-    if (leaf.notBefore.getTime() > now.getTime()) return [{ message: `cluster_cert is not valid before ${leaf.notBefore.toISOString()}`, hint: "check this machine's clock" }];
-    const days = Math.floor((leaf.notAfter.getTime() - now.getTime()) / DAY);
-    return days < 30 ? [{ severity: 'warning', message: `cluster_cert expires in ${days} days (${leaf.notAfter.toISOString()})`, hint: 'renew it before it expires: data planes cannot connect with an expired certificate' }] : [];
+    // verify-chain's own validity and expires-soon checks, on the leaf alone.
+    const r = verifyChain({ presented: [leaf], anchors: [leaf] }, { mode: 'shared', at: now });
+    const bad = r.problems.find((p) => (p.code === 'expired' || p.code === 'not-yet-valid') && p.certificate === 0);
+    if (bad) return [{ message: bad.code === 'expired' ? `cluster_cert expired on ${leaf.notAfter.toISOString()}` : `cluster_cert is not valid before ${leaf.notBefore.toISOString()}`, hint: bad.hint }];
+    const soon = r.warnings.find((w) => w.code === 'expires-soon');
+    return soon ? [{ severity: 'warning', message: `cluster_cert: ${soon.message}`, hint: 'renew it before it expires: data planes cannot connect with an expired certificate' }] : [];
   },
 };
 
