@@ -1,5 +1,6 @@
 // hybridctl lint as a process: the contract's exit codes, JSON document and last line.
 import { describe, expect, it } from 'vitest';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { runCli } from '../helpers/cli.js';
 
@@ -62,5 +63,11 @@ describe('hybridctl lint', () => {
     const dir = await runCli(['lint', FIX]);
     expect(dir.code).toBe(2);
     expect(dir.stderr).toMatch(/cannot read configuration file .*conf: is a directory/);
+  });
+
+  it.skipIf(existsSync('/etc/kong/kong.conf') || existsSync('/etc/kong.conf'))('without a FILE, searches Kong\'s default paths and exits 2 when there is none', async () => {
+    const r = await runCli(['lint']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('/etc/kong/kong.conf or /etc/kong.conf');
   });
 });
