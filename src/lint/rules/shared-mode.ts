@@ -23,13 +23,14 @@ export const sharedCertName: Rule = {
 export const ignoredInShared: Rule = {
   id: 'ignored-in-shared-mode',
   severity: 'warning',
-  keys: ['cluster_server_name', 'cluster_ocsp'],
+  keys: ['cluster_server_name', 'cluster_ocsp', 'cluster_ca_cert'],
   source: 'hybridctl',
   check: ({ conf, isSet }) => {
     if (conf.cluster_mtls !== 'shared') return [];
     const out: Hit[] = [];
     if (conf.role === 'data_plane' && conf.cluster_server_name) out.push({ key: 'cluster_server_name', message: "cluster_server_name is ignored when cluster_mtls = shared: the data plane always sends the SNI 'kong_clustering'", hint: 'remove it, or switch to cluster_mtls = pki' });
     if (conf.role === 'control_plane' && isSet('cluster_ocsp') && conf.cluster_ocsp !== 'off') out.push({ key: 'cluster_ocsp', message: 'cluster_ocsp is ignored when cluster_mtls = shared: revocation is checked only in pki mode', hint: 'remove it, or switch to cluster_mtls = pki' });
+    if (conf.cluster_ca_cert) out.push({ key: 'cluster_ca_cert', message: 'cluster_ca_cert is not used when cluster_mtls = shared: both sides pin cluster_cert itself', hint: 'remove it, or switch to cluster_mtls = pki' });
     return out;
   },
 };

@@ -112,6 +112,12 @@ describe('the corpus as a whole', () => {
     for (const id of RULES.map((r) => r.id)) expect(quiet, `${id} is quiet somewhere`).toContain(id);
   });
 
+  it('reports each setting shared mode ignores', () => {
+    const ignored = results.get('dp-shared-mistakes.conf')!.filter((f) => f.rule === 'ignored-in-shared-mode');
+    expect(ignored.map((f) => f.key)).toEqual(['cluster_server_name', 'cluster_ca_cert']);
+    expect(ignored.every((f) => f.severity === 'warning')).toBe(true);
+  });
+
   it('sorts findings by line, then key, with env and default values last', () => {
     for (const findings of results.values()) {
       const order = findings.map((f) => (f.line === null ? Infinity : f.line));
