@@ -22,7 +22,7 @@ const LOOPBACK = '127.0.0.1';
 
 export async function startUpstream(): Promise<Server> {
   const server = createServer((req, res) => {
-    const body = JSON.stringify({ upstream: 'hybridctl demo', method: req.method, path: req.url, via: req.headers['x-forwarded-host'] ?? null });
+    const body = JSON.stringify({ upstream: 'hybridctl demo', method: req.method, path: req.url, forwarded_host: req.headers['x-forwarded-host'] ?? null });
     res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
