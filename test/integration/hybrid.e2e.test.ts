@@ -101,7 +101,7 @@ describe('control plane + data plane processes', () => {
       expect(rows[0]).toMatchObject({ ip: '127.0.0.1', sync_status: 'normal' });
 
       // The CP goes away: the DP keeps proxying with what it has.
-      expect(await cp.d.stop()).toBe(0);
+      expect(await cp.d.stop('SIGINT')).toBe(0); // Ctrl-C stops as gracefully as SIGTERM
       expect((await fetch(`${dp.proxy}/api/again`)).status).toBe(200);
       expect((await fetch(`${dp.status}/status/ready`)).status).toBe(200);
 
