@@ -3,7 +3,8 @@
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
-import { errorMessage } from '../errors.js';
+import { ConfigError, errorMessage } from '../errors.js';
+import { ensureDefaultProxyCert } from './proxy-cert.js';
 import { openConfigCache } from '../cache/index.js';
 import { stableNodeId } from '../cache/node-id.js';
 import { startSyncClient, type SyncClient } from '../cluster/client/index.js';
@@ -15,7 +16,8 @@ import { startProxyWorkers, type ProxyFleet } from './proxy-workers.js';
 
 export interface DataPlane {
   nodeId: string;
-  addresses: { proxy: Listen; status: Listen | null };
+  /** `proxy`: the first plain listener (else the first); `proxies`: all of them. */
+  addresses: { proxy: Listen; proxies: (Listen & { tls: boolean })[]; status: Listen | null };
   sync: SyncClient;
   configHash(): string | null;
   close(): Promise<void>;
@@ -34,7 +36,16 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
   const cache = openConfigCache({ prefix: s.prefix, mode: s.cacheMode, path: s.cachePath, keyPem: s.keyPem, log: log.child('cache') });
   const opened: { close(): Promise<void> | void }[] = [cache];
   try {
-    const proxy: ProxyFleet = await startProxyWorkers({ listen: s.proxyListen, workers: s.workers, log, logLevel: s.workerLog?.level, logFormat: s.workerLog?.format });
+    if (s.proxyListeners.length === 0) throw new ConfigError('proxy_listen must be specified when role = "data_plane"');
+    const tls = s.proxyListeners.some((l) => l.ssl) ? (s.proxyTls ?? (await ensureDefaultProxyCert(s.prefix, log))) : undefined;
+    const proxy: ProxyFleet = await startProxyWorkers({
+      listeners: s.proxyListeners.map((l) => ({ host: l.host, port: l.port, tls: l.ssl ? tls : undefined })),
+      workers: s.workers,
+      log,
+      logLevel: s.workerLog?.level,
+      logFormat: s.workerLog?.format,
+    });
+    const plain = proxy.addresses.find((a) => !a.tls) ?? proxy.addresses[0]!;
     opened.push(proxy);
     let hash: string | null = null;
 
@@ -86,7 +97,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       node_id: nodeId,
       control_plane: s.cpAddress,
       cluster_mtls: s.mode,
-      proxy_listen: fmt(proxy.address),
+      proxy_listen: proxy.addresses.map((a) => `${fmt(a)}${a.tls ? ' ssl' : ''}`).join(', '),
       status_listen: status ? fmt(status.address) : 'off',
       workers: proxy.workers,
       prefix: s.prefix,
@@ -94,7 +105,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     let closed = false;
     return {
       nodeId,
-      addresses: { proxy: proxy.address, status: status?.address ?? null },
+      addresses: { proxy: { host: plain.host, port: plain.port }, proxies: proxy.addresses, status: status?.address ?? null },
       sync,
       configHash: () => hash,
       async close() {

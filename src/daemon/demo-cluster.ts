@@ -79,7 +79,7 @@ export async function startDemoCluster(o: { dir: string; dataPlanes: number; now
           caPems: [read('ca.crt')],
           serverName: 'localhost',
           forwardProxy: null,
-          proxyListen: { host: LOOPBACK, port: 0 },
+          proxyListeners: [{ host: LOOPBACK, port: 0, ssl: false }],
           statusListen: { host: LOOPBACK, port: 0 },
           cacheMode: 'unencrypted',
           workers: 1,

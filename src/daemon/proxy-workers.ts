@@ -1,62 +1,112 @@
 // nginx_worker_processes for the data plane: one process keeps the CP connection, N workers proxy.
-// Workers share the listening socket (node:cluster, kernel-balanced accepts) and receive every new
+// Workers share the listening sockets (node:cluster, kernel-balanced accepts) and receive every new
 // config_table from the sync process; a worker that dies is replaced and gets the current config.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log.js';
 import { createLogger, type Level } from '../log.js';
 import { errorMessage, RuntimeError } from '../errors.js';
-import { startProxy } from '../proxy/server.js';
+import { startProxy, type Proxy } from '../proxy/server.js';
 import type { ConfigTable } from '../proxy/config.js';
 
+export interface ProxyListener {
+  host: string;
+  port: number;
+  /** An `ssl` entry of proxy_listen: certificate (leaf + chain) and key. */
+  tls?: { certPem: string; keyPem: string };
+}
+
 export interface ProxyFleet {
-  address: { host: string; port: number };
+  /** One per listener, in the order given, ports resolved. */
+  addresses: { host: string; port: number; tls: boolean }[];
   workers: number;
   /** Serve a new config in every worker; rejects (old config kept) when it cannot be compiled. */
   swap(table: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
 }
 
+interface FleetOptions {
+  listeners: ProxyListener[];
+  workers: number;
+  log: Logger;
+  logLevel?: Level;
+  logFormat?: 'text' | 'json';
+}
+
 const WORKER_ENV = 'HYBRIDCTL_PROXY_WORKER';
 
-type ToWorker = { t: 'swap'; id: number; table: Record<string, unknown> } | { t: 'close' };
-type FromWorker = { t: 'listening'; port: number } | { t: 'failed'; error: string; code?: string } | { t: 'swapped'; id: number; error?: string } | { t: 'closed' };
+// Certificates and keys go over the IPC channel, never through the environment.
+type ToWorker =
+  | { t: 'init'; listeners: ProxyListener[]; level: Level; format: 'text' | 'json'; table: Record<string, unknown> | null }
+  | { t: 'swap'; id: number; table: Record<string, unknown> }
+  | { t: 'close' };
+type FromWorker =
+  | { t: 'ready' }
+  | { t: 'listening'; ports: number[] }
+  | { t: 'failed'; error: string; code?: string; listener: string }
+  | { t: 'swapped'; id: number; error?: string }
+  | { t: 'closed' };
 
-export async function startProxyWorkers(o: { listen: { host: string; port: number }; workers: number; log: Logger; logLevel?: Level; logFormat?: 'text' | 'json' }): Promise<ProxyFleet> {
+const where = (l: ProxyListener) => `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}${l.tls ? ' ssl' : ''}`;
+
+async function startAll(listeners: ProxyListener[], log: Logger, initial: Record<string, unknown> | null = null): Promise<Proxy[]> {
+  const started: Proxy[] = [];
+  try {
+    for (const l of listeners) started.push(await startProxy({ listen: { host: l.host, port: l.port }, tls: l.tls, log, initial: initial as ConfigTable | null }));
+    return started;
+  } catch (err) {
+    await Promise.all(started.map((p) => p.close()));
+    throw Object.assign(err as Error, { listener: where(listeners[started.length]!) });
+  }
+}
+
+export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
   if (o.workers <= 1) {
-    const proxy = await startProxy({ listen: o.listen, log: o.log.child('proxy') });
+    const proxies = await startAll(o.listeners, o.log.child('proxy'));
     return {
-      address: proxy.address,
+      addresses: proxies.map((p, i) => ({ ...p.address, tls: Boolean(o.listeners[i]!.tls) })),
       workers: 1,
-      swap: async (table) => proxy.swap(table as ConfigTable),
-      close: () => proxy.close(),
+      swap: async (table) => {
+        for (const p of proxies) p.swap(table as ConfigTable);
+      },
+      close: async () => {
+        await Promise.all(proxies.map((p) => p.close()));
+      },
     };
   }
   return startFleet(o);
 }
 
-async function startFleet(o: { listen: { host: string; port: number }; workers: number; log: Logger; logLevel?: Level; logFormat?: 'text' | 'json' }): Promise<ProxyFleet> {
+async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   const log = o.log.child('proxy');
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   let current: Record<string, unknown> | null = null;
   let nextId = 1;
   let closing = false;
+  let running = false;
   const pending = new Map<number, { left: Set<Worker>; errors: string[]; done: () => void }>();
   const workers = new Set<Worker>();
-  let port = o.listen.port;
+  // Workers that are serving; swaps go to these, a starting one gets the config in its init.
+  const up = new Set<Worker>();
+  let ports = o.listeners.map((l) => l.port);
 
   const spawn = (): Promise<Worker> =>
     new Promise((resolveSpawn, rejectSpawn) => {
-      // Every worker asks for the configured port (0 included): node:cluster hands them one shared socket.
-      const env = { [WORKER_ENV]: JSON.stringify({ host: o.listen.host, port: o.listen.port, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text' }) };
-      const w = cluster.fork(env);
+      const w = cluster.fork({ [WORKER_ENV]: '1' });
       workers.add(w);
+      let given: Record<string, unknown> | null = null;
       w.on('message', (m: FromWorker) => {
-        if (m.t === 'failed') {
+        if (m.t === 'ready') {
+          // Every worker asks for the configured ports (0 included): node:cluster hands them shared sockets.
+          given = current;
+          w.send({ t: 'init', listeners: o.listeners, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', table: given } satisfies ToWorker);
+        } else if (m.t === 'failed') {
           const inUse = m.code === 'EADDRINUSE';
-          rejectSpawn(new RuntimeError(`cannot listen on ${o.listen.host}:${o.listen.port} (proxy_listen): ${inUse ? 'address in use' : m.error}`, { hint: inUse ? 'another process holds the port: stop it or change --proxy-listen' : 'check proxy_listen' }));
+          rejectSpawn(new RuntimeError(`cannot listen on ${m.listener} (proxy_listen): ${inUse ? 'address in use' : m.error}`, { hint: inUse ? 'another process holds the port: stop it or change --proxy-listen' : 'check proxy_listen' }));
         } else if (m.t === 'listening') {
-          port = m.port;
-          if (current) w.send({ t: 'swap', id: 0, table: current } satisfies ToWorker);
+          ports = m.ports;
+          up.add(w);
+          // A config that arrived while it was starting.
+          if (current !== given && current) w.send({ t: 'swap', id: 0, table: current } satisfies ToWorker);
           resolveSpawn(w);
         } else if (m.t === 'swapped') {
           const p = pending.get(m.id);
@@ -68,10 +118,11 @@ async function startFleet(o: { listen: { host: string; port: number }; workers: 
       });
       w.on('exit', (code, signal) => {
         workers.delete(w);
+        up.delete(w);
         for (const p of pending.values()) if (p.left.delete(w) && p.left.size === 0) p.done();
         if (closing) return;
         if (!running) {
-          rejectSpawn(new RuntimeError(`proxy worker ${w.process.pid} exited during start (code ${code})`, { hint: `check that ${o.listen.host}:${o.listen.port} (proxy_listen) is free` }));
+          rejectSpawn(new RuntimeError(`proxy worker ${w.process.pid} exited during start (code ${code})`, { hint: 'check proxy_listen' }));
           return;
         }
         log.error('proxy worker exited; starting a new one', { pid: w.process.pid, code, signal });
@@ -80,9 +131,8 @@ async function startFleet(o: { listen: { host: string; port: number }; workers: 
     });
 
   // Replacing dead workers starts once all are up; a failure while starting stops them all.
-  let running = false;
   try {
-    // The first worker binds (and resolves port 0); the rest share its socket.
+    // The first worker binds (and resolves port 0); the rest share its sockets.
     await spawn();
     await Promise.all(Array.from({ length: o.workers - 1 }, () => spawn()));
   } catch (err) {
@@ -93,20 +143,24 @@ async function startFleet(o: { listen: { host: string; port: number }; workers: 
   running = true;
 
   return {
-    address: { host: o.listen.host, port },
+    addresses: o.listeners.map((l, i) => ({ host: l.host, port: ports[i]!, tls: Boolean(l.tls) })),
     workers: o.workers,
     async swap(table) {
       const id = nextId++;
       const errors: string[] = [];
+      const previous = current;
+      current = table;
       await new Promise<void>((done) => {
-        const left = new Set(workers);
+        const left = new Set(up);
         if (left.size === 0) return done();
         pending.set(id, { left, errors, done });
         for (const w of left) w.send({ t: 'swap', id, table } satisfies ToWorker);
       });
       pending.delete(id);
-      if (errors.length > 0) throw new RuntimeError(`configuration refused by the proxy: ${errors[0]}`);
-      current = table;
+      if (errors.length > 0) {
+        current = previous;
+        throw new RuntimeError(`configuration refused by the proxy: ${errors[0]}`);
+      }
     },
     async close() {
       closing = true;
@@ -125,40 +179,48 @@ async function startFleet(o: { listen: { host: string; port: number }; workers: 
 
 /** In a proxy worker process: serve until told to close. Returns false in any other process. */
 export async function runProxyWorkerIfAsked(): Promise<boolean> {
-  const raw = process.env[WORKER_ENV];
-  if (!cluster.isWorker || !raw) return false;
-  const cfg = JSON.parse(raw) as { host: string; port: number; level: Level; format: 'text' | 'json' };
-  const log = createLogger({ level: cfg.level, format: cfg.format }).child('proxy', { worker: process.pid });
+  if (!cluster.isWorker || !process.env[WORKER_ENV]) return false;
   const send = (m: FromWorker) => process.send?.(m);
-  let proxy: Awaited<ReturnType<typeof startProxy>>;
+  // Signals go to the sync process, which stops the workers in order.
+  process.on('SIGINT', () => undefined);
+  process.on('SIGTERM', () => undefined);
+  const init = await new Promise<Extract<ToWorker, { t: 'init' }>>((resolve) => {
+    const onInit = (m: ToWorker) => {
+      if (m.t !== 'init') return;
+      process.off('message', onInit);
+      resolve(m);
+    };
+    process.on('message', onInit);
+    send({ t: 'ready' });
+  });
+  const log = createLogger({ level: init.level, format: init.format }).child('proxy', { worker: process.pid });
+  let proxies: Proxy[];
   try {
-    proxy = await startProxy({ listen: { host: cfg.host, port: cfg.port }, log });
+    proxies = await startAll(init.listeners, log, init.table);
   } catch (err) {
     // The sync process reports it; this process just leaves.
-    send({ t: 'failed', error: errorMessage(err), code: (err as NodeJS.ErrnoException).code });
+    send({ t: 'failed', error: errorMessage(err), code: (err as NodeJS.ErrnoException).code, listener: (err as { listener?: string }).listener ?? '' });
     process.exitCode = 1;
     process.disconnect?.();
     return true;
   }
-  // Signals go to the sync process, which stops the workers in order.
-  process.on('SIGINT', () => undefined);
-  process.on('SIGTERM', () => undefined);
+  const closeAll = () => Promise.all(proxies.map((p) => p.close()));
   process.on('message', (m: ToWorker) => {
     if (m.t === 'swap') {
       try {
-        proxy.swap(m.table as ConfigTable);
+        for (const p of proxies) p.swap(m.table as ConfigTable);
         send({ t: 'swapped', id: m.id });
       } catch (err) {
         send({ t: 'swapped', id: m.id, error: errorMessage(err) });
       }
     } else if (m.t === 'close') {
-      void proxy.close().finally(() => {
+      void closeAll().finally(() => {
         send({ t: 'closed' });
         process.disconnect?.();
       });
     }
   });
-  process.on('disconnect', () => void proxy.close());
-  send({ t: 'listening', port: proxy.address.port });
+  process.on('disconnect', () => void closeAll());
+  send({ t: 'listening', ports: proxies.map((p) => p.address.port) });
   return true;
 }

@@ -28,7 +28,10 @@ export interface DpSettings {
   caPems: string[];
   serverName?: string;
   forwardProxy: { url: string; sslVerify: boolean; caPems?: string[] } | null;
-  proxyListen: Listen;
+  /** Every proxy_listen entry; `ssl` ones terminate TLS with `proxyTls` (or a generated default). */
+  proxyListeners: (Listen & { ssl: boolean })[];
+  /** ssl_cert / ssl_cert_key, when configured. */
+  proxyTls?: { certPem: string; keyPem: string };
   statusListen: Listen | null;
   declarativeConfig?: string;
   cacheMode: 'off' | 'unencrypted' | 'encrypted';

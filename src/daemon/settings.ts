@@ -76,6 +76,14 @@ export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDi
   };
 }
 
+/** ssl_cert/ssl_cert_key (Kong's proxy certificate) when set; else the daemon generates a default. */
+function proxyCertificate(loaded: LoadedConf): { certPem: string; keyPem: string } | undefined {
+  const cert = loaded.entries.get('ssl_cert')?.value ?? null;
+  const key = loaded.entries.get('ssl_cert_key')?.value ?? null;
+  if (!cert && !key) return undefined;
+  return { certPem: readCertificateValue('ssl_cert', cert), keyPem: readKeyValue('ssl_cert_key', key) };
+}
+
 function labels(list: string[]): Record<string, string> | undefined {
   if (list.length === 0) return undefined;
   return Object.fromEntries(list.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
@@ -107,7 +115,8 @@ export function dpSettings(loaded: LoadedConf, ctx: { home: string; log?: Logger
     caPems: c.cluster_mtls === 'pki' ? [...ca, ...trusted] : [],
     serverName: c.cluster_server_name ?? undefined,
     forwardProxy: c.cluster_use_proxy && c.proxy_server ? { url: c.proxy_server, sslVerify: c.proxy_server_ssl_verify, caPems: [...trusted, ...ca] } : null,
-    proxyListen: ctx.forDoctor ? { host: '127.0.0.1', port: 0 } : plainListener('proxy_listen', c.proxy_listen, ctx.log)!,
+    proxyListeners: ctx.forDoctor ? [] : c.proxy_listen.map((l) => ({ host: bindHost(l), port: l.port, ssl: l.ssl })),
+    proxyTls: !ctx.forDoctor && c.proxy_listen.some((l) => l.ssl) ? proxyCertificate(loaded) : undefined,
     statusListen: ctx.forDoctor ? null : plainListener('status_listen', c.status_listen, ctx.log),
     declarativeConfig: c.declarative_config ?? undefined,
     cacheMode: c.data_plane_config_cache_mode,

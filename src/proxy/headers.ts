@@ -13,6 +13,8 @@ const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-h
 export interface ForwardInfo {
   host: string;
   clientIp: string;
+  /** The scheme the client used on this listener; http when absent. */
+  proto?: 'http' | 'https';
   serverPort: number;
   /** Request path as received, without query string. */
   path: string;
@@ -47,7 +49,7 @@ export function upstreamHeaders(req: IncomingMessage, hostHeader: string, info: 
   }
   out.push(
     'x-forwarded-for', xff ? `${xff}, ${info.clientIp}` : info.clientIp,
-    'x-forwarded-proto', 'http',
+    'x-forwarded-proto', info.proto ?? 'http',
     'x-forwarded-host', info.host,
     'x-forwarded-port', String(info.serverPort),
     'x-forwarded-path', info.path,

@@ -1,6 +1,7 @@
 // The data plane's proxy listener. It serves from one immutable compiled config; swap()
 // replaces the reference, so in-flight requests finish on the config they started with.
 import { createServer } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +24,10 @@ import { listenOn } from '../util/listen.js';
 export interface ProxyOptions {
   listen: { host: string; port: number };
   log: Logger;
+  /** An `ssl` listener: TLS terminated here with this certificate (leaf + chain) and key. */
+  tls?: { certPem: string; keyPem: string };
+  /** Serve this from the first accepted connection (a replacement worker must not answer 404 first). */
+  initial?: ConfigTable | null;
 }
 
 export interface Proxy {
@@ -49,12 +54,12 @@ const ID_PREFIX = randomBytes(8).toString('hex');
 let idCounter = 0;
 const nextRequestId = (): string => `${ID_PREFIX}${(++idCounter).toString(16).padStart(16, '0')}`;
 
-function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: number, requestId: string): Resolved {
+function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: number, requestId: string, proto: 'http' | 'https'): Resolved {
   const url = req.url ?? '/';
   const q = url.indexOf('?');
   const rawPath = q === -1 ? url : url.slice(0, q);
   const [host, hostPort] = splitHostPort(req.headers.host ?? '');
-  const info: ForwardInfo = { host, clientIp: req.socket.remoteAddress ?? '', serverPort, path: rawPath, requestId };
+  const info: ForwardInfo = { host, clientIp: req.socket.remoteAddress ?? '', serverPort, path: rawPath, requestId, proto };
   if (!cfg) return { kind: 'error', status: 404, message: MESSAGES.noRoute };
   const path = normalizePath(rawPath);
   const match: RouteMatch | null = cfg.router.match({
@@ -67,8 +72,12 @@ function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: n
   if (!match) return { kind: 'error', status: 404, message: MESSAGES.noRoute };
   const route = match.route;
   const protocols = route.protocols;
+  // Kong matches on the protocol too: over TLS, only routes that allow https.
+  if (proto === 'https' && Array.isArray(protocols) && protocols.length && !protocols.includes('https')) {
+    return { kind: 'error', status: 404, message: MESSAGES.noRoute };
+  }
   // Kong: an https-only route reached over plain http answers 426 or redirects.
-  if (Array.isArray(protocols) && protocols.length && !protocols.includes('http') && protocols.includes('https')) {
+  if (proto === 'http' && Array.isArray(protocols) && protocols.length && !protocols.includes('http') && protocols.includes('https')) {
     const code = route.https_redirect_status_code ?? 426;
     if (code === 426) {
       return { kind: 'error', status: 426, message: MESSAGES.useHttps, extra: { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' } };
@@ -94,11 +103,12 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   const onError = (err: Error, dest: { host: string; port: number } | null) =>
     log.debug('upstream request failed', { error: err.message, code: (err as { code?: string }).code, upstream: dest ? `${dest.host}:${dest.port}` : undefined });
 
-  const server = createServer({ keepAlive: true }, (req: IncomingMessage, res: ServerResponse) => {
+  const proto = opts.tls ? 'https' : 'http';
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     const startedAt = performance.now();
     const cfg = current;
     const requestId = nextRequestId();
-    const r = resolve(cfg, req, port, requestId);
+    const r = resolve(cfg, req, port, requestId, proto);
     if (r.kind === 'error') {
       req.resume();
       // Kong's latency_tokens on a response Kong itself generates.
@@ -106,7 +116,10 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       return sendError(res, r.status, r.message, requestId, r.extra ? { ...r.extra, ...latency } : latency);
     }
     forward({ cfg: cfg!, svc: r.svc, req, res, path: r.path, preserveHost: r.preserveHost, info: r.info, pools, onError, startedAt });
-  });
+  };
+  const server = opts.tls
+    ? createTlsServer({ keepAlive: true, cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }, handler)
+    : createServer({ keepAlive: true }, handler);
   server.keepAliveTimeout = 60_000;
   server.headersTimeout = 65_000;
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
@@ -115,7 +128,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     tunnels.add(socket);
     socket.on('close', () => tunnels.delete(socket));
     socket.on('error', () => socket.destroy());
-    const r = resolve(cfg, req, port, requestId);
+    const r = resolve(cfg, req, port, requestId, proto);
     if (r.kind === 'error') return writeSocketError(socket, r.status, r.message, requestId);
     tunnel({
       cfg: cfg!, svc: r.svc, req, client: socket, head, path: r.path, preserveHost: r.preserveHost, info: r.info,
@@ -124,9 +137,10 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   });
   server.on('clientError', (_err, socket) => socket.destroy());
 
+  if (opts.initial) current = compileConfig(opts.initial, null);
   const addr = await listenOn(server, opts.listen);
   port = addr.port;
-  log.info('listening', { listener: 'proxy', address: `${addr.address}:${addr.port}` });
+  log.info('listening', { listener: opts.tls ? 'proxy ssl' : 'proxy', address: `${addr.address}:${addr.port}` });
 
   return {
     address: { host: addr.address, port: addr.port },

@@ -47,8 +47,9 @@ async function startDp(p: (f: string) => string, prefix: string, cluster: number
     ...extra,
   ]);
   const started = await d.waitFor((l) => l.msg === 'data plane started', 20_000, 'data plane start');
-  expect(listenOf(started.proxy_listen).port).toBe(proxy);
-  return { d, proxy: `http://127.0.0.1:${proxy}`, status: `http://127.0.0.1:${status}` };
+  const first = listenOf(String(started.proxy_listen).split(',')[0]).port;
+  if (!extra.includes('--proxy-listen')) expect(first).toBe(proxy);
+  return { d, proxy: `http://127.0.0.1:${first}`, status: `http://127.0.0.1:${status}` };
 }
 
 async function until<T>(fn: () => Promise<T | undefined | false>, what: string, timeoutMs = 20_000): Promise<T> {
@@ -171,6 +172,54 @@ describe('control plane + data plane processes', () => {
       for (const pid of all.filter((x) => x !== victim)) expect(() => process.kill(pid, 0)).toThrow();
     } finally {
       up.server.close();
+    }
+  }, 90_000);
+
+  it('terminates TLS on ssl proxy_listen entries with a generated default certificate, in every worker', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const seen: { proto?: string }[] = [];
+    const { createServer: createHttp } = await import('node:http');
+    const up = createHttp((req, res) => {
+      seen.push({ proto: req.headers['x-forwarded-proto'] as string });
+      res.end('ok');
+    });
+    await new Promise<void>((r) => up.listen(0, '127.0.0.1', r));
+    const { request } = await import('node:https');
+    const get = (port: number, path: string) =>
+      new Promise<{ status: number; issuer: string }>((done, fail) => {
+        const req = request({ host: '127.0.0.1', port, path, rejectUnauthorized: false }, (res) => {
+          const issuer = String((res.socket as import('node:tls').TLSSocket).getPeerCertificate().subject?.CN ?? '');
+          res.resume();
+          res.on('end', () => done({ status: res.statusCode ?? 0, issuer }));
+        });
+        req.on('error', fail);
+        req.end();
+      });
+    try {
+      const cp = await startCp(p, join(dir, 'cp'));
+      for (const workers of ['1', '2']) {
+        const [plain, tls] = [await freePort(), await freePort()];
+        const dp = await startDp(p, join(dir, `dp-${workers}`), cp.cluster, ['--proxy-listen', `127.0.0.1:${plain}, 127.0.0.1:${tls} http2 ssl`, '--nginx-worker-processes', workers]);
+        if (workers === '1') {
+          expect((await post(`${cp.admin}/services`, { name: 'up', url: `http://127.0.0.1:${(up.address() as AddressInfo).port}` })).status).toBe(201);
+          expect((await post(`${cp.admin}/services/up/routes`, { paths: ['/both'] })).status).toBe(201);
+          expect((await post(`${cp.admin}/services/up/routes`, { paths: ['/plain-only'], protocols: ['http'] })).status).toBe(201);
+          expect((await post(`${cp.admin}/services/up/routes`, { paths: ['/tls-only'], protocols: ['https'] })).status).toBe(201);
+        }
+        await until(async () => ((await get(tls, '/both')).status === 200 ? true : undefined), 'served over TLS');
+        expect(await get(tls, '/both')).toEqual({ status: 200, issuer: 'localhost' });
+        expect(seen.at(-1)).toEqual({ proto: 'https' });
+        expect((await get(tls, '/plain-only')).status).toBe(404);
+        expect((await get(tls, '/tls-only')).status).toBe(200);
+        expect((await fetch(`http://127.0.0.1:${plain}/tls-only`)).status).toBe(426);
+        expect((await fetch(`http://127.0.0.1:${plain}/both`)).status).toBe(200);
+        expect(seen.at(-1)).toEqual({ proto: 'http' });
+        expect(existsSync(join(dir, `dp-${workers}`, 'ssl', 'kong-default.key'))).toBe(true);
+        await dp.d.stop();
+      }
+    } finally {
+      up.close();
     }
   }, 90_000);
 
