@@ -7,6 +7,7 @@ import { ENTITY_ORDER, SCHEMAS, isEntity, type EntityName } from './schemas.js';
 import { validateRow, UUID, type Row } from './validate.js';
 import { toConfigTable, emptyRows, type Rows } from './config-table.js';
 import { declarativeError } from './errors.js';
+import { migrateLegacyPath } from './migrate-paths.js';
 
 export const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'] as const;
 // Kong's root namespace for declarative ids (declarative_config.lua): each entity gets its own
@@ -87,6 +88,7 @@ export function declarativeToRows(doc: unknown, now: number | null = null): Rows
   const version = doc._format_version;
   if (version === undefined) errors._format_version = 'required field missing';
   else if (!(FORMAT_VERSIONS as readonly string[]).includes(String(version))) errors._format_version = `expected one of: ${FORMAT_VERSIONS.join(', ')}`;
+  const legacy = version === '1.1' || version === '2.1';
   const pending: { entity: EntityName; raw: Row; path: string; parent?: { fk: string; id: string } }[] = [];
   const walk = (entity: EntityName, list: unknown, path: string, parent?: { fk: string; id: string }) => {
     if (list === undefined || list === null) return;
@@ -101,6 +103,7 @@ export function declarativeToRows(doc: unknown, now: number | null = null): Rows
         return;
       }
       const raw: Row = { ...item };
+      if (legacy && entity === 'routes' && Array.isArray(raw.paths)) raw.paths = raw.paths.map((x) => (typeof x === 'string' ? migrateLegacyPath(x) : x));
       const kids = CHILDREN[entity] ?? [];
       const nested = kids.filter((k) => raw[k.field] !== undefined).map((k) => ({ ...k, list: raw[k.field] }));
       for (const k of kids) delete raw[k.field];

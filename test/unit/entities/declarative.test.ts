@@ -60,4 +60,11 @@ describe('declarative configuration', () => {
     expect(() => declarativeToRows({ _format_version: '4.0' })).toThrow(/_format_version: expected one of: 1\.1, 2\.1, 3\.0/);
     expect(() => parseDeclarativeText('services: [')).toThrow(/failed parsing declarative configuration/);
   });
+
+  it('migrates 1.1/2.1 regex paths to ~ paths as Kong does on load, and leaves 3.0 files alone', () => {
+    const doc = (v: string) => parseDeclarativeText(`_format_version: "${v}"\nservices:\n  - name: s\n    host: s.test\n    routes:\n      - name: r\n        paths: [/plain/path, /users/\\d+, "/caf%C3%A9%2E"]\n`);
+    expect(declarativeToRows(doc('2.1')).routes[0]!.paths).toEqual(['/plain/path', '~/users/\\d+', '/caf%C3%A9%2E']);
+    expect(declarativeToRows(doc('1.1')).routes[0]!.paths).toEqual(['/plain/path', '~/users/\\d+', '/caf%C3%A9%2E']);
+    expect(declarativeToRows(doc('3.0')).routes[0]!.paths).toEqual(['/plain/path', '/users/\\d+', '/caf%C3%A9%2E']);
+  });
 });
