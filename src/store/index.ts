@@ -94,8 +94,10 @@ class EntityStore implements Store {
     if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
     const out: Row = { ...(input as Row) };
     for (const [k, f] of Object.entries(SCHEMAS[entity]!.fields)) {
-      if (f.type !== 'foreign' || !out[k] || typeof out[k] !== 'object' || !SCHEMAS[f.reference!]) continue;
+      if (f.type !== 'foreign' || !out[k] || typeof out[k] !== 'object') continue;
       const ref = out[k] as Row;
+      // Entities this control plane does not manage (certificates) cannot be referenced yet.
+      if (!SCHEMAS[f.reference!]) throw foreignKeyViolation(k, f.reference!, typeof ref.id === 'string' ? { id: ref.id } : ref);
       const refSchema = SCHEMAS[f.reference!]!;
       const by = typeof ref.id === 'string' ? ref.id : refSchema.endpointKey && typeof ref[refSchema.endpointKey] === 'string' ? (ref[refSchema.endpointKey] as string) : null;
       if (by === null) continue;
