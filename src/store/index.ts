@@ -183,14 +183,15 @@ class EntityStore implements Store {
 
   async upsert(entity: EntityName, idOrKey: string, input: unknown): Promise<Row> {
     const existing = this.find(entity, idOrKey);
+    const key = SCHEMAS[entity]!.endpointKey;
+    // PUT /entity/{name}: the name in the path is the entity's name.
+    const body = { ...(input as Row) };
+    if (!UUID.test(idOrKey) && key) body[key] = idOrKey;
     if (existing) {
       const base = SCHEMAS[entity]!;
       const cleared: Row = Object.fromEntries(Object.entries(base.fields).filter(([, f]) => !f.auto).map(([k, f]) => [k, f.default !== undefined ? f.default : null]));
-      return this.update(entity, existing.id as string, { ...cleared, ...(input as Row) });
+      return this.update(entity, existing.id as string, { ...cleared, ...body });
     }
-    const key = SCHEMAS[entity]!.endpointKey;
-    const body = { ...(input as Row) };
-    if (!UUID.test(idOrKey) && key) body[key] = idOrKey;
     return this.insert(entity, body, UUID.test(idOrKey) ? idOrKey : undefined);
   }
 

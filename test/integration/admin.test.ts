@@ -69,6 +69,18 @@ describe('Admin API', () => {
     expect((await call('GET', '/nothing-here')).status).toBe(404);
   });
 
+  it('PUT creates at a name or id, and replaces the whole entity (unset fields back to defaults)', async () => {
+    const { call } = await admin();
+    const created = await call('PUT', '/services/put-me', { host: 'a.test', retries: 9 });
+    expect(created).toMatchObject({ status: 200, json: { name: 'put-me', host: 'a.test', retries: 9 } });
+    const replaced = await call('PUT', '/services/put-me', { host: 'b.test' });
+    expect(replaced.json).toMatchObject({ id: created.json.id, name: 'put-me', host: 'b.test', retries: 5, created_at: created.json.created_at });
+    const byId = await call('PUT', '/consumers/0c4e1c2a-9f1e-4d8b-8a44-1d2f3e4a5b6c', { username: 'bob' });
+    expect(byId.json).toMatchObject({ id: '0c4e1c2a-9f1e-4d8b-8a44-1d2f3e4a5b6c', username: 'bob' });
+    expect((await call('PUT', '/services/put-me', { port: 'x' })).status).toBe(400);
+    expect((await call('GET', '/services/put-me')).json.host).toBe('b.test');
+  });
+
   it('nests routes under services and plugins under their scope; refuses to orphan routes', async () => {
     const { call } = await admin();
     await call('POST', '/services', { name: 's', host: 'up.test' });
