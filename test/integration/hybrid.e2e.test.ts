@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
 import { startDaemon, listenOf, type Daemon } from '../helpers/daemon.js';
+import { PROXY_PASSWORD, startTinyproxy } from '../helpers/forward-proxy.js';
 
 
 async function upstream(): Promise<{ server: Server; port: number; seen: string[] }> {
@@ -222,6 +223,19 @@ describe('control plane + data plane processes', () => {
       up.close();
     }
   }, 90_000);
+
+  it('a DP behind a forward proxy (tinyproxy, Basic auth) syncs through CONNECT and never logs the password', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const proxy = await startTinyproxy();
+    const cp = await startCp(p, join(dir, 'cp'));
+    expect((await post(`${cp.admin}/services`, { name: 'via-proxy', host: 'x.test' })).status).toBe(201);
+    const dp = await startDp(p, join(dir, 'dp'), cp.cluster, ['--cluster-use-proxy', 'on', '--proxy-server', proxy.url(), '--cluster-server-name', 'localhost', '--log-level', 'debug']);
+    await dp.d.waitFor((l) => l.msg === 'configuration applied', 20_000, 'config through the proxy');
+    expect(dp.d.lines.find((l) => l.msg === 'connected to the control plane')).toMatchObject({ via_proxy: true, sni: 'localhost' });
+    expect(proxy.log()).toMatch(new RegExp(`CONNECT localhost:${cp.cluster}`));
+    expect(dp.d.stderr()).not.toContain(PROXY_PASSWORD);
+  }, 60_000);
 
   it('a CP without certificates generates a shared pair once, a DP syncs with it, and /metrics counts it', async () => {
     const dir = tempDir();
