@@ -2,7 +2,7 @@
 // directory, as Kong keeps it), so a restart without the control plane still serves traffic.
 // One record holds hash and table together, so a reader never sees one without the other.
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, hkdfSync, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, openSync, readSync, renameSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { open, type RootDatabase } from 'lmdb';
 import type { Logger } from '../log.js';
@@ -76,6 +76,9 @@ export function openConfigCache(opts: { prefix: string; mode: CacheMode; path?: 
       renameSync(dir, aside);
       log.warn('the config cache is damaged (not an LMDB environment); moved it aside and starting without it', { cache: dir, moved_to: aside });
     }
+    // The cached config holds plugin credentials: the directory is private before LMDB writes into it.
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    chmodSync(dir, 0o700);
     db = open<Buffer, string>({ path: dir, noSubdir: false, encoding: 'binary', compression: false });
     return db;
   };

@@ -1,5 +1,6 @@
 // Where the store's rows live between restarts. Every write is one transaction: it lands whole or
 // not at all. The LMDB backend is the default; memory is for tests; PostgreSQL fits the same shape.
+import { chmodSync, mkdirSync } from 'node:fs';
 import { open, type RootDatabase } from 'lmdb';
 
 export interface Record_ {
@@ -30,6 +31,9 @@ export function memoryPersistence(): Persistence {
 }
 
 export function lmdbPersistence(dir: string): Persistence {
+  // Plugin configurations hold credentials: the directory is private before LMDB creates its files.
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
   const db: RootDatabase<string, string> = open<string, string>({ path: dir, noSubdir: false, encoding: 'string', compression: false });
   return {
     loadAll(prefix) {

@@ -1,6 +1,7 @@
 // The Admin API over real HTTP: Kong's paths, documents and error shapes, and nothing half-written.
 import { afterEach, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
+import { statSync } from 'node:fs';
 import { startAdmin } from '../../src/admin/server.js';
 import { openLmdbStore, openMemoryStore, type Store } from '../../src/store/index.js';
 import { createLogger } from '../../src/log.js';
@@ -178,6 +179,7 @@ describe('Admin API', () => {
   it('keeps everything across a restart of the LMDB store', async () => {
     const dir = join(tempDir(), 'store');
     const s1 = await openLmdbStore(dir);
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
     const svc = await s1.insert('services', { name: 'keep', host: 'k.test' });
     await s1.insert('routes', { name: 'kr', paths: ['/k'], service: { name: 'keep' } });
     await s1.update('services', 'keep', { port: 8080 });

@@ -24,6 +24,7 @@ describe('config cache', () => {
     await a.save({ ...TABLE, routes: [] }, 'b'.repeat(32));
     await a.close();
     expect(statSync(join(prefix, 'dbless.lmdb')).isDirectory()).toBe(true);
+    expect(statSync(join(prefix, 'dbless.lmdb')).mode & 0o777).toBe(0o700);
     expect(readdirSync(join(prefix, 'dbless.lmdb')).sort()).toEqual(['data.mdb', 'lock.mdb']);
     const b = openConfigCache({ prefix, mode: 'unencrypted', log });
     expect(b.load()).toEqual({ configTable: { ...TABLE, routes: [] }, hash: 'b'.repeat(32) });
