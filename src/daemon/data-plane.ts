@@ -39,7 +39,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     if (s.proxyListeners.length === 0) throw new ConfigError('proxy_listen must be specified when role = "data_plane"');
     const tls = s.proxyListeners.some((l) => l.ssl) ? (s.proxyTls ?? (await ensureDefaultProxyCert(s.prefix, log))) : undefined;
     const proxy: ProxyFleet = await startProxyWorkers({
-      listeners: s.proxyListeners.map((l) => ({ host: l.host, port: l.port, tls: l.ssl ? tls : undefined })),
+      listeners: s.proxyListeners.map((l) => ({ host: l.host, port: l.port, tls: l.ssl ? tls : undefined, http2: l.ssl && l.http2 === true })),
       workers: s.workers,
       log,
       logLevel: s.workerLog?.level,

@@ -13,6 +13,8 @@ export interface ProxyListener {
   port: number;
   /** An `ssl` entry of proxy_listen: certificate (leaf + chain) and key. */
   tls?: { certPem: string; keyPem: string };
+  /** Kong's `http2` flag on an ssl entry. */
+  http2?: boolean;
 }
 
 export interface ProxyFleet {
@@ -51,7 +53,7 @@ const where = (l: ProxyListener) => `${l.host.includes(':') ? `[${l.host}]` : l.
 async function startAll(listeners: ProxyListener[], log: Logger, initial: Record<string, unknown> | null = null): Promise<Proxy[]> {
   const started: Proxy[] = [];
   try {
-    for (const l of listeners) started.push(await startProxy({ listen: { host: l.host, port: l.port }, tls: l.tls, log, initial: initial as ConfigTable | null }));
+    for (const l of listeners) started.push(await startProxy({ listen: { host: l.host, port: l.port }, tls: l.tls, http2: l.http2, log, initial: initial as ConfigTable | null }));
     return started;
   } catch (err) {
     await Promise.all(started.map((p) => p.close()));

@@ -29,7 +29,7 @@ export interface DpSettings {
   serverName?: string;
   forwardProxy: { url: string; sslVerify: boolean; caPems?: string[] } | null;
   /** Every proxy_listen entry; `ssl` ones terminate TLS with `proxyTls` (or a generated default). */
-  proxyListeners: (Listen & { ssl: boolean })[];
+  proxyListeners: (Listen & { ssl: boolean; http2?: boolean })[];
   /** ssl_cert / ssl_cert_key, when configured. */
   proxyTls?: { certPem: string; keyPem: string };
   statusListen: Listen | null;

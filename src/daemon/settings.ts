@@ -115,7 +115,7 @@ export function dpSettings(loaded: LoadedConf, ctx: { home: string; log?: Logger
     caPems: c.cluster_mtls === 'pki' ? [...ca, ...trusted] : [],
     serverName: c.cluster_server_name ?? undefined,
     forwardProxy: c.cluster_use_proxy && c.proxy_server ? { url: c.proxy_server, sslVerify: c.proxy_server_ssl_verify, caPems: [...trusted, ...ca] } : null,
-    proxyListeners: ctx.forDoctor ? [] : c.proxy_listen.map((l) => ({ host: bindHost(l), port: l.port, ssl: l.ssl })),
+    proxyListeners: ctx.forDoctor ? [] : c.proxy_listen.map((l) => ({ host: bindHost(l), port: l.port, ssl: l.ssl, http2: l.http2 })),
     proxyTls: !ctx.forDoctor && c.proxy_listen.some((l) => l.ssl) ? proxyCertificate(loaded) : undefined,
     statusListen: ctx.forDoctor ? null : plainListener('status_listen', c.status_listen, ctx.log),
     declarativeConfig: c.declarative_config ?? undefined,

@@ -4,7 +4,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Dispatcher } from 'undici';
 import type { CompiledConfig, ServiceTarget } from './compile.js';
-import { downstreamRawHeaders, upstreamHeaders } from './headers.js';
+import { downstreamRawHeaders, headersObject, upstreamHeaders } from './headers.js';
 import type { ForwardInfo } from './headers.js';
 import { MESSAGES, VIA_HEADER, sendError } from './responses.js';
 import type { Pools } from './upstream/pools.js';
@@ -97,7 +97,8 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.dest.peer) this.dest.balancer!.reportSuccess(this.dest.peer);
     // Kong's latency_tokens: time waiting for the upstream, and time spent before sending to it.
     const latency = ['x-kong-upstream-latency', String(Math.round(performance.now() - this.sentAt)), 'x-kong-proxy-latency', String(Math.round(this.sentAt - this.job.startedAt))];
-    res.writeHead(statusCode, downstreamRawHeaders(rawHeaders, VIA_HEADER, info.requestId, latency));
+    const flat = downstreamRawHeaders(rawHeaders, VIA_HEADER, info.requestId, latency);
+    res.writeHead(statusCode, this.job.req.httpVersionMajor === 2 ? headersObject(flat) : flat);
     this.resume = resume;
     res.on('drain', this.onDrain);
     return !res.writableNeedDrain;

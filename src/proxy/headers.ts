@@ -38,6 +38,7 @@ export function upstreamHeaders(req: IncomingMessage, hostHeader: string, info: 
   }
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
+    if (name.charCodeAt(0) === 58) continue; // HTTP/2 pseudo-headers (:method, :path, :authority…)
     const lower = name.toLowerCase();
     if (REPLACED.has(lower)) {
       if (lower === 'x-forwarded-for') xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1]!;
@@ -82,5 +83,17 @@ export function downstreamRawHeaders(raw: Buffer[], via: string, requestId: stri
     out.push(name, value);
   }
   out.push('via', seenVia ? `${seenVia}, ${via}` : via, 'x-kong-request-id', requestId, ...extra);
+  return out;
+}
+
+/** HTTP/2 responses take a headers object; repeated names (Set-Cookie) become arrays. */
+export function headersObject(flat: string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (let i = 0; i < flat.length; i += 2) {
+    const k = flat[i]!.toLowerCase();
+    const v = flat[i + 1]!;
+    const prev = out[k];
+    out[k] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+  }
   return out;
 }

@@ -2,6 +2,7 @@
 // replaces the reference, so in-flight requests finish on the config they started with.
 import { createServer } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
+import { createSecureServer } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
@@ -26,6 +27,8 @@ export interface ProxyOptions {
   log: Logger;
   /** An `ssl` listener: TLS terminated here with this certificate (leaf + chain) and key. */
   tls?: { certPem: string; keyPem: string };
+  /** Offer HTTP/2 (ALPN h2) on the TLS listener, HTTP/1.1 still accepted (Kong's `http2` flag). */
+  http2?: boolean;
   /** Serve this from the first accepted connection (a replacement worker must not answer 404 first). */
   initial?: ConfigTable | null;
 }
@@ -117,11 +120,31 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     }
     forward({ cfg: cfg!, svc: r.svc, req, res, path: r.path, preserveHost: r.preserveHost, info: r.info, pools, onError, startedAt });
   };
-  const server = opts.tls
-    ? createTlsServer({ keepAlive: true, cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }, handler)
-    : createServer({ keepAlive: true }, handler);
-  server.keepAliveTimeout = 60_000;
-  server.headersTimeout = 65_000;
+  const server = opts.tls && opts.http2
+    ? createSecureServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2', allowHTTP1: true }, (req, res) => {
+        // HTTP/2 names the host in :authority; the router and forwarding read Host.
+        if (req.httpVersionMajor === 2 && req.headers.host === undefined) req.headers.host = req.headers[':authority'];
+        handler(req as unknown as IncomingMessage, res as unknown as ServerResponse);
+      })
+    : opts.tls
+      ? createTlsServer({ keepAlive: true, cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }, handler)
+      : createServer({ keepAlive: true }, handler);
+  // HTTP/2 sessions and raw TLS sockets, for a graceful close of the HTTP/2 listener.
+  const sessions = new Set<{ close(): void }>();
+  const sockets = new Set<Duplex>();
+  if ('keepAliveTimeout' in server) {
+    server.keepAliveTimeout = 60_000;
+    server.headersTimeout = 65_000;
+  } else {
+    server.on('session', (session) => {
+      sessions.add(session);
+      session.once('close', () => sessions.delete(session));
+    });
+    server.on('secureConnection', (socket: Duplex) => {
+      sockets.add(socket);
+      socket.once('close', () => sockets.delete(socket));
+    });
+  }
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const cfg = current;
     const requestId = nextRequestId();
@@ -140,7 +163,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   if (opts.initial) current = compileConfig(opts.initial, null);
   const addr = await listenOn(server, opts.listen);
   port = addr.port;
-  log.info('listening', { listener: opts.tls ? 'proxy ssl' : 'proxy', address: `${addr.address}:${addr.port}` });
+  log.info('listening', { listener: opts.tls ? (opts.http2 ? 'proxy ssl http2' : 'proxy ssl') : 'proxy', address: `${addr.address}:${addr.port}` });
 
   return {
     address: { host: addr.address, port: addr.port },
@@ -155,10 +178,14 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     routeCount: () => current?.router.size ?? 0,
     async close() {
       const closed = new Promise<void>((ok) => server.close(() => ok()));
-      server.closeIdleConnections();
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+      for (const s of sessions) s.close();
       for (const s of tunnels) s.destroy();
       // In-flight requests get a grace period to finish, then their connections are cut.
-      const force = setTimeout(() => server.closeAllConnections(), CLOSE_GRACE_MS);
+      const force = setTimeout(() => {
+        if ('closeAllConnections' in server) server.closeAllConnections();
+        for (const s of sockets) s.destroy();
+      }, CLOSE_GRACE_MS);
       force.unref();
       await closed;
       clearTimeout(force);

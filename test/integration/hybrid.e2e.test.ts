@@ -217,6 +217,22 @@ describe('control plane + data plane processes', () => {
         expect((await fetch(`http://127.0.0.1:${plain}/both`)).status).toBe(200);
         expect(seen.at(-1)).toEqual({ proto: 'http' });
         expect(existsSync(join(dir, `dp-${workers}`, 'ssl', 'kong-default.key'))).toBe(true);
+        // The `http2` flag: HTTP/2 clients get HTTP/2, with the upstream's repeated headers intact.
+        const { connect: h2connect } = await import('node:http2');
+        const session = h2connect(`https://127.0.0.1:${tls}`, { rejectUnauthorized: false });
+        const h2 = await new Promise<{ status: number; via: string; body: string }>((done, fail) => {
+          const stream = session.request({ ':path': '/both/h2', ':authority': 'h2.test' });
+          let body = '';
+          let head: Record<string, unknown> = {};
+          stream.on('response', (h) => (head = h));
+          stream.on('data', (d: Buffer) => (body += d.toString()));
+          stream.on('end', () => done({ status: Number(head[':status']), via: String(head.via), body }));
+          stream.on('error', fail);
+        });
+        session.close();
+        expect(h2).toMatchObject({ status: 200, body: 'ok' });
+        expect(h2.via).toMatch(/kong/);
+        expect(seen.at(-1)).toEqual({ proto: 'https' });
         await dp.d.stop();
       }
     } finally {
