@@ -253,6 +253,21 @@ describe('control plane + data plane processes', () => {
     expect(dp.d.stderr()).not.toContain(PROXY_PASSWORD);
   }, 60_000);
 
+  it('takes its configuration from kong.conf, KONG_* and flags, in that order of precedence', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const [fromFile, fromEnv, admin] = [await freePort(), await freePort(), await freePort()];
+    const conf = join(dir, 'kong.conf');
+    writeFileSync(conf, [
+      'role = control_plane', 'cluster_mtls = pki', `cluster_cert = ${p('cp.crt')}`, `cluster_cert_key = ${p('cp.key')}`, `cluster_ca_cert = ${p('ca.crt')}`,
+      `cluster_listen = 127.0.0.1:${fromFile}`, `admin_listen = 127.0.0.1:${fromFile}   # overridden below`, 'status_listen = off', `prefix = ${join(dir, 'cp')}`, '',
+    ].join('\n'));
+    const cp = startDaemon(['cp', 'run', '-c', conf, '--admin-listen', `127.0.0.1:${admin}`], { KONG_CLUSTER_LISTEN: `127.0.0.1:${fromEnv}` });
+    const started = await cp.waitFor((l) => l.msg === 'control plane started');
+    expect(started).toMatchObject({ cluster_listen: `127.0.0.1:${fromEnv}`, admin_listen: `127.0.0.1:${admin}`, status_listen: 'off', cluster_mtls: 'pki', prefix: join(dir, 'cp') });
+    expect((await fetch(`http://127.0.0.1:${admin}/status`)).status).toBe(200);
+  }, 30_000);
+
   it('a CP without certificates generates a shared pair once, a DP syncs with it, and /metrics counts it', async () => {
     const dir = tempDir();
     const work = join(dir, 'work');
