@@ -268,6 +268,21 @@ describe('control plane + data plane processes', () => {
     expect((await fetch(`http://127.0.0.1:${admin}/status`)).status).toBe(200);
   }, 30_000);
 
+  it('init dp prepares a node whose printed dp run command syncs from the CP', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const cp = await startCp(p, join(dir, 'cp'));
+    expect((await post(`${cp.admin}/services`, { name: 'wizard', host: 'w.test' })).status).toBe(201);
+    const node = join(dir, 'node');
+    const init = await runCli(['init', 'dp', '--cp-address', `localhost:${cp.cluster}`, '--ca-cert', p('ca.crt'), '--issuer-cert', p('intermediate-1.crt'), '--issuer-key', p('intermediate-1.key'), '--out-dir', node]);
+    expect(init.code, init.stderr).toBe(0);
+    const command = /hybridctl (dp run -c \S+)/.exec(init.stdout + init.stderr)![1]!.split(' ');
+    const [proxy, status] = [await freePort(), await freePort()];
+    const dp = startDaemon([...command, '--proxy-listen', `127.0.0.1:${proxy}`, '--status-listen', `127.0.0.1:${status}`, '--nginx-worker-processes', '1']);
+    await dp.waitFor((l) => l.msg === 'configuration applied', 20_000, 'sync of the new node');
+    expect((await fetch(`http://127.0.0.1:${status}/status/ready`)).status).toBe(200);
+  }, 60_000);
+
   it('a CP without certificates generates a shared pair once, a DP syncs with it, and /metrics counts it', async () => {
     const dir = tempDir();
     const work = join(dir, 'work');
