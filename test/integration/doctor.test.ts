@@ -58,6 +58,14 @@ describe('hybridctl doctor', () => {
     expect(firstFailed(mismatched.report)).toMatchObject({ id: 'certificate' });
     expect(firstFailed(mismatched.report)!.detail).toMatch(/^key-mismatch/);
 
+    const otherPki = join(dir, 'other');
+    expect((await runCli(['gen-cert', '--mode', 'pki', '--out-dir', otherPki])).code).toBe(0);
+    const foreignCa = await runCli(['doctor', '--cluster-mtls', 'pki', '--ca-cert-file', join(otherPki, 'ca.crt'), '--cp-address', `localhost:${cluster}`, '--cert-file', p('dp.crt'), '--key-file', p('dp.key'), '-o', 'json']);
+    const foreign = firstFailed(JSON.parse(foreignCa.stdout) as Report)!;
+    expect(foreign.id).toBe('cp-certificate');
+    expect(foreign.detail).toMatch(/^untrusted/);
+    expect(foreign.fix).toMatch(/cluster_ca_cert/);
+
     const wrongPort = await doctor(['--cp-address', `localhost:${admin}`, '--cert-file', p('dp.crt'), '--key-file', p('dp.key')]);
     expect(firstFailed(wrongPort.report)).toMatchObject({ id: 'tls' });
     expect(firstFailed(wrongPort.report)!.fix).toMatch(/cluster_listen/);
