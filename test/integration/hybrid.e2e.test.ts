@@ -281,6 +281,15 @@ describe('control plane + data plane processes', () => {
     const dp = startDaemon([...command, '--proxy-listen', `127.0.0.1:${proxy}`, '--status-listen', `127.0.0.1:${status}`, '--nginx-worker-processes', '1']);
     await dp.waitFor((l) => l.msg === 'configuration applied', 20_000, 'sync of the new node');
     expect((await fetch(`http://127.0.0.1:${status}/status/ready`)).status).toBe(200);
+    await dp.stop();
+    // cluster_dp_labels travel in basic_info and show on the CP.
+    const labelled = startDaemon([...command, '--proxy-listen', `127.0.0.1:${proxy}`, '--status-listen', 'off', '--nginx-worker-processes', '1', '--cluster-dp-labels', 'region:eu-west,tier:edge']);
+    await labelled.waitFor((l) => l.msg === 'connected to the control plane');
+    const row = await until(async () => {
+      const body = (await (await fetch(`${cp.admin}/clustering/data-planes`)).json()) as { data: { labels: Record<string, string> }[] };
+      return body.data.find((r) => r.labels?.region === 'eu-west');
+    }, 'labels on the CP');
+    expect(row.labels).toEqual({ region: 'eu-west', tier: 'edge' });
   }, 60_000);
 
   it('a CP without certificates generates a shared pair once, a DP syncs with it, and /metrics counts it', async () => {
