@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { existsSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { freePort } from '../helpers/net.js';
@@ -148,6 +148,10 @@ describe('control plane + data plane processes', () => {
     }, 'the new CP sees the DP on the same hash');
     const h2 = ((await (await fetch(`${dp2.status}/status`)).json()) as { configuration_hash: string }).configuration_hash;
     expect(h2).toBe(first);
+    // The node id lives in the DP prefix: one row, not one per start.
+    const rows = (await (await fetch(`${cp.admin}/clustering/data-planes`)).json()) as { data: { id: string }[] };
+    expect(rows.data).toHaveLength(1);
+    expect(rows.data[0]!.id).toBe(readFileSync(join(dir, 'dp', 'kong.id'), 'utf8').trim());
     expect(dp2.d.lines.some((l) => l.msg === 'configuration applied')).toBe(false);
   }, 90_000);
 
