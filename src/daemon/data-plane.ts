@@ -7,7 +7,7 @@ import { ConfigError, errorMessage } from '../errors.js';
 import { ensureDefaultProxyCert } from './proxy-cert.js';
 import { openConfigCache } from '../cache/index.js';
 import { stableNodeId } from '../cache/node-id.js';
-import { startSyncClient, type SyncClient } from '../cluster/client/index.js';
+import { startSyncClient } from '../cluster/client/index.js';
 import { startStatus } from '../status/server.js';
 import type { DpSettings } from './settings-types.js';
 import { loadDeclarativeFile } from './declarative-file.js';
@@ -16,9 +16,8 @@ import { startProxyWorkers, type ProxyFleet } from './proxy-workers.js';
 
 export interface DataPlane {
   nodeId: string;
-  /** `proxy`: the first plain listener (else the first); `proxies`: all of them. */
-  addresses: { proxy: Listen; proxies: (Listen & { tls: boolean })[]; status: Listen | null };
-  sync: SyncClient;
+  /** `proxy`: the first plain listener (else the first). */
+  addresses: { proxy: Listen; status: Listen | null };
   configHash(): string | null;
   close(): Promise<void>;
 }
@@ -105,8 +104,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     let closed = false;
     return {
       nodeId,
-      addresses: { proxy: { host: plain.host, port: plain.port }, proxies: proxy.addresses, status: status?.address ?? null },
-      sync,
+      addresses: { proxy: { host: plain.host, port: plain.port }, status: status?.address ?? null },
       configHash: () => hash,
       async close() {
         if (closed) return;

@@ -8,7 +8,7 @@ export interface Explained {
   permanent: boolean;
 }
 
-export function explain(err: unknown, ctx: { servername: string; mode: 'shared' | 'pki'; viaProxy: boolean }): Explained {
+export function explain(err: unknown, ctx: { servername: string; mode: 'shared' | 'pki' }): Explained {
   const msg = errorMessage(err);
   const code = (err as NodeJS.ErrnoException).code ?? '';
   const status = (err as { status?: number }).status;

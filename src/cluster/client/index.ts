@@ -1,7 +1,9 @@
 // The data plane's side of hybrid protocol v1: connect (directly or through a forward proxy), say
 // basic_info, apply each new reconfigure, ping with the current hash, and reconnect forever.
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { certificatesFrom } from '../../pki/pem.js';
+import { SHARED_CN } from '../../pki/profiles.js';
 import { isIP, type Socket } from 'node:net';
 import WebSocket from 'ws';
 import type { Logger } from '../../log.js';
@@ -36,11 +38,9 @@ export type SyncState = 'connecting' | 'connected' | 'disconnected';
 
 export interface SyncClient {
   state(): SyncState;
-  lastError(): string | null;
   stop(): Promise<void>;
 }
 
-export const SHARED_SNI = 'kong_clustering';
 const DEFAULT_MAX_INFLATED = 128 * 1024 * 1024;
 
 export function parseCpAddress(address: string): { host: string; port: number } {
@@ -50,26 +50,22 @@ export function parseCpAddress(address: string): { host: string; port: number } 
   return { host: m[1]!, port: m[2] ? Number(m[2]) : 443 };
 }
 
-const sha256Of = (pem: string) => createHash('sha256').update(new X509Certificate(pem).raw).digest('hex');
-
 export function startSyncClient(o: SyncClientOptions): SyncClient {
   const log = o.log;
   const { host, port } = parseCpAddress(o.cpAddress);
-  const servername = o.mode === 'shared' ? SHARED_SNI : (o.serverName ?? host);
-  const ownSha = sha256Of(o.certPem);
+  const servername = o.mode === 'shared' ? SHARED_CN : (o.serverName ?? host);
+  const ownSha = certificatesFrom({ what: 'cluster_cert', text: o.certPem })[0]!.sha256;
   const pingMs = o.timers?.pingMs ?? PING_INTERVAL_MS;
   const silenceMs = o.timers?.silenceMs ?? PING_WAIT_MS;
   const minDelay = o.timers?.reconnectMinMs ?? 5_000;
   const maxDelay = o.timers?.reconnectMaxMs ?? 10_000;
   let state: SyncState = 'connecting';
-  let lastError: string | null = null;
   let stopped = false;
   let ws: WebSocket | null = null;
   let retry: NodeJS.Timeout | null = null;
   let attempt: Promise<void> = Promise.resolve();
 
   const report = (e: Explained) => {
-    lastError = e.message;
     const fields = { control_plane: o.cpAddress, ...(e.fix ? { fix: e.fix } : {}) };
     if (e.permanent) log.error(`${e.message}; this will not fix itself: ${e.fix ?? 'see the control plane log'}`, fields);
     else log.warn(e.message, fields);
@@ -105,7 +101,7 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
       try {
         tunnel = await connectThroughProxy({ proxyUrl: o.proxy.url, sslVerify: o.proxy.sslVerify, caPems: o.proxy.caPems, target: { host, port } });
       } catch (err) {
-        report(explain(err, { servername, mode: o.mode, viaProxy: true }));
+        report(explain(err, { servername, mode: o.mode }));
         scheduleReconnect();
         return;
       }
@@ -152,7 +148,6 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
 
     socket.on('open', () => {
       state = 'connected';
-      lastError = null;
       log.info('connected to the control plane', { control_plane: o.cpAddress, sni: servername, via_proxy: Boolean(o.proxy) });
       socket.send(encodeBasicInfo({ plugins: o.plugins ?? [], labels: o.labels }), { binary: true });
       ping();
@@ -191,12 +186,12 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString().slice(0, 500)));
       res.on('end', () => {
-        report(explain(Object.assign(new Error(`the control plane answered HTTP ${res.statusCode}${body ? `: ${body.trim()}` : ''}`), { status: res.statusCode }), { servername, mode: o.mode, viaProxy: Boolean(o.proxy) }));
+        report(explain(Object.assign(new Error(`the control plane answered HTTP ${res.statusCode}${body ? `: ${body.trim()}` : ''}`), { status: res.statusCode }), { servername, mode: o.mode }));
         socket.terminate();
       });
     });
     socket.on('error', (err) => {
-      if (!pinMismatch) report(explain(err, { servername, mode: o.mode, viaProxy: Boolean(o.proxy) }));
+      if (!pinMismatch) report(explain(err, { servername, mode: o.mode }));
     });
     socket.on('close', (code, reason) => {
       if (pinger) clearInterval(pinger);
@@ -210,7 +205,6 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
   attempt = connectOnce();
   return {
     state: () => state,
-    lastError: () => lastError,
     async stop() {
       stopped = true;
       if (retry) clearTimeout(retry);
