@@ -3,7 +3,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP, connect as tcpConnect, type Socket } from 'node:net';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
 import WebSocket from 'ws';
 import { errorMessage } from '../errors.js';
 import { parseCertificate, type Cert } from '../pki/cert.js';
@@ -222,7 +221,7 @@ function peerChain(s: TLSSocket): Cert[] {
   let cur = s.getPeerCertificate(true) as { raw?: Buffer; issuerCertificate?: unknown; fingerprint256?: string };
   while (cur?.raw && !seen.has(cur.fingerprint256 ?? '')) {
     seen.add(cur.fingerprint256 ?? '');
-    out.push(parseCertificate(Buffer.from(new X509Certificate(cur.raw).raw)));
+    out.push(parseCertificate(cur.raw));
     cur = cur.issuerCertificate as typeof cur;
   }
   return out;
