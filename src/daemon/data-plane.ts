@@ -36,9 +36,17 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
   const opened: { close(): Promise<void> | void }[] = [cache];
   try {
     if (s.proxyListeners.length === 0) throw new ConfigError('proxy_listen must be specified when role = "data_plane"');
+    // What to serve before the CP answers is known before the first connection is accepted.
+    let initial: { configTable: Record<string, unknown>; hash: string } | null = cache.load();
+    let origin = 'the cached configuration';
+    if (!initial && s.declarativeConfig) {
+      initial = loadDeclarativeFile(s.declarativeConfig);
+      origin = 'declarative_config';
+    }
     const tls = s.proxyListeners.some((l) => l.ssl) ? (s.proxyTls ?? (await ensureDefaultProxyCert(s.prefix, log))) : undefined;
     const proxy: ProxyFleet = await startProxyWorkers({
       listeners: s.proxyListeners.map((l) => ({ host: l.host, port: l.port, tls: l.ssl ? tls : undefined, http2: l.ssl && l.http2 === true })),
+      initial: initial?.configTable ?? null,
       workers: s.workers,
       log,
       logLevel: s.workerLog?.level,
@@ -46,21 +54,9 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     });
     const plain = proxy.addresses.find((a) => !a.tls) ?? proxy.addresses[0]!;
     opened.push(proxy);
-    let hash: string | null = null;
-
-    const cached = cache.load();
-    if (cached) {
-      await proxy.swap(cached.configTable);
-      hash = effectiveHash(cached.configTable, cached.hash);
-      log.info('serving the cached configuration until the control plane answers', { config_hash: hash });
-    } else if (s.declarativeConfig) {
-      const loaded = loadDeclarativeFile(s.declarativeConfig);
-      await proxy.swap(loaded.configTable);
-      hash = effectiveHash(loaded.configTable, loaded.hash);
-      log.info('serving declarative_config until the control plane answers', { file: s.declarativeConfig, config_hash: hash });
-    } else {
-      log.info('no cached configuration: every request gets 404 until the control plane sends one');
-    }
+    let hash: string | null = initial ? effectiveHash(initial.configTable, initial.hash) : null;
+    if (initial) log.info(`serving ${origin} until the control plane answers`, { config_hash: hash, ...(origin === 'declarative_config' ? { file: s.declarativeConfig } : {}) });
+    else log.info('no cached configuration: every request gets 404 until the control plane sends one');
 
     const status = s.statusListen
       ? await startStatus({ listen: s.statusListen, state: () => ({ configurationHash: hash, ready: hash !== null && hash !== EMPTY_CONFIG_HASH }), log: log.child('status') })

@@ -28,6 +28,8 @@ export interface ProxyFleet {
 
 interface FleetOptions {
   listeners: ProxyListener[];
+  /** Served from the first accepted connection (the cache or declarative_config). */
+  initial?: Record<string, unknown> | null;
   workers: number;
   log: Logger;
   logLevel?: Level;
@@ -63,7 +65,7 @@ async function startAll(listeners: ProxyListener[], log: Logger, initial: Record
 
 export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
   if (o.workers <= 1) {
-    const proxies = await startAll(o.listeners, o.log.child('proxy'));
+    const proxies = await startAll(o.listeners, o.log.child('proxy'), o.initial ?? null);
     return {
       addresses: proxies.map((p, i) => ({ ...p.address, tls: Boolean(o.listeners[i]!.tls) })),
       workers: 1,
@@ -81,7 +83,7 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
 async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   const log = o.log.child('proxy');
   cluster.schedulingPolicy = cluster.SCHED_NONE;
-  let current: Record<string, unknown> | null = null;
+  let current: Record<string, unknown> | null = o.initial ?? null;
   let nextId = 1;
   let closing = false;
   let running = false;
