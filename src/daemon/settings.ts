@@ -11,7 +11,7 @@ import type { CpSettings, DpSettings, Listen } from './settings-types.js';
 
 export type { CpSettings, DpSettings } from './settings-types.js';
 
-/** The first plain-HTTP listener: TLS listeners (Kong's 8443/8444 defaults) are not served yet. */
+/** Admin API, status and cluster: the first plain entry is served (Kong's 8444 TLS admin entry is not). */
 function plainListener(key: string, list: Listener[], log?: Logger): Listen | null {
   if (list.length === 0) return null;
   const plain = list.find((l) => !l.ssl);
