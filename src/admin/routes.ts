@@ -1,6 +1,9 @@
 // Admin API endpoints: Kong's collection/entity/nested paths, pagination, /config, /clustering, /status.
 import { stringify as toYaml } from 'yaml';
-import { ENTITY_ORDER, declarativeToRows, notFound, parseDeclarativeText, type EntityName, type Row } from '../entities/index.js';
+import {
+  CREDENTIAL_ENTITIES, CREDENTIAL_PATHS, ENTITY_ORDER, declarativeToRows, notFound, parseDeclarativeText, schemaViolation, validateRow,
+  type EntityName, type PluginCatalogue, type Row,
+} from '../entities/index.js';
 import type { Store } from '../store/index.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
 import { HttpError } from './http-error.js';
@@ -12,6 +15,15 @@ export interface Ctx {
   body: () => Promise<{ raw: string; json: unknown }>;
   store: Store;
   info: { nodeId: string; hostname: string; started: number; total: () => number; active: () => number; metrics?: () => string; configHash?: () => string | null };
+  plugins?: AdminPlugins;
+}
+
+/** The node's plugins as the Admin API shows them. */
+export interface AdminPlugins extends PluginCatalogue {
+  /** Kong's available_on_server: name → version and priority. */
+  available: Record<string, { version: string; priority: number }>;
+  /** GET /schemas/plugins/{name}, in Kong's format; null when the plugin is not enabled. */
+  schema(name: string): unknown;
 }
 
 export interface Reply {
@@ -21,15 +33,21 @@ export interface Reply {
 }
 
 
-// Nested paths: which foreign key of the child points at the parent.
-const NESTED: Record<string, Record<string, string>> = {
-  services: { routes: 'service', plugins: 'service' },
-  routes: { plugins: 'route' },
-  consumers: { plugins: 'consumer' },
-  upstreams: { targets: 'upstream' },
+// Nested paths: the child entity and which of its foreign keys points at the parent.
+const NESTED: Record<string, Record<string, { entity: EntityName; fk: string }>> = {
+  services: { routes: { entity: 'routes', fk: 'service' }, plugins: { entity: 'plugins', fk: 'service' } },
+  routes: { plugins: { entity: 'plugins', fk: 'route' } },
+  consumers: {
+    plugins: { entity: 'plugins', fk: 'consumer' },
+    ...Object.fromEntries(CREDENTIAL_ENTITIES.map((e) => [CREDENTIAL_PATHS[e]!.nested, { entity: e, fk: 'consumer' }])),
+  },
+  upstreams: { targets: { entity: 'targets', fk: 'upstream' } },
 };
+// Credentials at the top level answer under Kong's names (/key-auths), not their table names.
+const TOP_LEVEL: Record<string, EntityName> = Object.fromEntries(CREDENTIAL_ENTITIES.map((e) => [CREDENTIAL_PATHS[e]!.top, e]));
+const NOT_TOP_LEVEL = new Set<string>(['targets', ...CREDENTIAL_ENTITIES]);
 
-const isEntityName = (s: string | undefined): s is EntityName => s !== undefined && (ENTITY_ORDER as readonly string[]).includes(s) && s !== 'targets';
+const isEntityName = (s: string | undefined): s is EntityName => s !== undefined && (ENTITY_ORDER as readonly string[]).includes(s) && !NOT_TOP_LEVEL.has(s);
 
 async function list(ctx: Ctx, entity: EntityName, where?: (r: Row) => boolean): Promise<Reply> {
   const sizeRaw = ctx.query.get('size');
@@ -95,7 +113,7 @@ async function config(ctx: Ctx): Promise<Reply> {
   if (doc && typeof doc === 'object' && typeof (doc as Row).config === 'string') doc = parseDeclarativeText((doc as Row).config as string);
   else if (doc === undefined) doc = parseDeclarativeText(b.raw);
   else if (doc && typeof doc === 'object' && (doc as Row).config && typeof (doc as Row).config === 'object') doc = (doc as Row).config;
-  const rows = declarativeToRows(doc);
+  const rows = declarativeToRows(doc, null, ctx.plugins);
   await ctx.store.replaceAll(rows);
   return { status: 201, body: Object.fromEntries(ENTITY_ORDER.filter((e) => rows[e].length).map((e) => [e, Object.fromEntries(rows[e].map((r) => [r.id, r]))])) };
 }
@@ -113,10 +131,15 @@ export async function route(ctx: Ctx): Promise<Reply> {
         node_id: ctx.info.nodeId,
         hostname: ctx.info.hostname,
         configuration: { role: 'control_plane', database: 'off' },
-        plugins: { available_on_server: {}, enabled_in_cluster: [] },
+        plugins: { available_on_server: ctx.plugins?.available ?? {}, enabled_in_cluster: enabledInCluster(ctx) },
       },
     };
   }
+  if (a === 'plugins' && b === 'enabled' && parts.length === 2 && ctx.method === 'GET') {
+    return { status: 200, body: { enabled_plugins: Object.keys(ctx.plugins?.available ?? {}) } };
+  }
+  if (a === 'schemas' && b === 'plugins' && c !== undefined && parts.length === 3) return pluginSchema(ctx, c);
+  if (a && TOP_LEVEL[a] && parts.length <= 2) return entityOps(ctx, TOP_LEVEL[a]!, b);
   if (a === 'status' && parts.length === 1) {
     return {
       status: 200,
@@ -147,7 +170,26 @@ export async function route(ctx: Ctx): Promise<Reply> {
   if (a && b && c && NESTED[a]?.[c] && parts.length <= 4) {
     const parent = await ctx.store.get(a as EntityName, b);
     if (!parent) throw notFound();
-    return entityOps(ctx, c as EntityName, d, { fk: NESTED[a]![c]!, parent });
+    const n = NESTED[a]![c]!;
+    return entityOps(ctx, n.entity, d, { fk: n.fk, parent });
   }
   throw notFound();
+}
+
+/** Kong's enabled_in_cluster: the distinct names of the plugins configured. */
+function enabledInCluster(ctx: Ctx): string[] {
+  return [...new Set(ctx.store.exportRows().plugins.map((p) => String(p.name)))].sort();
+}
+
+async function pluginSchema(ctx: Ctx, name: string): Promise<Reply> {
+  if (name === 'validate') {
+    if (ctx.method !== 'POST') throw new HttpError(405, { message: 'Method not allowed' });
+    const v = validateRow('plugins', await json(ctx), null, ctx.plugins);
+    if (v.errors) throw schemaViolation(v.errors);
+    return { status: 200, body: { message: 'schema validation successful' } };
+  }
+  if (ctx.method !== 'GET') throw new HttpError(405, { message: 'Method not allowed' });
+  const schema = ctx.plugins?.schema(name);
+  if (!schema) throw new HttpError(404, { message: `No plugin named '${name}'` });
+  return { status: 200, body: schema };
 }

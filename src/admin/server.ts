@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
 import { EntityError, type Row } from '../entities/index.js';
 import type { Store } from '../store/index.js';
-import { route, type Ctx } from './routes.js';
+import { route, type AdminPlugins, type Ctx } from './routes.js';
 import { HttpError } from './http-error.js';
 import { listenOn } from '../util/listen.js';
 
@@ -18,6 +18,7 @@ export interface AdminOptions {
   metrics?: () => string;
   /** The configuration hash the CP currently pushes, for GET /status. */
   configHash?: () => string | null;
+  plugins?: AdminPlugins;
 }
 
 export interface AdminServer {
@@ -95,6 +96,7 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
       body: async () => readBody(req),
       store: o.store,
       info: { nodeId: o.nodeId, hostname: hostname(), started, total: () => total, active: () => active, metrics: o.metrics, configHash: o.configHash },
+      plugins: o.plugins,
     };
     route(ctx).then(
       (r) => send(res, r.status, r.body, r.headers),

@@ -52,6 +52,8 @@ export interface KongConf {
   data_plane_config_cache_path: string | null;
   nginx_worker_processes: string;
   node_id: string | null;
+  /** As written: `bundled`, `off`, names (the daemons resolve them against the plugins they run). */
+  plugins: string[];
 }
 
 export interface LoadedConf {
@@ -190,5 +192,6 @@ function typed(entries: Map<string, Entry>, problems: Finding[]): KongConf {
     data_plane_config_cache_path: str('data_plane_config_cache_path'),
     nginx_worker_processes: str('nginx_worker_processes') ?? 'auto',
     node_id: str('node_id'),
+    plugins: arr('plugins'),
   };
 }

@@ -51,6 +51,7 @@ export const SCHEMA: Readonly<Record<string, Property>> = {
   data_plane_config_cache_mode: { type: 'enum', values: ['unencrypted', 'encrypted', 'off'], roles: DP, default: 'unencrypted' },
   data_plane_config_cache_path: { type: 'string', roles: DP, default: null },
   node_id: { type: 'string' },
+  plugins: { type: 'array' },
   pg_host: { type: 'string' },
   pg_port: { type: 'number' },
   pg_user: { type: 'string' },

@@ -14,6 +14,8 @@ import { startStatus } from '../status/server.js';
 import { stableNodeId } from '../cache/node-id.js';
 import type { CpSettings } from './settings-types.js';
 import { CpMetrics } from './metrics.js';
+import { nodePlugins } from '../plugins/catalogue.js';
+import { checkConfigurationCompatibility } from '../cluster/protocol/version.js';
 
 export interface ControlPlane {
   addresses: { cluster: Listen; admin: Listen | null; status: Listen | null };
@@ -27,10 +29,14 @@ type Listen = { host: string; port: number };
 
 export async function startControlPlane(s: CpSettings, log: Logger): Promise<ControlPlane> {
   const nodeId = stableNodeId(s.prefix);
-  const store: Store = await openLmdbStore(join(s.prefix, 'cp-store'));
+  const plugins = nodePlugins(s.plugins, 'control_plane');
+  const cpPlugins = plugins.list();
+  const store: Store = await openLmdbStore(join(s.prefix, 'cp-store'), plugins);
   const metrics = new CpMetrics();
   const clog = log.child('clustering');
   let current: { payload: Buffer; hash: string } | null = null;
+  /** Plugin names in the current config: Kong's plugins_configured, for the compatibility check. */
+  let configured = new Set<string>();
   let building: Promise<void> = Promise.resolve();
   let dirty = false;
 
@@ -45,6 +51,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
         const next = buildReconfigure(table);
         if (current?.hash === next.hash) return;
         current = next;
+        configured = new Set(((table.plugins as { name: string }[] | undefined) ?? []).map((p) => p.name));
         metrics.configBuilt(next.hash);
         clog.debug('configuration rebuilt', { config_hash: next.hash, bytes: next.payload.length });
         cluster?.push();
@@ -73,6 +80,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
       log: clog,
       cpVersion: KONG_PROTOCOL_VERSION,
       current: () => current,
+      checkConfiguration: (dpPlugins) => checkConfigurationCompatibility({ cpPlugins, dpPlugins, configured }),
       onDataPlane: (row) => {
         void store.upsertDataPlane({ ...row, ttl: s.purgeDelaySec }).catch((err: unknown) =>
           clog.warn('could not record data plane status', { node_id: row.id, error: errorMessage(err) }),
@@ -89,6 +97,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
           nodeId,
           metrics: () => metrics.render(clusterRef.metrics()),
           configHash: () => current?.hash ?? null,
+          plugins,
         })
       : null;
     if (admin) opened.push(admin);
@@ -103,6 +112,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
       admin_listen: admin ? fmt(admin.address) : 'off',
       status_listen: status ? fmt(status.address) : 'off',
       cluster_mtls: s.mode,
+      plugins: cpPlugins.map((p) => p.name).join(',') || 'off',
       prefix: s.prefix,
     });
     let closed = false;

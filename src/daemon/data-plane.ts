@@ -13,6 +13,17 @@ import type { DpSettings } from './settings-types.js';
 import { loadDeclarativeFile } from './declarative-file.js';
 import { EMPTY_CONFIG_HASH } from '../cluster/protocol/hash.js';
 import { startProxyWorkers, type ProxyFleet } from './proxy-workers.js';
+import { buildPlan } from '../plugins/runtime/plan.js';
+import type { ConfigTable } from '../proxy/config.js';
+import type { EnabledSet } from './settings-types.js';
+
+/**
+ * A config this data plane can enforce whole: every plugin it names is enabled here and configured
+ * as this node's schema for it allows. Throws with the first reason otherwise.
+ */
+export function assertEnforceable(configTable: Record<string, unknown>, plugins: EnabledSet): void {
+  buildPlan(configTable as ConfigTable, plugins);
+}
 
 export interface DataPlane {
   nodeId: string;
@@ -39,15 +50,33 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     // What to serve before the CP answers is known before the first connection is accepted.
     let initial: { configTable: Record<string, unknown>; hash: string } | null = cache.load();
     let origin = 'the cached configuration';
+    if (initial) {
+      try {
+        assertEnforceable(initial.configTable, s.plugins);
+      } catch (err) {
+        // Serving it would leave what its plugins protect unprotected: nothing is served instead.
+        log.error('not serving the cached configuration: this data plane cannot enforce it', { error: errorMessage(err), config_hash: initial.hash });
+        initial = null;
+      }
+    }
     if (!initial && s.declarativeConfig) {
       initial = loadDeclarativeFile(s.declarativeConfig);
       origin = 'declarative_config';
+      try {
+        assertEnforceable(initial.configTable, s.plugins);
+      } catch (err) {
+        throw new ConfigError(`declarative_config ${s.declarativeConfig} cannot be served: ${errorMessage(err)}`, [], {
+          hint: 'enable the plugin on this data plane (kong.conf plugins) or remove it from the file',
+        });
+      }
     }
     const tls = s.proxyListeners.some((l) => l.ssl) ? (s.proxyTls ?? (await ensureDefaultProxyCert(s.prefix, log))) : undefined;
     const proxy: ProxyFleet = await startProxyWorkers({
       listeners: s.proxyListeners.map((l) => ({ host: l.host, port: l.port, tls: l.ssl ? tls : undefined, http2: l.ssl && l.http2 === true })),
       initial: initial?.configTable ?? null,
       workers: s.workers,
+      plugins: s.plugins,
+      nodeId,
       log,
       logLevel: s.workerLog?.level,
       logFormat: s.workerLog?.format,
@@ -75,9 +104,11 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       hostname: s.hostname ?? hostname(),
       version: KONG_PROTOCOL_VERSION,
       labels: s.labels,
+      plugins: [...s.plugins.values()].map((m) => ({ name: m.name, version: m.version })),
       log: log.child('clustering'),
       currentHash: () => hash,
       apply: async (configTable, next) => {
+        assertEnforceable(configTable, s.plugins);
         await proxy.swap(configTable);
         hash = effectiveHash(configTable, next);
         try {
@@ -95,6 +126,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       proxy_listen: proxy.addresses.map((a) => `${fmt(a)}${a.tls ? ' ssl' : ''}`).join(', '),
       status_listen: status ? fmt(status.address) : 'off',
       workers: proxy.workers,
+      plugins: [...s.plugins.keys()].join(',') || 'off',
       prefix: s.prefix,
     });
     let closed = false;

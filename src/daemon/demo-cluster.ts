@@ -1,5 +1,7 @@
 // A whole hybrid cluster on loopback for the demo: a PKI, a control plane, data planes in pki mode
 // and a small upstream that says which request it saw.
+import { enabledPlugins } from '../plugins/enabled.js';
+import { BUNDLED } from '../plugins/registry.js';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -55,7 +57,8 @@ export async function startDemoCluster(o: { dir: string; dataPlanes: number; now
         maxIntermediates: 3,
         ocsp: 'off',
         maxPayload: 16 * 1024 * 1024,
-        purgeDelaySec: 1_209_600,
+        plugins: enabledPlugins('bundled', BUNDLED).modules,
+      purgeDelaySec: 1_209_600,
       },
       o.log.child('cp'),
     );
@@ -82,7 +85,8 @@ export async function startDemoCluster(o: { dir: string; dataPlanes: number; now
           proxyListeners: [{ host: LOOPBACK, port: 0, ssl: false }],
           statusListen: { host: LOOPBACK, port: 0 },
           cacheMode: 'unencrypted',
-          workers: 1,
+          plugins: enabledPlugins('bundled', BUNDLED).modules,
+        workers: 1,
           hostname: `demo-dp-${n}`,
         },
         o.log.child(`dp-${n}`),

@@ -7,6 +7,11 @@ import { createLogger, type Level } from '../log.js';
 import { errorMessage, RuntimeError } from '../errors.js';
 import { startProxy, type Proxy } from '../proxy/server.js';
 import type { ConfigTable } from '../proxy/config.js';
+import type { SharedCounters } from '../plugins/pdk/types.js';
+import { CounterStore, answerCounters, ipcCounters, localCounters, type CounterReply, type CounterRequest } from '../plugins/runtime/counters.js';
+import { enabledPlugins } from '../plugins/enabled.js';
+import { BUNDLED } from '../plugins/registry.js';
+import type { EnabledSet } from './settings-types.js';
 
 export interface ProxyListener {
   host: string;
@@ -34,28 +39,40 @@ interface FleetOptions {
   log: Logger;
   logLevel?: Level;
   logFormat?: 'text' | 'json';
+  plugins: EnabledSet;
+  nodeId: string;
 }
 
 const WORKER_ENV = 'HYBRIDCTL_PROXY_WORKER';
 
 // Certificates and keys go over the IPC channel, never through the environment.
 type ToWorker =
-  | { t: 'init'; listeners: ProxyListener[]; level: Level; format: 'text' | 'json'; table: Record<string, unknown> | null }
+  | { t: 'init'; listeners: ProxyListener[]; level: Level; format: 'text' | 'json'; table: Record<string, unknown> | null; plugins: string[]; nodeId: string }
   | { t: 'swap'; id: number; table: Record<string, unknown> }
-  | { t: 'close' };
+  | { t: 'close' }
+  | CounterReply;
 type FromWorker =
   | { t: 'ready' }
   | { t: 'listening'; ports: number[] }
   | { t: 'failed'; error: string; code?: string; listener: string }
   | { t: 'swapped'; id: number; error?: string }
-  | { t: 'closed' };
+  | { t: 'closed' }
+  | CounterRequest;
 
 const where = (l: ProxyListener) => `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}${l.tls ? ' ssl' : ''}`;
 
-async function startAll(listeners: ProxyListener[], log: Logger, initial: Record<string, unknown> | null = null): Promise<Proxy[]> {
+interface Runtime {
+  plugins: EnabledSet;
+  nodeId: string;
+  counters?: SharedCounters;
+}
+
+async function startAll(listeners: ProxyListener[], log: Logger, initial: Record<string, unknown> | null, rt: Runtime): Promise<Proxy[]> {
   const started: Proxy[] = [];
   try {
-    for (const l of listeners) started.push(await startProxy({ listen: { host: l.host, port: l.port }, tls: l.tls, http2: l.http2, log, initial: initial as ConfigTable | null }));
+    for (const l of listeners) {
+      started.push(await startProxy({ listen: { host: l.host, port: l.port }, tls: l.tls, http2: l.http2, log, initial: initial as ConfigTable | null, plugins: rt.plugins, nodeId: rt.nodeId, counters: rt.counters }));
+    }
     return started;
   } catch (err) {
     await Promise.all(started.map((p) => p.close()));
@@ -65,7 +82,9 @@ async function startAll(listeners: ProxyListener[], log: Logger, initial: Record
 
 export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
   if (o.workers <= 1) {
-    const proxies = await startAll(o.listeners, o.log.child('proxy'), o.initial ?? null);
+    // One process: listeners of this node share its counters.
+    const counters = localCounters();
+    const proxies = await startAll(o.listeners, o.log.child('proxy'), o.initial ?? null, { plugins: o.plugins, nodeId: o.nodeId, counters });
     return {
       addresses: proxies.map((p, i) => ({ ...p.address, tls: Boolean(o.listeners[i]!.tls) })),
       workers: 1,
@@ -92,6 +111,8 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   // Workers that are serving; swaps go to these, a starting one gets the config in its init.
   const up = new Set<Worker>();
   let ports = o.listeners.map((l) => l.port);
+  // Rate-limit counters for the whole node live here, so N workers do not allow N times the limit.
+  const counterStore = new CounterStore();
 
   const spawn = (): Promise<Worker> =>
     new Promise((resolveSpawn, rejectSpawn) => {
@@ -102,7 +123,9 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
         if (m.t === 'ready') {
           // Every worker asks for the configured ports (0 included): node:cluster hands them shared sockets.
           given = current;
-          w.send({ t: 'init', listeners: o.listeners, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', table: given } satisfies ToWorker);
+          w.send({ t: 'init', listeners: o.listeners, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId } satisfies ToWorker);
+        } else if (m.t === 'counters') {
+          w.send(answerCounters(counterStore, m) satisfies ToWorker);
         } else if (m.t === 'failed') {
           const inUse = m.code === 'EADDRINUSE';
           rejectSpawn(new RuntimeError(`cannot listen on ${m.listener} (proxy_listen): ${inUse ? 'address in use' : m.error}`, { hint: inUse ? 'another process holds the port: stop it or change --proxy-listen' : 'check proxy_listen' }));
@@ -198,9 +221,16 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
     send({ t: 'ready' });
   });
   const log = createLogger({ level: init.level, format: init.format }).child('proxy', { worker: process.pid });
+  const counters = ipcCounters(
+    (m) => send(m),
+    (fn) => process.on('message', (m: ToWorker) => {
+      if (m.t === 'counters') fn(m);
+    }),
+  );
+  const plugins = enabledPlugins(init.plugins.join(',') || 'off', BUNDLED).modules;
   let proxies: Proxy[];
   try {
-    proxies = await startAll(init.listeners, log, init.table);
+    proxies = await startAll(init.listeners, log, init.table, { plugins, nodeId: init.nodeId, counters });
   } catch (err) {
     // The sync process reports it; this process just leaves.
     send({ t: 'failed', error: errorMessage(err), code: (err as NodeJS.ErrnoException).code, listener: (err as { listener?: string }).listener ?? '' });
@@ -228,3 +258,4 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   send({ t: 'listening', ports: proxies.map((p) => p.address.port) });
   return true;
 }
+

@@ -1,5 +1,9 @@
 // What the daemons run with, resolved from kong.conf: files read, listeners picked, defaults applied.
+import type { PluginModule } from '../plugins/types.js';
+
 export type Listen = { host: string; port: number };
+/** kong.conf `plugins` resolved: the plugins this node runs, by name. */
+export type EnabledSet = ReadonlyMap<string, PluginModule>;
 
 export interface CpSettings {
   prefix: string;
@@ -16,6 +20,7 @@ export interface CpSettings {
   ocsp: 'on' | 'off' | 'optional';
   maxPayload: number;
   purgeDelaySec: number;
+  plugins: EnabledSet;
 }
 
 export interface DpSettings {
@@ -38,7 +43,8 @@ export interface DpSettings {
   cachePath?: string;
   labels?: Record<string, string>;
   workers: number;
+  plugins: EnabledSet;
   workerLog?: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
   hostname?: string;
-  timers?: { pingMs?: number; silenceMs?: number; reconnectMinMs?: number; reconnectMaxMs?: number };
+  timers?: { pingMs?: number; silenceMs?: number; reconnectMinMs?: number; reconnectMaxMs?: number; firstConfigMs?: number };
 }

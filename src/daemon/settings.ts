@@ -7,7 +7,9 @@ import { bindHost, readCertificateValue, readKeyValue, resolvePemValue, type Lis
 import { DEFAULT_MAX_INTERMEDIATES } from '../pki/verify/index.js';
 import { ensureClusterCert } from './cluster-cert.js';
 import { resolvePrefix } from './prefix.js';
-import type { CpSettings, DpSettings, Listen } from './settings-types.js';
+import type { CpSettings, DpSettings, EnabledSet, Listen } from './settings-types.js';
+import { enabledPlugins } from '../plugins/enabled.js';
+import { BUNDLED } from '../plugins/registry.js';
 
 export type { CpSettings, DpSettings } from './settings-types.js';
 
@@ -19,6 +21,17 @@ function plainListener(key: string, list: Listener[], log?: Logger): Listen | nu
   if (skipped.length > 0) log?.debug(`${key}: serving ${plain ? plain.listener : 'nothing'}; ${skipped.map((l) => l.listener).join(', ')} not served (TLS listeners and extra entries are not supported)`);
   if (!plain) throw new ConfigError(`${key} has only TLS listeners (${list.map((l) => l.listener).join(', ')}), which hybridctl does not serve`, [], { hint: `add a plain entry, e.g. --${key.replace(/_/g, '-')} 127.0.0.1:8001` });
   return { host: bindHost(plain), port: plain.port };
+}
+
+/** kong.conf `plugins`; a name this node cannot run stops the start, as in Kong. */
+export function pluginSet(loaded: LoadedConf): EnabledSet {
+  const r = enabledPlugins(loaded.conf.plugins.join(',') || 'bundled', BUNDLED);
+  if (r.missing.length > 0) {
+    throw new ConfigError(`plugin '${r.missing[0]}' is enabled but not installed${r.missing.length > 1 ? ` (also: ${r.missing.slice(1).join(', ')})` : ''}`, [], {
+      hint: `hybridctl runs: ${BUNDLED.map((m) => m.name).join(', ')}; remove the others from plugins (or use plugins = bundled)`,
+    });
+  }
+  return r.modules;
 }
 
 function prefixOf(loaded: LoadedConf, home: string): string {
@@ -73,6 +86,7 @@ export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDi
     ocsp: c.cluster_ocsp,
     maxPayload: c.cluster_max_payload,
     purgeDelaySec: c.cluster_data_plane_purge_delay,
+    plugins: pluginSet(loaded),
   };
 }
 
@@ -123,5 +137,6 @@ export function dpSettings(loaded: LoadedConf, ctx: { home: string; log?: Logger
     cachePath: c.data_plane_config_cache_path ?? undefined,
     labels: labels(c.cluster_dp_labels),
     workers: workers(c.nginx_worker_processes),
+    plugins: pluginSet(loaded),
   };
 }

@@ -7,7 +7,7 @@ import type { Row } from './validate.js';
 export type Rows = Record<EntityName, Row[]>;
 
 export function emptyRows(): Rows {
-  return { services: [], routes: [], upstreams: [], targets: [], consumers: [], plugins: [] };
+  return Object.fromEntries(ENTITY_ORDER.map((e) => [e, []])) as unknown as Rows;
 }
 
 const refId = (v: unknown): string | null => (v && typeof v === 'object' && typeof (v as Row).id === 'string' ? ((v as Row).id as string) : typeof v === 'string' ? v : null);

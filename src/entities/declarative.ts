@@ -8,6 +8,8 @@ import { validateRow, UUID, type Row } from './validate.js';
 import { toConfigTable, emptyRows, type Rows } from './config-table.js';
 import { declarativeError } from './errors.js';
 import { migrateLegacyPath } from './migrate-paths.js';
+import type { PluginCatalogue } from './plugin-catalogue.js';
+import { CREDENTIAL_ENTITIES } from './credentials.js';
 
 export const FORMAT_VERSIONS = ['1.1', '2.1', '3.0'] as const;
 // Kong's root namespace for declarative ids (declarative_config.lua): each entity gets its own
@@ -76,13 +78,13 @@ const CHILDREN: Record<string, { field: string; entity: EntityName; fk: string }
   services: [{ field: 'routes', entity: 'routes', fk: 'service' }, { field: 'plugins', entity: 'plugins', fk: 'service' }],
   routes: [{ field: 'plugins', entity: 'plugins', fk: 'route' }],
   upstreams: [{ field: 'targets', entity: 'targets', fk: 'upstream' }],
-  consumers: [{ field: 'plugins', entity: 'plugins', fk: 'consumer' }],
+  consumers: [{ field: 'plugins', entity: 'plugins', fk: 'consumer' }, ...CREDENTIAL_ENTITIES.map((e) => ({ field: e, entity: e, fk: 'consumer' }))],
 };
 
 const isObj = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Validated rows of a declarative document, ready to replace a store's content. */
-export function declarativeToRows(doc: unknown, now: number | null = null): Rows {
+export function declarativeToRows(doc: unknown, now: number | null = null, plugins?: PluginCatalogue): Rows {
   const errors: Record<string, unknown> = {};
   if (!isObj(doc)) throw declarativeError({}, 'declarative configuration must be a map (YAML or JSON object)');
   const version = doc._format_version;
@@ -142,8 +144,8 @@ export function declarativeToRows(doc: unknown, now: number | null = null): Rows
     }
     if (typeof p.raw.id !== 'string' || !UUID.test(p.raw.id)) errors[`${p.path}.id`] = 'expected a valid UUID';
     const { id, ...rest } = p.raw;
-    const v = validateRow(p.entity, rest);
-    if (v.errors) for (const [k, msg] of Object.entries(v.errors)) errors[k === '@entity' ? p.path : `${p.path}.${k}`] = Array.isArray(msg) ? msg.join('; ') : msg;
+    const v = validateRow(p.entity, rest, null, plugins);
+    if (v.errors) for (const [k, msg] of Object.entries(v.errors)) errors[k === '@entity' ? p.path : `${p.path}.${k}`] = Array.isArray(msg) ? msg.join('; ') : msg && typeof msg === 'object' ? flat(msg as Row) : msg;
     if (seen.has(`${p.entity}|${id}`)) errors[`${p.path}.id`] = `uniqueness violation: '${p.entity}' entity with primary key set to '${id}' already declared`;
     seen.add(`${p.entity}|${id}`);
     rows[p.entity].push({ id, ...v.row, ...(SCHEMAS[p.entity]!.fields.created_at ? { created_at: now, updated_at: now } : {}) });
@@ -166,6 +168,11 @@ export function declarativeToRows(doc: unknown, now: number | null = null): Rows
 }
 
 /** A parsed declarative document as the config_table a data plane serves. */
-export function declarativeToConfigTable(doc: unknown): Record<string, unknown> {
-  return toConfigTable(declarativeToRows(doc));
+export function declarativeToConfigTable(doc: unknown, plugins?: PluginCatalogue): Record<string, unknown> {
+  return toConfigTable(declarativeToRows(doc, null, plugins));
+}
+
+/** Nested field errors (a plugin's config) in one line: `a.b: message; c: message`. */
+function flat(v: Row, prefix = ''): string {
+  return Object.entries(v).map(([k, m]) => (m && typeof m === 'object' ? flat(m as Row, `${prefix}${k}.`) : `${prefix}${k}: ${String(m)}`)).join('; ');
 }

@@ -6,3 +6,5 @@ export { EntityError, schemaViolation, uniqueViolation, primaryKeyViolation, for
 export { parseDeclarativeText, declarativeToRows, declarativeToConfigTable, uuidV5, declarativeId, kongIdKey, KONG_ID_NAMESPACE, FORMAT_VERSIONS } from './declarative.js';
 export { toConfigTable, emptyRows, type Rows } from './config-table.js';
 export type { DataPlaneRow } from './data-plane.js';
+export type { PluginCatalogue } from './plugin-catalogue.js';
+export { CREDENTIAL_ENTITIES, CREDENTIAL_PATHS } from './credentials.js';

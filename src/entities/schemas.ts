@@ -10,8 +10,10 @@ export interface Field {
   /** For foreign keys: the entity referenced. */
   reference?: string;
   unique?: boolean;
-  /** Kong's auto fields: set by the store, ignored when given on create. */
-  auto?: 'uuid' | 'timestamp';
+  /** Kong's auto fields: set by the store, ignored when given on create; `random` only when not given. */
+  auto?: 'uuid' | 'timestamp' | 'random';
+  /** Secrets (credentials): never logged. */
+  secret?: boolean;
   /** Strings of an array/set, checked by a rule. */
   elements?: 'path' | 'host' | 'method' | 'protocol' | 'string';
   startsWith?: string;
@@ -43,6 +45,8 @@ const HEALTHCHECKS_DEFAULT = {
     unhealthy: { http_statuses: [429, 500, 503], tcp_failures: 0, timeouts: 0, http_failures: 0 },
   },
 };
+
+import { CREDENTIAL_ENTITIES, CREDENTIAL_SCHEMAS } from './credentials.js';
 
 export const PROTOCOLS = ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp', 'ws', 'wss'] as const;
 
@@ -158,10 +162,11 @@ export const SCHEMAS: Record<string, EntitySchema> = {
       tags,
     },
   },
+  ...CREDENTIAL_SCHEMAS,
 };
 
 /** The order entities are exported and imported in: referenced before referencing. */
-export const ENTITY_ORDER = ['services', 'routes', 'upstreams', 'targets', 'consumers', 'plugins'] as const;
+export const ENTITY_ORDER = ['services', 'routes', 'upstreams', 'targets', 'consumers', 'plugins', ...CREDENTIAL_ENTITIES] as const;
 export type EntityName = (typeof ENTITY_ORDER)[number];
 
 export const isEntity = (name: string): name is EntityName => (ENTITY_ORDER as readonly string[]).includes(name);

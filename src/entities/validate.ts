@@ -1,6 +1,8 @@
 // Validation and defaults the way Kong's schema library reports them: one message per field,
 // collected, never the first only.
+import { createHash, randomBytes } from 'node:crypto';
 import { PROTOCOLS, SCHEMAS, type EntitySchema, type Field } from './schemas.js';
+import type { PluginCatalogue } from './plugin-catalogue.js';
 
 export type Row = Record<string, unknown>;
 export type FieldErrors = Record<string, unknown>;
@@ -113,7 +115,7 @@ export interface Validated {
  * A full row: the input over `base` (the existing row for PATCH), unknown fields and type errors
  * reported per field, defaults filled for fields still missing, `null` meaning unset.
  */
-export function validateRow(entity: string, input: unknown, base: Row | null = null): Validated {
+export function validateRow(entity: string, input: unknown, base: Row | null = null, plugins?: PluginCatalogue): Validated {
   const schema = SCHEMAS[entity]!;
   const errors: FieldErrors = {};
   if (!isObject(input)) return { row: {}, errors: { '@entity': ['expected a record'] } };
@@ -131,6 +133,7 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
       continue;
     }
     if (f.auto === 'timestamp') continue;
+    if (v === null && f.auto === 'random') continue;
     if (v === null) {
       row[k] = null;
       continue;
@@ -141,6 +144,7 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
   }
   const merged: Row = { ...(base ?? {}), ...row };
   for (const [k, f] of Object.entries(schema.fields)) {
+    if (f.auto === 'random' && (merged[k] === undefined || merged[k] === null)) merged[k] = randomBytes(16).toString('hex');
     if (f.auto) continue;
     if (merged[k] === undefined) merged[k] = base ? (base[k] ?? null) : (f.default !== undefined ? structuredClone(f.default) : null);
     if (merged[k] === null && f.required && errors[k] === undefined) errors[k] = 'required field missing';
@@ -152,15 +156,34 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
     const entityErrors = entityChecks(schema, merged);
     if (entityErrors.length) errors['@entity'] = entityErrors;
   }
+  // Kong's basic-auth transformation: the password is stored as sha1(password .. consumer id).
+  if (entity === 'basicauth_credentials' && typeof row.password === 'string' && Object.keys(errors).length === 0) {
+    const consumerId = (merged.consumer as Row | null)?.id;
+    if (typeof consumerId === 'string') merged.password = createHash('sha1').update(`${row.password}${consumerId}`).digest('hex');
+  }
+  if (entity === 'plugins' && plugins && Object.keys(errors).length === 0) {
+    const checked = plugins.check(merged);
+    if (checked.errors) Object.assign(errors, checked.errors);
+    else merged.config = checked.config;
+  }
   return { row: merged, errors: Object.keys(errors).length ? errors : null };
 }
 
 export function describeErrors(fields: FieldErrors): string {
   const parts: string[] = [];
   for (const [k, v] of Object.entries(fields)) {
-    if (k === '@entity') parts.push(...(v as string[]));
+    if (k === '@entity') parts.push(...(Array.isArray(v) ? (v as string[]) : [String(v)]));
     else if (typeof v === 'string') parts.push(`${k}: ${v}`);
+    else if (k === 'config' && v && typeof v === 'object') parts.push(...nested(v as Record<string, unknown>, k));
     else parts.push(`${k}: ${Object.entries(v as Record<string, string>).map(([i, m]) => `${i}: ${m}`).join(', ')}`);
   }
   return parts.length > 1 ? `${parts.length} schema violations (${parts.join('; ')})` : `schema violation (${parts[0] ?? ''})`;
+}
+
+/** A plugin's config errors, Kong style: `config.a.b: message`. */
+function nested(v: Record<string, unknown>, prefix: string): string[] {
+  return Object.entries(v).flatMap(([k, m]) => {
+    const path = k === '@entity' ? prefix : `${prefix}.${k}`;
+    return m && typeof m === 'object' ? nested(m as Record<string, unknown>, path) : [`${path}: ${String(m)}`];
+  });
 }

@@ -1,9 +1,12 @@
 // Turns a config_table into the immutable object the proxy serves from. A swap replaces the
 // whole object, so a request keeps the one it started with until it ends.
-import type { ConfigTable, PluginRow, RouteRow, ServiceRow } from './config.js';
+import type { ConfigTable, RouteRow, ServiceRow } from './config.js';
 import { list, refId } from './config.js';
 import { Router } from './router/router.js';
 import { Balancer, parseTarget } from './upstream/balancer.js';
+import { buildPlan, type PluginPlan } from '../plugins/runtime/plan.js';
+import type { PluginModule } from '../plugins/types.js';
+import { BUNDLED } from '../plugins/registry.js';
 
 export interface ServiceTarget {
   id: string;
@@ -24,9 +27,13 @@ export interface CompiledConfig {
   services: Map<string, ServiceTarget>;
   /** Upstreams by name: a service whose host names one is balanced over its targets. */
   balancers: Map<string, Balancer>;
-  /** Recorded for later; not run yet. */
-  plugins: PluginRow[];
+  /** Plugin chains per route, global plugins, and what the plugins prepared from the config. */
+  plan: PluginPlan;
+  /** Service rows by id, as plugins see them (kong.router.getService). */
+  serviceRows: Map<string, ServiceRow>;
 }
+
+const ALL_BUNDLED: ReadonlyMap<string, PluginModule> = new Map(BUNDLED.map((m) => [m.name, m]));
 
 const HTTP_PROTOCOLS = new Set(['http', 'https']);
 
@@ -51,12 +58,21 @@ function balancerKey(b: Balancer): string {
   return JSON.stringify([b.hostHeader, b.peers.map((p) => [p.host, p.port, p.weight])]);
 }
 
-export function compileConfig(table: ConfigTable, previous?: CompiledConfig | null): CompiledConfig {
+/**
+ * Throws (a PluginConfigError) when the config names a plugin this node does not run or configures
+ * one wrongly: a config is served whole, with every plugin it names enforced, or not at all.
+ */
+export function compileConfig(table: ConfigTable, previous?: CompiledConfig | null, plugins: ReadonlyMap<string, PluginModule> = ALL_BUNDLED): CompiledConfig {
+  const plan = buildPlan(table, plugins);
   const services = new Map<string, ServiceTarget>();
+  const serviceRows = new Map<string, ServiceRow>();
   const disabled = new Set<string>();
   for (const s of list(table.services)) {
     if (s.enabled === false) disabled.add(s.id);
-    else services.set(s.id, serviceTarget(s));
+    else {
+      services.set(s.id, serviceTarget(s));
+      serviceRows.set(s.id, s);
+    }
   }
   // Routes of disabled services are dropped, as Kong's export leaves them out.
   const routes: RouteRow[] = list(table.routes).filter((r) => {
@@ -85,6 +101,7 @@ export function compileConfig(table: ConfigTable, previous?: CompiledConfig | nu
     router: new Router(routes),
     services,
     balancers,
-    plugins: list(table.plugins).filter((p) => p.enabled !== false),
+    plan,
+    serviceRows,
   };
 }

@@ -51,6 +51,8 @@ export interface PluginRow {
   id?: string;
   name: string;
   enabled?: boolean | null;
+  config?: Record<string, unknown> | null;
+  protocols?: string[] | null;
   route?: Ref;
   service?: Ref;
   consumer?: Ref;

@@ -10,6 +10,7 @@ import { MESSAGES, VIA_HEADER, sendError } from './responses.js';
 import type { Pools } from './upstream/pools.js';
 import { chooseDestination, upstreamHost } from './upstream/target.js';
 import type { Destination } from './upstream/target.js';
+import type { ResponseHooks, UpstreamEdits } from '../plugins/runtime/request.js';
 
 // Errors raised before the request reached the upstream: safe to try the next peer.
 const CONNECT_ERRORS = new Set([
@@ -30,6 +31,9 @@ export interface ForwardJob {
   onError(err: Error, dest: Destination | null): void;
   /** performance.now() when the request arrived. */
   startedAt: number;
+  /** Set when plugins ran: their changes to the upstream request, and their response phases. */
+  edits?: UpstreamEdits;
+  hooks?: ResponseHooks;
 }
 
 const hasBody = (req: IncomingMessage): boolean =>
@@ -42,16 +46,18 @@ export function forward(job: ForwardJob): void {
 function attempt(job: ForwardJob, retriesLeft: number, previous: Destination | null): void {
   const { svc, req, res, info } = job;
   const dest = chooseDestination(job.cfg, svc, previous);
-  if (!dest) return sendError(res, 503, MESSAGES.noPeer, info.requestId);
+  if (!dest) return job.hooks ? job.hooks.error(503, MESSAGES.noPeer) : sendError(res, 503, MESSAGES.noPeer, info.requestId);
   const hostHeader = job.preserveHost && req.headers.host ? req.headers.host : upstreamHost(svc, dest);
   const pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout, svc.tlsVerify);
-  const body = hasBody(req) ? req : null;
+  const edits = job.edits;
+  const body = edits?.body ?? (hasBody(req) ? req : null);
   const handler = new ForwardHandler(job, dest, retriesLeft, body);
+  const headers = upstreamHeaders(req, hostHeader, info);
   pool.dispatch(
     {
       path: job.path,
-      method: req.method as Dispatcher.HttpMethod,
-      headers: upstreamHeaders(req, hostHeader, info),
+      method: (edits?.method ?? req.method) as Dispatcher.HttpMethod,
+      headers: edits ? edits.headers(headers) : headers,
       body,
       headersTimeout: svc.readTimeout,
       bodyTimeout: svc.readTimeout,
@@ -75,12 +81,13 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   };
   private readonly onDrain = () => this.resume?.();
   private resume: (() => void) | null = null;
+  private held: { status: number; flat: string[]; chunks: Buffer[] } | null = null;
 
   constructor(
     private readonly job: ForwardJob,
     private readonly dest: Destination,
     private readonly retriesLeft: number,
-    private readonly body: IncomingMessage | null,
+    private readonly body: IncomingMessage | Buffer | null,
   ) {
     job.res.once('close', this.onClientClose);
   }
@@ -97,7 +104,17 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (this.dest.peer) this.dest.balancer!.reportSuccess(this.dest.peer);
     // Kong's latency_tokens: time waiting for the upstream, and time spent before sending to it.
     const latency = ['x-kong-upstream-latency', String(Math.round(performance.now() - this.sentAt)), 'x-kong-proxy-latency', String(Math.round(this.sentAt - this.job.startedAt))];
-    const flat = downstreamRawHeaders(rawHeaders, VIA_HEADER, info.requestId, latency);
+    let flat = downstreamRawHeaders(rawHeaders, VIA_HEADER, info.requestId, latency);
+    if (this.job.hooks) {
+      const h = this.job.hooks.head(statusCode, flat);
+      statusCode = h.status;
+      flat = h.flat;
+      // body_filter needs the whole body: held until onComplete.
+      if (h.buffer) {
+        this.held = { status: statusCode, flat, chunks: [] };
+        return true;
+      }
+    }
     res.writeHead(statusCode, this.job.req.httpVersionMajor === 2 ? headersObject(flat) : flat);
     this.resume = resume;
     res.on('drain', this.onDrain);
@@ -105,11 +122,23 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
   }
 
   onData(chunk: Buffer): boolean {
+    if (this.held) {
+      this.held.chunks.push(chunk);
+      return true;
+    }
     return this.job.res.write(chunk);
   }
 
   onComplete(): void {
     this.finish();
+    const held = this.held;
+    if (held && this.job.hooks) {
+      const body = this.job.hooks.body(Buffer.concat(held.chunks));
+      held.flat.push('content-length', String(body.length));
+      this.job.res.writeHead(held.status, this.job.req.httpVersionMajor === 2 ? headersObject(held.flat) : held.flat);
+      this.job.res.end(body);
+      return;
+    }
     this.job.res.end();
   }
 
@@ -120,14 +149,15 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     if (code === 'CLIENT_CLOSED' || (res.destroyed && !res.writableFinished && !this.started)) return; // the client left
     if (!this.started && CONNECT_ERRORS.has(code)) {
       if (this.dest.peer) this.dest.balancer!.reportFailure(this.dest.peer);
-      if (this.retriesLeft > 0 && (this.body === null || !req.readableDidRead) && !res.destroyed) {
+      if (this.retriesLeft > 0 && (this.body === null || Buffer.isBuffer(this.body) || !req.readableDidRead) && !res.destroyed) {
         return attempt(this.job, this.retriesLeft - 1, this.dest);
       }
     }
     this.job.onError(err, this.dest);
-    if (this.started || res.headersSent) return void res.destroy();
-    if (TIMEOUT_ERRORS.has(code)) sendError(res, 504, MESSAGES.timeout, info.requestId);
-    else sendError(res, 502, MESSAGES.badGateway, info.requestId);
+    if (res.headersSent || (this.started && !this.held)) return void res.destroy();
+    const [status, message] = TIMEOUT_ERRORS.has(code) ? [504, MESSAGES.timeout] : [502, MESSAGES.badGateway];
+    if (this.job.hooks) this.job.hooks.error(status, message);
+    else sendError(res, status, message, info.requestId);
   }
 
   private finish(): void {

@@ -21,6 +21,12 @@ import { upstreamPath } from './router/uri.js';
 import { Pools } from './upstream/pools.js';
 import { tunnel } from './websocket.js';
 import { listenOn } from '../util/listen.js';
+import type { PluginModule } from '../plugins/types.js';
+import type { SharedCounters } from '../plugins/pdk/types.js';
+import { PluginRequest, type RequestFacts } from '../plugins/runtime/request.js';
+import { localCounters } from '../plugins/runtime/counters.js';
+import { socketSink } from './socket-sink.js';
+import type { Row } from '../entities/index.js';
 
 export interface ProxyOptions {
   listen: { host: string; port: number };
@@ -31,6 +37,11 @@ export interface ProxyOptions {
   http2?: boolean;
   /** Serve this from the first accepted connection (a replacement worker must not answer 404 first). */
   initial?: ConfigTable | null;
+  /** The plugins this node runs (kong.conf `plugins`); a config naming any other is refused. Default: all bundled. */
+  plugins?: ReadonlyMap<string, PluginModule>;
+  /** Counters shared across this node's proxy workers (rate limits); default: in this process. */
+  counters?: SharedCounters;
+  nodeId?: string;
 }
 
 export interface Proxy {
@@ -47,7 +58,7 @@ export interface Proxy {
 
 type Resolved =
   | { kind: 'error'; status: number; message: string; extra?: Record<string, string> }
-  | { kind: 'ok'; svc: ServiceTarget; path: string; preserveHost: boolean; info: ForwardInfo };
+  | { kind: 'ok'; svc: ServiceTarget; path: string; preserveHost: boolean; info: ForwardInfo; route: RouteMatch['route']; normalized: string; rawQuery: string };
 
 /** How long close() lets in-flight requests finish before cutting their connections. */
 export const CLOSE_GRACE_MS = 10_000;
@@ -93,7 +104,29 @@ function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: n
   const upath = upstreamPath(svc.path, path, strip, match.consumed);
   // Kong: runloop/handler.lua, the stripped prefix goes upstream as X-Forwarded-Prefix.
   if (strip && match.consumed) info.prefix = path.slice(0, match.consumed);
-  return { kind: 'ok', svc, path: q === -1 ? upath : upath + url.slice(q), preserveHost: route.preserve_host === true, info };
+  return {
+    kind: 'ok', svc, path: q === -1 ? upath : upath + url.slice(q), preserveHost: route.preserve_host === true, info,
+    route, normalized: path, rawQuery: q === -1 ? '' : url.slice(q + 1),
+  };
+}
+
+function facts(cfg: CompiledConfig, req: IncomingMessage, res: RequestFacts['res'], r: Resolved, info: ForwardInfo, startedAt: number): RequestFacts {
+  const ok = r.kind === 'ok' ? r : null;
+  const url = req.url ?? '/';
+  const q = url.indexOf('?');
+  return {
+    req, res,
+    route: ok?.route ?? null,
+    service: ok ? ((cfg.serviceRows.get(ok.svc.id) as Row | undefined) ?? null) : null,
+    scheme: info.proto ?? 'http',
+    host: info.host,
+    serverPort: info.serverPort,
+    clientIp: info.clientIp,
+    path: ok?.normalized ?? normalizePath(q === -1 ? url : url.slice(0, q)),
+    rawQuery: ok?.rawQuery ?? (q === -1 ? '' : url.slice(q + 1)),
+    requestId: info.requestId,
+    startedAt,
+  };
 }
 
 export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
@@ -107,18 +140,27 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     log.debug('upstream request failed', { error: err.message, code: (err as { code?: string }).code, upstream: dest ? `${dest.host}:${dest.port}` : undefined });
 
   const proto = opts.tls ? 'https' : 'http';
+  const env = { log, counters: opts.counters ?? localCounters(), nodeId: opts.nodeId ?? '' };
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     const startedAt = performance.now();
     const cfg = current;
     const requestId = nextRequestId();
     const r = resolve(cfg, req, port, requestId, proto);
     if (r.kind === 'error') {
+      // Global plugins see requests no route took (Kong runs them in rewrite and the response phases).
+      if (cfg && cfg.plan.globals.length > 0) {
+        const info: ForwardInfo = { host: splitHostPort(req.headers.host ?? '')[0], clientIp: req.socket.remoteAddress ?? '', serverPort: port, path: '', requestId, proto };
+        return new PluginRequest(facts(cfg, req, res, r, info, startedAt), cfg.plan, null, env).runError(r.status, r.message, r.extra ?? {});
+      }
       req.resume();
       // Kong's latency_tokens on a response Kong itself generates.
       const latency = { 'x-kong-response-latency': String(Math.round(performance.now() - startedAt)) };
       return sendError(res, r.status, r.message, requestId, r.extra ? { ...r.extra, ...latency } : latency);
     }
-    forward({ cfg: cfg!, svc: r.svc, req, res, path: r.path, preserveHost: r.preserveHost, info: r.info, pools, onError, startedAt });
+    const chain = cfg!.plan.chains.get(r.route.id);
+    if (!chain) return forward({ cfg: cfg!, svc: r.svc, req, res, path: r.path, preserveHost: r.preserveHost, info: r.info, pools, onError, startedAt });
+    const pr = new PluginRequest(facts(cfg!, req, res, r, r.info, startedAt), cfg!.plan, chain, env);
+    pr.run((edits) => forward({ cfg: cfg!, svc: r.svc, req, res, path: edits.path(r.path), preserveHost: r.preserveHost, info: r.info, pools, onError, startedAt, edits, hooks: pr.hooks() }));
   };
   const server = opts.tls && opts.http2
     ? createSecureServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2', allowHTTP1: true }, (req, res) => {
@@ -152,15 +194,27 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     socket.on('close', () => tunnels.delete(socket));
     socket.on('error', () => socket.destroy());
     const r = resolve(cfg, req, port, requestId, proto);
-    if (r.kind === 'error') return writeSocketError(socket, r.status, r.message, requestId);
-    tunnel({
-      cfg: cfg!, svc: r.svc, req, client: socket, head, path: r.path, preserveHost: r.preserveHost, info: r.info,
+    const startedAt = performance.now();
+    if (r.kind === 'error') {
+      if (cfg && cfg.plan.globals.length > 0) {
+        const info: ForwardInfo = { host: splitHostPort(req.headers.host ?? '')[0], clientIp: req.socket.remoteAddress ?? '', serverPort: port, path: '', requestId, proto };
+        return new PluginRequest(facts(cfg, req, socketSink(socket), r, info, startedAt), cfg.plan, null, env).runError(r.status, r.message, r.extra ?? {});
+      }
+      return writeSocketError(socket, r.status, r.message, requestId);
+    }
+    const go = (path: string, headers?: (flat: string[]) => string[]) => tunnel({
+      cfg: cfg!, svc: r.svc, req, client: socket, head, path, preserveHost: r.preserveHost, info: r.info, headers,
       track: (s) => { tunnels.add(s); s.on('close', () => tunnels.delete(s)); },
     });
+    const chain = cfg!.plan.chains.get(r.route.id);
+    if (!chain) return go(r.path);
+    // The handshake goes through the same plugins as any request: an upgrade never skips authentication.
+    const pr = new PluginRequest(facts(cfg!, req, socketSink(socket), r, r.info, startedAt), cfg!.plan, chain, env);
+    pr.run((edits) => go(edits.path(r.path), edits.headers));
   });
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  if (opts.initial) current = compileConfig(opts.initial, null);
+  if (opts.initial) current = compileConfig(opts.initial, null, opts.plugins);
   const addr = await listenOn(server, opts.listen);
   port = addr.port;
   log.info('listening', { listener: opts.tls ? (opts.http2 ? 'proxy ssl http2' : 'proxy ssl') : 'proxy', address: `${addr.address}:${addr.port}` });
@@ -169,7 +223,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     address: { host: addr.address, port: addr.port },
     swap(table) {
       const started = performance.now();
-      const next = compileConfig(table, current);
+      const next = compileConfig(table, current, opts.plugins);
       current = next;
       for (const s of next.router.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
       log.debug('config loaded', { routes: next.router.size, services: next.services.size, ms: Math.round(performance.now() - started) });

@@ -20,6 +20,8 @@ export interface TunnelJob {
   path: string;
   preserveHost: boolean;
   info: ForwardInfo;
+  /** Plugins' changes to the handshake's headers. */
+  headers?: (flat: string[]) => string[];
   track(s: Duplex): void;
 }
 
@@ -28,7 +30,8 @@ export function tunnel(job: TunnelJob): void {
   const dest = chooseDestination(job.cfg, svc, null);
   if (!dest) return writeSocketError(client, 503, MESSAGES.noPeer, info.requestId);
   const hostHeader = job.preserveHost && req.headers.host ? req.headers.host : upstreamHost(svc, dest);
-  const headers = upstreamHeaders(req, hostHeader, info, true);
+  const built = upstreamHeaders(req, hostHeader, info, true);
+  const headers = job.headers ? job.headers(built) : built;
   let lines = `${req.method} ${job.path} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
   const upstream: Socket = svc.protocol === 'https'

@@ -2,8 +2,8 @@
 // single transaction, rows kept in memory for reads and exports and persisted underneath.
 import { randomUUID } from 'node:crypto';
 import {
-  ENTITY_ORDER, SCHEMAS, UUID, emptyRows, foreignKeyViolation, notFound, primaryKeyViolation, referencedViolation, schemaViolation,
-  toConfigTable, uniqueViolation, validateRow, type DataPlaneRow, type EntityName, type Row, type Rows,
+  CREDENTIAL_ENTITIES, ENTITY_ORDER, SCHEMAS, UUID, emptyRows, foreignKeyViolation, notFound, primaryKeyViolation, referencedViolation, schemaViolation,
+  toConfigTable, uniqueViolation, validateRow, type DataPlaneRow, type EntityName, type PluginCatalogue, type Row, type Rows,
 } from '../entities/index.js';
 import { lmdbPersistence, memoryPersistence, type Persistence } from './persistence.js';
 
@@ -51,7 +51,7 @@ class EntityStore implements Store {
   /** Insertion order survives updates and restarts: lists page in creation order. */
   private seqs = new Map<string, number>();
 
-  constructor(private readonly p: Persistence) {
+  constructor(private readonly p: Persistence, private readonly plugins?: PluginCatalogue) {
     const loaded = p.loadAll('e:').map((r) => r.value as { s: number; e: EntityName; r: Row }).sort((a, b) => a.s - b.s);
     for (const { s, e, r } of loaded) {
       this.rows.get(e)?.set(r.id as string, r);
@@ -113,6 +113,11 @@ class EntityStore implements Store {
       if (!f.unique || row[k] === null || row[k] === undefined) continue;
       for (const other of this.rows.get(entity)!.values()) if (other.id !== row.id && other[k] === row[k]) throw uniqueViolation(k, row[k]);
     }
+    if (entity === 'acls') {
+      for (const other of this.rows.get('acls')!.values()) {
+        if (other.id !== row.id && other.group === row.group && (other.consumer as Row).id === (row.consumer as Row).id) throw uniqueViolation('group', row.group);
+      }
+    }
     if (entity === 'targets') {
       for (const other of this.rows.get('targets')!.values()) {
         if (other.id !== row.id && other.target === row.target && (other.upstream as Row).id === (row.upstream as Row).id) throw uniqueViolation('target', row.target);
@@ -153,7 +158,7 @@ class EntityStore implements Store {
       if (wantId && this.rows.get(entity)!.has(wantId.toLowerCase())) throw primaryKeyViolation(wantId);
       const body = given ? { ...given } : input;
       if (given) delete (body as Row).id;
-      const v = validateRow(entity, this.resolveForeign(entity, body));
+      const v = validateRow(entity, this.resolveForeign(entity, body), null, this.plugins);
       if (v.errors) throw schemaViolation(v.errors);
       const t = now();
       const row: Row = { id: (wantId ?? randomUUID()).toLowerCase(), ...v.row };
@@ -173,7 +178,7 @@ class EntityStore implements Store {
       delete base.created_at;
       delete base.updated_at;
       if (entity === 'services' && body && typeof body === 'object' && 'url' in (body as Row)) for (const k of ['protocol', 'host', 'port', 'path']) delete base[k];
-      const v = validateRow(entity, this.resolveForeign(entity, body), base);
+      const v = validateRow(entity, this.resolveForeign(entity, body), base, this.plugins);
       if (v.errors) throw schemaViolation(v.errors);
       const row: Row = { id: existing.id, ...v.row };
       if (SCHEMAS[entity]!.fields.created_at) Object.assign(row, { created_at: existing.created_at, updated_at: now() });
@@ -207,6 +212,7 @@ class EntityStore implements Store {
       if (entity === 'upstreams') cascade.push(...refs('targets', 'upstream').map((r): [EntityName, Row] => ['targets', r]));
       const scope = entity === 'services' ? 'service' : entity === 'routes' ? 'route' : entity === 'consumers' ? 'consumer' : null;
       if (scope) cascade.push(...refs('plugins', scope).map((r): [EntityName, Row] => ['plugins', r]));
+      if (entity === 'consumers') for (const e of CREDENTIAL_ENTITIES) cascade.push(...refs(e, 'consumer').map((r): [EntityName, Row] => [e, r]));
       await this.p.commit([{ key: entityKey(entity, id), value: undefined }, ...cascade.map(([e, r]) => ({ key: entityKey(e, r.id as string), value: undefined }))]);
       this.rows.get(entity)!.delete(id);
       for (const [e, r] of cascade) this.rows.get(e)!.delete(r.id as string);
@@ -285,10 +291,11 @@ class EntityStore implements Store {
   }
 }
 
-export function openMemoryStore(): Store {
-  return new EntityStore(memoryPersistence());
+/** `plugins`: the node's enabled plugins, which check every plugin row written. */
+export function openMemoryStore(plugins?: PluginCatalogue): Store {
+  return new EntityStore(memoryPersistence(), plugins);
 }
 
-export async function openLmdbStore(dir: string): Promise<Store> {
-  return new EntityStore(lmdbPersistence(dir));
+export async function openLmdbStore(dir: string, plugins?: PluginCatalogue): Promise<Store> {
+  return new EntityStore(lmdbPersistence(dir), plugins);
 }

@@ -31,7 +31,7 @@ export interface SyncClientOptions {
   maxPayload?: number;
   /** Largest inflated config accepted (gzip bombs); default 128 MiB. */
   maxInflated?: number;
-  timers?: { pingMs?: number; silenceMs?: number; reconnectMinMs?: number; reconnectMaxMs?: number };
+  timers?: { pingMs?: number; silenceMs?: number; reconnectMinMs?: number; reconnectMaxMs?: number; firstConfigMs?: number };
 }
 
 export type SyncState = 'connecting' | 'connected' | 'disconnected';
@@ -141,6 +141,7 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
     let lastSeen = Date.now();
     let pinger: NodeJS.Timeout | null = null;
     let watchdog: NodeJS.Timeout | null = null;
+    let quiet: NodeJS.Timeout | null = null;
     let applying = Promise.resolve();
     const ping = () => {
       if (socket.readyState === WebSocket.OPEN) socket.ping(encodePing(o.currentHash()));
@@ -152,6 +153,13 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
       socket.send(encodeBasicInfo({ plugins: o.plugins ?? [], labels: o.labels }), { binary: true });
       ping();
       pinger = setInterval(ping, pingMs);
+      // A v1 CP that will not send this DP its config says nothing on the wire; say it here.
+      quiet = setTimeout(() => {
+        log.warn('connected, but the control plane has sent no configuration: it may refuse this data plane (a configured plugin missing here, or a plugin version it does not accept); see sync_status in its /clustering/data-planes', {
+          plugins: (o.plugins ?? []).map((p) => p.name).join(',') || 'none',
+        });
+      }, o.timers?.firstConfigMs ?? 15_000);
+      quiet.unref();
       watchdog = setInterval(() => {
         if (Date.now() - lastSeen > silenceMs) {
           report({ permanent: false, message: `no data from the control plane for ${Math.round(silenceMs / 1000)} s; reconnecting` });
@@ -162,6 +170,7 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
     socket.on('pong', () => (lastSeen = Date.now()));
     socket.on('message', (data: Buffer, isBinary: boolean) => {
       lastSeen = Date.now();
+      if (quiet) clearTimeout(quiet);
       if (!isBinary) {
         log.warn('ignoring a text frame from the control plane (v1 sends configurations as binary frames)');
         return;
@@ -196,6 +205,7 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
     socket.on('close', (code, reason) => {
       if (pinger) clearInterval(pinger);
       if (watchdog) clearInterval(watchdog);
+      if (quiet) clearTimeout(quiet);
       if (state === 'connected') log.warn('disconnected from the control plane; still serving the current configuration', { code, reason: reason.toString() || undefined });
       ws = null;
       scheduleReconnect();

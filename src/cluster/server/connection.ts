@@ -47,6 +47,7 @@ export class DpConnection {
   private info: BasicInfo | null = null;
   private configHash = EMPTY_CONFIG_HASH;
   private syncStatus: SyncStatus = SYNC_STATUS.unknown;
+  private refusedFor: string | null = null;
   private timer: NodeJS.Timeout;
   private readonly log: Record<'info' | 'warn' | 'error', (msg: string, fields?: Fields) => void>;
 
@@ -130,12 +131,12 @@ export class DpConnection {
   admit(): boolean {
     const v = this.h.checkConfiguration?.(this.info?.plugins ?? []) ?? { ok: true as const, status: 'normal' as const };
     const status = v.ok ? SYNC_STATUS.normal : v.status;
-    const changed = status !== this.syncStatus;
+    const changed = status !== this.syncStatus || (!v.ok && v.message !== this.refusedFor);
     this.syncStatus = status;
-    if (!v.ok) {
-      this.log.warn(`unable to send updated configuration to data plane: ${v.message}`);
-      if (changed) this.h.onDataPlane(this.row());
-    }
+    this.refusedFor = v.ok ? null : v.message;
+    // One line per change of verdict, not one per push.
+    if (!v.ok && changed) this.log.warn(`unable to send updated configuration to data plane: ${v.message}`, { sync_status: status });
+    if (changed) this.h.onDataPlane(this.row());
     return v.ok;
   }
 

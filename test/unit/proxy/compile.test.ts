@@ -21,14 +21,28 @@ describe('compileConfig', () => {
     expect(changed.balancers.get('pool')).not.toBe(first.balancers.get('pool'));
   });
 
-  it('applies Kong service defaults to null fields and records enabled plugins', () => {
+  it('applies Kong service defaults to null fields and chains enabled plugins only', () => {
     const table = config({ services: [{ id: 's' }], routes: [{ paths: ['/'], service: 's' }] });
     table.services![0]!.port = null;
     table.services![0]!.retries = null;
-    table.plugins = [{ name: 'key-auth', enabled: true }, { name: 'cors', enabled: false }];
+    table.plugins = [{ id: 'p1', name: 'key-auth', enabled: true }, { id: 'p2', name: 'not-a-plugin', enabled: false }];
     const c = compileConfig(table);
     expect(c.services.get('s')).toMatchObject({ port: 80, retries: 5, path: '/', tlsVerify: false });
-    expect(c.plugins.map((p) => p.name)).toEqual(['key-auth']);
+    expect(c.plan.globals.map((i) => i.module.name)).toEqual(['key-auth']);
+    expect([...c.plan.chains.values()][0]!.entries.map((e) => e.module.name)).toEqual(['key-auth']);
+  });
+
+  it('refuses a config naming a plugin this node does not run, or one it cannot configure', () => {
+    const base = () => config({ services: [{ id: 's' }], routes: [{ paths: ['/'], service: 's' }] });
+    const unknown = base();
+    unknown.plugins = [{ id: 'p1', name: 'does-not-exist' }];
+    expect(() => compileConfig(unknown)).toThrow("plugin 'does-not-exist' not enabled; add it to the 'plugins' configuration property");
+    const restricted = base();
+    restricted.plugins = [{ id: 'p1', name: 'key-auth' }];
+    expect(() => compileConfig(restricted, null, new Map())).toThrow("plugin 'key-auth' not enabled");
+    const bad = base();
+    bad.plugins = [{ id: 'p1', name: 'key-auth', config: { key_names: 'apikey', bogus: 1 } }];
+    expect(() => compileConfig(bad)).toThrow(/config.key_names: expected an array; config.bogus: unknown field|config.bogus: unknown field/);
   });
 
   it('ignores stream routes', () => {

@@ -1,0 +1,48 @@
+// What every Kong authentication plugin does once it knows who is calling (kong/plugins/*/access:
+// set_consumer): the consumer and credential on the request, and the X-Consumer-* headers upstream.
+import type { Row } from '../entities/index.js';
+import type { Kong } from './pdk/types.js';
+
+export function setConsumer(kong: Kong, consumer: Row | null, credential: Row | null): void {
+  const req = kong.service.request;
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
+  const put = (name: string, v: string | null) => (v === null ? req.clearHeader(name) : req.setHeader(name, v));
+  put('X-Consumer-ID', consumer ? str(consumer.id) : null);
+  put('X-Consumer-Custom-ID', consumer ? str(consumer.custom_id) : null);
+  put('X-Consumer-Username', consumer ? str(consumer.username) : null);
+  put('X-Credential-Identifier', credential ? str(credential.username) ?? str(credential.key) ?? str(credential.id) : null);
+  if (credential) req.clearHeader('X-Anonymous-Consumer');
+  else req.setHeader('X-Anonymous-Consumer', 'true');
+  kong.client.authenticate(consumer, credential);
+}
+
+/**
+ * Kong's anonymous fallback: the configured consumer (id or username) stands in for a failed
+ * authentication; a configured one that does not exist is a server error.
+ */
+export function authenticateAnonymous(kong: Kong, anonymous: string): boolean {
+  const consumer = kong.client.loadConsumer(anonymous, true);
+  if (!consumer) {
+    kong.log.err(`anonymous consumer ${anonymous} is configured but doesn't exist`);
+    kong.response.error(500, 'An unexpected error occurred');
+    return false;
+  }
+  setConsumer(kong, consumer, null);
+  return true;
+}
+
+/** Credentials of one kind from the config_table, indexed by a field, with their consumer id. */
+export function indexCredentials(rows: unknown, field: string): Map<string, Row> {
+  const out = new Map<string, Row>();
+  if (!Array.isArray(rows)) return out;
+  for (const r of rows as Row[]) {
+    const k = r[field];
+    if (typeof k === 'string') out.set(k, r);
+  }
+  return out;
+}
+
+export const consumerIdOf = (cred: Row): string | null => {
+  const c = cred.consumer;
+  return typeof c === 'string' ? c : c && typeof c === 'object' && typeof (c as Row).id === 'string' ? ((c as Row).id as string) : null;
+};

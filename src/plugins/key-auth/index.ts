@@ -1,0 +1,123 @@
+// key-auth (Kong 3.10 kong/plugins/key-auth): an API key from a header, the query string or the
+// body, looked up among keyauth_credentials.
+import { KONG_PROTOCOL_VERSION } from '../../version.js';
+import type { Row } from '../../entities/index.js';
+import type { PluginModule } from '../types.js';
+import type { Kong } from '../pdk/types.js';
+import { HEADER_NAME, arr, bool, str } from '../schema/types.js';
+import { authenticateAnonymous, consumerIdOf, indexCredentials, setConsumer } from '../auth-common.js';
+
+interface Conf {
+  key_names: string[];
+  hide_credentials: boolean;
+  anonymous: string | null;
+  key_in_header: boolean;
+  key_in_query: boolean;
+  key_in_body: boolean;
+  run_on_preflight: boolean;
+  realm: string | null;
+}
+
+type Found = { kind: 'none' } | { kind: 'duplicate' } | { kind: 'key'; key: string };
+
+function fromList(v: unknown): Found | null {
+  if (v === undefined || v === null || v === true) return null;
+  if (Array.isArray(v)) return v.length > 1 ? { kind: 'duplicate' } : typeof v[0] === 'string' ? { kind: 'key', key: v[0] } : null;
+  return typeof v === 'string' ? { kind: 'key', key: v } : null;
+}
+
+/** Header and query string, in key_names order (no waiting: the common case stays synchronous). */
+function findKeySync(kong: Kong, conf: Conf, name: string): Found | null {
+  if (conf.key_in_header) {
+    const f = fromList(kong.request.getHeaders()[name.toLowerCase()]);
+    if (f) {
+      if (f.kind === 'key' && conf.hide_credentials) kong.service.request.clearHeader(name);
+      return f;
+    }
+  }
+  if (conf.key_in_query) {
+    const q = kong.request.getQuery();
+    const f = fromList(q[name]);
+    if (f) {
+      if (f.kind === 'key' && conf.hide_credentials) {
+        delete q[name];
+        kong.service.request.setQuery(q);
+      }
+      return f;
+    }
+  }
+  return null;
+}
+
+async function findKeyInBody(kong: Kong, conf: Conf, name: string): Promise<Found | null> {
+  const parsed = await kong.request.getBody();
+  const body = parsed?.value;
+  const f = body ? fromList(body[name]) : null;
+  if (f && f.kind === 'key' && conf.hide_credentials && parsed) {
+    delete body![name];
+    if (parsed.type === 'json') kong.service.request.setRawBody(JSON.stringify(body));
+    else kong.service.request.setRawBody(new URLSearchParams(Object.entries(body!).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, String(x)]) : [[k, String(v)]]))).toString());
+  }
+  return f;
+}
+
+function findKey(kong: Kong, conf: Conf): Found | Promise<Found> {
+  for (let i = 0; i < conf.key_names.length; i++) {
+    const name = conf.key_names[i]!;
+    const f = findKeySync(kong, conf, name);
+    if (f) return f;
+    if (conf.key_in_body) return findKeyInBody(kong, conf, name).then((b) => b ?? (i + 1 < conf.key_names.length ? findKey(kong, { ...conf, key_names: conf.key_names.slice(i + 1) }) : { kind: 'none' }));
+  }
+  return { kind: 'none' };
+}
+
+const challenge = (conf: Conf) => (conf.realm ? `Key realm="${conf.realm}"` : 'Key');
+
+type Failure = { status: number; message: string } | null;
+
+function check(kong: Kong, found: Found): Failure {
+  if (found.kind === 'none') return { status: 401, message: 'No API key found in request' };
+  if (found.kind === 'duplicate') return { status: 401, message: 'Duplicate API key found' };
+  const cred = (kong.data as Map<string, Row>).get(found.key);
+  const consumer = cred ? kong.client.loadConsumer(consumerIdOf(cred) ?? '') : null;
+  if (!cred || !consumer) return { status: 401, message: 'Unauthorized' };
+  setConsumer(kong, consumer, cred);
+  return null;
+}
+
+function conclude(kong: Kong, conf: Conf, failed: Failure): void {
+  if (!failed) return;
+  if (conf.anonymous) {
+    authenticateAnonymous(kong, conf.anonymous);
+    return;
+  }
+  kong.response.error(failed.status, failed.message, { 'WWW-Authenticate': challenge(conf) });
+}
+
+export const keyAuth: PluginModule<Conf, Map<string, Row>> = {
+  name: 'key-auth',
+  version: KONG_PROTOCOL_VERSION,
+  priority: 1250,
+  schema: {
+    noConsumer: true,
+    fields: [
+      ['key_names', arr(str({ match: HEADER_NAME, matchMessage: 'bad header name' }), { required: true, default: ['apikey'] })],
+      ['hide_credentials', bool({ required: true, default: false })],
+      ['anonymous', str()],
+      ['key_in_header', bool({ required: true, default: true })],
+      ['key_in_query', bool({ required: true, default: true })],
+      ['key_in_body', bool({ required: true, default: false })],
+      ['run_on_preflight', bool({ required: true, default: true })],
+      ['realm', str()],
+    ],
+  },
+  prepare: (table) => indexCredentials(table.keyauth_credentials, 'key'),
+  access(kong, conf) {
+    if (!conf.run_on_preflight && kong.request.getMethod() === 'OPTIONS') return;
+    // Already authenticated by another plugin with anonymous set: a logical OR of auth plugins.
+    if (conf.anonymous && kong.client.getCredential()) return;
+    const found = findKey(kong, conf);
+    if (found instanceof Promise) return found.then((f) => conclude(kong, conf, check(kong, f)));
+    conclude(kong, conf, check(kong, found));
+  },
+};

@@ -1,0 +1,160 @@
+// The PDK's implementation over one PluginRequest: each namespace a small class, so a request
+// pays for a handful of objects, not a closure per method.
+import type { Row } from '../../entities/index.js';
+import type { PluginRequest } from '../runtime/request.js';
+import { flatClear, flatGet, flatSet, flatToObject, headerValue } from '../runtime/headers.js';
+import { encodeQuery, parseBody, parseQuery } from '../runtime/body.js';
+import type { Body, HeaderValue, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest } from './types.js';
+
+/** Kong's default messages for kong.response.error. */
+const DEFAULT_MESSAGES: Record<number, string> = {
+  400: 'Bad request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not found', 405: 'Method not allowed', 406: 'Not acceptable',
+  407: 'Proxy authentication required', 408: 'Request timeout', 409: 'Conflict', 410: 'Gone', 411: 'Length required', 412: 'Precondition failed',
+  413: 'Payload too large', 414: 'URI too long', 415: 'Unsupported media type', 429: 'Too many requests', 500: 'An unexpected error occurred',
+  502: 'Bad Gateway', 503: 'Service unavailable', 504: 'Gateway timeout',
+};
+
+export class RequestApi implements KongRequest {
+  constructor(private readonly r: PluginRequest) {}
+  getScheme() { return this.r.facts.scheme; }
+  getHost() { return this.r.facts.host; }
+  getPort() { return this.r.facts.serverPort; }
+  getMethod() { return this.r.facts.req.method ?? 'GET'; }
+  getPath() { return this.r.facts.path; }
+  getPathWithQuery() { return this.r.facts.rawQuery ? `${this.r.facts.path}?${this.r.facts.rawQuery}` : this.r.facts.path; }
+  getRawQuery() { return this.r.rawQuery; }
+  getQueryArg(name: string) {
+    const v = this.getQuery()[name];
+    return Array.isArray(v) ? v[0] : v;
+  }
+  /** A fresh copy each call (callers may change it and hand it to setQuery). */
+  getQuery() {
+    this.r.queryCache ??= parseQuery(this.r.rawQuery);
+    return { ...this.r.queryCache };
+  }
+  getHeader(name: string) { return this.r.headerOf(name); }
+  /** Lower-case names; a repeated header is an array (Kong's get_headers). */
+  getHeaders() {
+    if (this.r.headersCache) return this.r.headersCache;
+    const out: Record<string, HeaderValue> = {};
+    const d = this.r.facts.req.headersDistinct;
+    for (const k in d) {
+      const v = d[k]!;
+      out[k] = v.length === 1 ? v[0]! : v;
+    }
+    for (const [k, o] of this.r.overlay ?? []) {
+      if (o.values === null) delete out[k];
+      else out[k] = o.values.length === 1 ? o.values[0]! : o.values;
+    }
+    return (this.r.headersCache = out);
+  }
+  async getRawBody() { return this.r.body(); }
+  async getBody() { return parseBody(await this.r.body(), this.r.headerOf('content-type')); }
+  getStartTime() { return this.r.facts.startedAt; }
+}
+
+export class ResponseApi implements KongResponse {
+  constructor(private readonly r: PluginRequest) {}
+  exit(status: number, body?: Body, headers?: Record<string, HeaderValue>) {
+    if (this.r.phase !== 'rewrite' && this.r.phase !== 'access') throw new Error(`kong.response.exit cannot be called in the ${this.r.phase} phase`);
+    if (this.r.exitResponse) return;
+    this.r.setExit(status, body, headers, 'exit');
+  }
+  error(status: number, message?: string, headers?: Record<string, HeaderValue>) {
+    this.exit(status, { message: message ?? DEFAULT_MESSAGES[status] ?? 'An unexpected error occurred' }, headers);
+  }
+  getStatus() { return this.r.resp.status; }
+  setStatus(status: number) { this.r.resp.status = status; }
+  getHeader(name: string) { return flatGet(this.r.resp.flat, name); }
+  getHeaders() { return flatToObject(this.r.resp.flat); }
+  private early(): boolean { return this.r.phase === 'rewrite' || this.r.phase === 'access'; }
+  setHeader(name: string, value: string | number) {
+    if (this.early()) {
+      const p = (this.r.pendingResponseHeaders ??= []);
+      flatClear(p, name);
+      p.push(name, headerValue(value));
+    } else flatSet(this.r.resp.flat, name, headerValue(value));
+  }
+  addHeader(name: string, value: string | number) {
+    if (this.early()) (this.r.pendingResponseHeaders ??= []).push(name, headerValue(value));
+    else this.r.resp.flat.push(name, headerValue(value));
+  }
+  clearHeader(name: string) {
+    if (this.early()) {
+      const p = (this.r.pendingResponseHeaders ??= []);
+      flatClear(p, name);
+      p.push(name, '\u0000');
+    } else flatClear(this.r.resp.flat, name);
+  }
+  getSource() { return this.r.resp.source; }
+  getRawBody() {
+    if (this.r.phase !== 'body_filter') throw new Error('kong.response.getRawBody is only available in body_filter');
+    return this.r.resp.body ?? Buffer.alloc(0);
+  }
+  setRawBody(body: string | Buffer) {
+    if (this.r.phase !== 'body_filter') throw new Error('kong.response.setRawBody is only available in body_filter');
+    this.r.resp.body = typeof body === 'string' ? Buffer.from(body) : body;
+  }
+}
+
+export class ServiceRequestApi implements KongServiceRequest {
+  constructor(private readonly r: PluginRequest) {}
+  setHeader(name: string, value: string | number | string[]) { this.r.overlayHeader(name, Array.isArray(value) ? value.map(headerValue) : [headerValue(value)]); }
+  addHeader(name: string, value: string | number) {
+    const lower = name.toLowerCase();
+    const o = this.r.overlay?.get(lower);
+    const existing = o ? (o.values ?? []) : (() => {
+      const v = this.r.facts.req.headersDistinct[lower];
+      return v ? [...v] : [];
+    })();
+    this.r.overlayHeader(name, [...existing, headerValue(value)]);
+  }
+  clearHeader(name: string) { this.r.overlayHeader(name, null); }
+  setHeaders(headers: Record<string, string | string[]>) { for (const [k, v] of Object.entries(headers)) this.setHeader(k, v); }
+  setRawQuery(query: string) {
+    this.r.rawQuery = query;
+    this.r.queryCache = null;
+  }
+  setQuery(args: Record<string, string | true | (string | true)[]>) {
+    this.r.rawQuery = encodeQuery(args);
+    this.r.queryCache = null;
+  }
+  setPath(path: string) {
+    if (!path.startsWith('/')) throw new Error('path must start with /');
+    this.r.pathOverride = path;
+  }
+  setMethod(method: string) { this.r.methodOverride = method.toUpperCase(); }
+  setRawBody(body: string | Buffer) { this.r.bodyOverride = typeof body === 'string' ? Buffer.from(body) : body; }
+}
+
+export class ClientApi implements KongClient {
+  constructor(private readonly r: PluginRequest) {}
+  getIp() { return this.r.facts.clientIp; }
+  getForwardedIp() { return this.r.facts.clientIp; }
+  getPort() { return this.r.facts.req.socket.remotePort ?? 0; }
+  authenticate(consumer: Row | null, credential: Row | null) {
+    this.r.consumer = consumer;
+    this.r.credential = credential;
+  }
+  getConsumer() { return this.r.consumer; }
+  getCredential() { return this.r.credential; }
+  loadConsumer(idOrUsername: string, byUsername = false) {
+    const byId = this.r.plan.consumers.get(idOrUsername);
+    if (byId) return byId as Row;
+    if (!byUsername) return null;
+    for (const c of this.r.plan.consumers.values()) if (c.username === idOrUsername) return c as Row;
+    return null;
+  }
+}
+
+export class LogApi implements KongLog {
+  constructor(private readonly r: PluginRequest) {}
+  private at(level: 'error' | 'warn' | 'info' | 'debug', msg: string, fields?: Record<string, unknown>) {
+    this.r.env.log[level](`[${this.r.pluginName()}] ${msg}`, { request_id: this.r.facts.requestId, ...(fields as Record<string, string>) });
+  }
+  err(msg: string, f?: Record<string, unknown>) { this.at('error', msg, f); }
+  warn(msg: string, f?: Record<string, unknown>) { this.at('warn', msg, f); }
+  notice(msg: string, f?: Record<string, unknown>) { this.at('info', msg, f); }
+  info(msg: string, f?: Record<string, unknown>) { this.at('info', msg, f); }
+  debug(msg: string, f?: Record<string, unknown>) { this.at('debug', msg, f); }
+}

@@ -1,0 +1,104 @@
+// The plugin development kit handlers see: shaped like Kong's PDK (kong.request, kong.response,
+// kong.service.request, kong.client, kong.ctx, kong.log), with the method names of Kong's own
+// JavaScript PDK. Everything here is synchronous except reading the request body and shared
+// counters, which may need to wait.
+import type { Row } from '../../entities/index.js';
+
+export type HeaderValue = string | string[];
+export type Body = string | Buffer | Record<string, unknown> | unknown[] | null | undefined;
+
+export interface KongRequest {
+  getScheme(): 'http' | 'https';
+  getHost(): string;
+  getPort(): number;
+  getMethod(): string;
+  /** The normalized path, without the query string. */
+  getPath(): string;
+  getPathWithQuery(): string;
+  getRawQuery(): string;
+  getQueryArg(name: string): string | true | undefined;
+  getQuery(): Record<string, string | true | (string | true)[]>;
+  /** Case-insensitive; the first value when repeated. Sees changes made by kong.service.request. */
+  getHeader(name: string): string | undefined;
+  getHeaders(): Record<string, HeaderValue>;
+  /** The whole request body, read (at most `max` bytes) and kept for the upstream request. */
+  getRawBody(max?: number): Promise<Buffer | null>;
+  /** The body parsed by content type: form, JSON or multipart; null when it cannot be parsed. */
+  getBody(): Promise<{ type: 'form' | 'json' | 'multipart'; value: Record<string, unknown> } | null>;
+  getStartTime(): number;
+}
+
+export interface KongResponse {
+  /** Ends the request with this response; later access handlers do not run (Kong's delayed response). */
+  exit(status: number, body?: Body, headers?: Record<string, HeaderValue>): void;
+  /** Kong's kong.response.error: a JSON `{message}` with Kong's default message for the status. */
+  error(status: number, message?: string, headers?: Record<string, HeaderValue>): void;
+  getStatus(): number;
+  setStatus(status: number): void;
+  getHeader(name: string): string | undefined;
+  getHeaders(): Record<string, HeaderValue>;
+  setHeader(name: string, value: string | number): void;
+  addHeader(name: string, value: string | number): void;
+  clearHeader(name: string): void;
+  /** 'service' when the upstream answered, 'exit' when a plugin or Kong itself did, 'error' on failures. */
+  getSource(): 'service' | 'exit' | 'error';
+  /** body_filter only: the whole response body. */
+  getRawBody(): Buffer;
+  setRawBody(body: string | Buffer): void;
+}
+
+export interface KongServiceRequest {
+  setHeader(name: string, value: string | number | string[]): void;
+  addHeader(name: string, value: string | number): void;
+  clearHeader(name: string): void;
+  setHeaders(headers: Record<string, string | string[]>): void;
+  setRawQuery(query: string): void;
+  setQuery(args: Record<string, string | true | (string | true)[]>): void;
+  setPath(path: string): void;
+  setMethod(method: string): void;
+  setRawBody(body: string | Buffer): void;
+}
+
+export interface KongClient {
+  getIp(): string;
+  getForwardedIp(): string;
+  getPort(): number;
+  authenticate(consumer: Row | null, credential: Row | null): void;
+  getConsumer(): Row | null;
+  getCredential(): Row | null;
+  /** A consumer of the current config by id (or by username when `byUsername`). */
+  loadConsumer(idOrUsername: string, byUsername?: boolean): Row | null;
+}
+
+export interface KongLog {
+  err(msg: string, fields?: Record<string, unknown>): void;
+  warn(msg: string, fields?: Record<string, unknown>): void;
+  notice(msg: string, fields?: Record<string, unknown>): void;
+  info(msg: string, fields?: Record<string, unknown>): void;
+  debug(msg: string, fields?: Record<string, unknown>): void;
+}
+
+/** Counters shared by every proxy worker of this data plane (Kong's shared dictionaries). */
+export interface SharedCounters {
+  /**
+   * Adds `by` to each key (created with a lifetime of `ttlSec`) and returns the new values, in one
+   * step across all workers. Synchronous with one worker; a round trip to the sync process otherwise.
+   */
+  increment(keys: readonly { key: string; ttlSec: number }[], by: number): number[] | Promise<number[]>;
+  /** Current values, without changing them (0 for missing keys). */
+  peek(keys: readonly string[]): number[] | Promise<number[]>;
+}
+
+export interface Kong {
+  request: KongRequest;
+  response: KongResponse;
+  service: { request: KongServiceRequest };
+  client: KongClient;
+  router: { getRoute(): Row | null; getService(): Row | null };
+  ctx: { shared: Record<string, unknown>; plugin: Record<string, unknown> };
+  log: KongLog;
+  node: { getId(): string };
+  /** What the current plugin's prepare() built from the config (credentials by key). */
+  data: any;
+  counters: SharedCounters;
+}

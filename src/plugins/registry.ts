@@ -1,0 +1,8 @@
+// The plugins hybridctl runs (its `bundled` set). A plugin missing here cannot be enabled, so the
+// control plane refuses to configure it and a data plane refuses configs that name it.
+import type { PluginModule } from './types.js';
+import { keyAuth } from './key-auth/index.js';
+
+export const BUNDLED: readonly PluginModule[] = [keyAuth];
+
+export const bundledByName = (name: string): PluginModule | undefined => BUNDLED.find((m) => m.name === name);

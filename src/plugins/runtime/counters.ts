@@ -1,0 +1,75 @@
+// Counters shared by a data plane's proxy workers, the way Kong's shared dictionaries are shared by
+// nginx workers: with one worker they live in it; with several, in the sync process, and every
+// increment is one IPC round trip, so a limit holds for the whole node, not per worker.
+import type { SharedCounters } from '../pdk/types.js';
+
+interface Slot { value: number; expires: number }
+
+/** The store itself: lives in the worker (one worker) or in the sync process (several). */
+export class CounterStore {
+  private slots = new Map<string, Slot>();
+  private sweepAt = 0;
+
+  increment(keys: readonly { key: string; ttlSec: number }[], by: number, now = Date.now()): number[] {
+    this.sweep(now);
+    return keys.map(({ key, ttlSec }) => {
+      let s = this.slots.get(key);
+      if (!s || s.expires <= now) {
+        s = { value: 0, expires: now + ttlSec * 1000 };
+        this.slots.set(key, s);
+      }
+      s.value += by;
+      return s.value;
+    });
+  }
+
+  peek(keys: readonly string[], now = Date.now()): number[] {
+    return keys.map((k) => {
+      const s = this.slots.get(k);
+      return s && s.expires > now ? s.value : 0;
+    });
+  }
+
+  get size(): number {
+    return this.slots.size;
+  }
+
+  private sweep(now: number): void {
+    if (now < this.sweepAt) return;
+    this.sweepAt = now + 10_000;
+    for (const [k, s] of this.slots) if (s.expires <= now) this.slots.delete(k);
+  }
+}
+
+export function localCounters(store = new CounterStore()): SharedCounters {
+  return { increment: (keys, by) => store.increment(keys, by), peek: (keys) => store.peek(keys) };
+}
+
+export type CounterRequest = { t: 'counters'; id: number; op: 'increment'; keys: { key: string; ttlSec: number }[]; by: number } | { t: 'counters'; id: number; op: 'peek'; keys: string[] };
+export type CounterReply = { t: 'counters'; id: number; values: number[] };
+
+/** In a proxy worker: counters held by the sync process, over the worker's IPC channel. */
+export function ipcCounters(send: (m: CounterRequest) => void, onReply: (fn: (m: CounterReply) => void) => void): SharedCounters {
+  let next = 1;
+  const waiting = new Map<number, (v: number[]) => void>();
+  onReply((m) => {
+    const w = waiting.get(m.id);
+    if (!w) return;
+    waiting.delete(m.id);
+    w(m.values);
+  });
+  const ask = (m: CounterRequest) => new Promise<number[]>((resolve) => {
+    waiting.set(m.id, resolve);
+    send(m);
+  });
+  return {
+    increment: (keys, by) => ask({ t: 'counters', id: next++, op: 'increment', keys: [...keys], by }),
+    peek: (keys) => ask({ t: 'counters', id: next++, op: 'peek', keys: [...keys] }),
+  };
+}
+
+/** In the sync process: answers a worker's counter request. */
+export function answerCounters(store: CounterStore, m: CounterRequest): CounterReply {
+  const values = m.op === 'increment' ? store.increment(m.keys, m.by) : store.peek(m.keys);
+  return { t: 'counters', id: m.id, values };
+}

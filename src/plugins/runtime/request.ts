@@ -1,0 +1,375 @@
+// One request through the plugin loop, in Kong's order: rewrite (global plugins), access (the
+// route's chain, resolving each plugin's config for the consumer known so far and collecting the
+// plugins that have later phases), then header_filter, body_filter and log on whatever answers:
+// the upstream, a plugin's kong.response.exit, or Kong's own error.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../log.js';
+import type { RouteRow } from '../../proxy/config.js';
+import { SERVER_HEADER } from '../../proxy/responses.js';
+import type { Phase } from '../types.js';
+import type { Chain, Instance, PluginPlan } from './plan.js';
+import { resolveEntry } from './plan.js';
+import { flatClear, flatSet, flatToObject, headerValue } from './headers.js';
+import { BodyTooLarge, readBody } from './body.js';
+import type { Body, HeaderValue, Kong, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, SharedCounters } from '../pdk/types.js';
+import { ClientApi, LogApi, RequestApi, ResponseApi, ServiceRequestApi } from '../pdk/impl.js';
+import type { Row } from '../../entities/index.js';
+
+export interface RequestFacts {
+  req: IncomingMessage;
+  res: ServerResponse;
+  route: RouteRow | null;
+  service: Row | null;
+  scheme: 'http' | 'https';
+  host: string;
+  serverPort: number;
+  clientIp: string;
+  /** Normalized path, no query. */
+  path: string;
+  rawQuery: string;
+  requestId: string;
+  startedAt: number;
+}
+
+export interface RuntimeEnv {
+  log: Logger;
+  counters: SharedCounters;
+  nodeId: string;
+}
+
+/** What the upstream request becomes after the plugins changed it. */
+export interface UpstreamEdits {
+  /** Applied to the flat header list the proxy built. */
+  headers(flat: string[]): string[];
+  /** A buffered (maybe rewritten) body; undefined: stream the client's. */
+  body: Buffer | undefined;
+  method: string | undefined;
+  /** Path (after strip_path and service.path) given to plugins' setPath, and the query. */
+  path(upstreamPath: string): string;
+}
+
+/** The proxy's side of a response the plugins see (forward.ts calls these). */
+export interface ResponseHooks {
+  /** Upstream headers arrived: run header_filter; `buffer` says whether body_filter needs the whole body. */
+  head(status: number, flat: string[]): { status: number; flat: string[]; buffer: boolean };
+  /** The whole upstream body, when buffered: run body_filter. */
+  body(body: Buffer): Buffer;
+  /** Kong's own error instead of the upstream's answer (502, 503, 504). */
+  error(status: number, message: string): void;
+}
+
+const isThenable = (v: unknown): v is Promise<void> => typeof v === 'object' && v !== null && typeof (v as Promise<void>).then === 'function';
+
+export class PluginRequest implements Kong {
+  readonly request: KongRequest;
+  readonly response: KongResponse;
+  readonly service: { request: KongServiceRequest };
+  readonly client: KongClient;
+  readonly router: { getRoute(): Row | null; getService(): Row | null };
+  readonly ctx: { shared: Record<string, unknown>; plugin: Record<string, unknown> } = { shared: {}, plugin: {} };
+  readonly log: KongLog;
+  readonly node: { getId(): string };
+  readonly counters: SharedCounters;
+  data: unknown = undefined;
+
+  consumer: Row | null = null;
+  credential: Row | null = null;
+  phase: Phase = 'rewrite';
+  current: Instance | null = null;
+  /** Set by kong.response.exit (or an error): the response that replaces the upstream's. */
+  exitResponse: { status: number; body: Buffer; flat: string[] } | null = null;
+  /** Plugins with header_filter / body_filter / log handlers, in priority order. */
+  collected: Instance[] = [];
+  /** The response as header_filter and body_filter see it. */
+  resp: { status: number; flat: string[]; body: Buffer | null; source: 'service' | 'exit' | 'error' } = { status: 200, flat: [], body: null, source: 'service' };
+  /** Response headers set before the response exists (rewrite/access). */
+  pendingResponseHeaders: string[] | null = null;
+  /** kong.service.request header changes: lower name → values (null = removed). */
+  overlay: Map<string, { name: string; values: string[] | null }> | null = null;
+  rawQuery: string;
+  pathOverride: string | null = null;
+  methodOverride: string | null = null;
+  bodyOverride: Buffer | null = null;
+  clientBody: Buffer | null = null;
+  headersCache: Record<string, HeaderValue> | null = null;
+  queryCache: Record<string, string | true | (string | true)[]> | null = null;
+  private pluginCtx: Map<Instance, Record<string, unknown>> | null = null;
+  private logged = false;
+
+  constructor(readonly facts: RequestFacts, readonly plan: PluginPlan, readonly chain: Chain | null, readonly env: RuntimeEnv) {
+    this.rawQuery = facts.rawQuery;
+    this.counters = env.counters;
+    this.request = new RequestApi(this);
+    this.response = new ResponseApi(this);
+    this.service = { request: new ServiceRequestApi(this) };
+    this.client = new ClientApi(this);
+    this.router = { getRoute: () => (facts.route as Row | null) ?? null, getService: () => facts.service };
+    this.log = new LogApi(this);
+    this.node = { getId: () => env.nodeId };
+  }
+
+  /** Runs rewrite and access, then `proceed` (go upstream) unless a plugin answered. */
+  run(proceed: (edits: UpstreamEdits) => void): void {
+    this.runRewrite(0, () => {
+      if (this.exitResponse) {
+        this.collected = this.plan.globals.filter(hasResponsePhase);
+        return this.sendExit();
+      }
+      this.phase = 'access';
+      this.runAccess(0, () => {
+        if (this.exitResponse) return this.sendExit();
+        this.afterLog();
+        proceed(this.edits());
+      });
+    });
+  }
+
+  /** No route (or Kong refused the request): global plugins' rewrite, then this error through the response phases. */
+  runError(status: number, message: string, extra: Record<string, string>): void {
+    this.runRewrite(0, () => {
+      this.collected = this.plan.globals.filter(hasResponsePhase);
+      if (!this.exitResponse) this.setExit(status, { message }, extra, 'exit');
+      this.sendExit();
+    });
+  }
+
+  private runRewrite(i: number, done: () => void): void {
+    const g = this.plan.globals;
+    for (; i < g.length; i++) {
+      if (this.exitResponse) break;
+      const inst = g[i]!;
+      if (!inst.module.rewrite || !this.protocolOk(inst)) continue;
+      const r = this.call(inst, 'rewrite');
+      if (isThenable(r)) {
+        r.then(() => this.runRewrite(i + 1, done), (err: unknown) => { this.crashed(inst, err); this.runRewrite(i + 1, done); });
+        return;
+      }
+    }
+    done();
+  }
+
+  private runAccess(i: number, done: () => void): void {
+    const entries = this.chain?.entries ?? [];
+    for (; i < entries.length; i++) {
+      const inst = resolveEntry(entries[i]!, this.consumer ? (this.consumer.id as string) : null);
+      if (!inst || !this.protocolOk(inst)) continue;
+      if (hasResponsePhase(inst)) this.collected.push(inst);
+      // Kong keeps collecting after a delayed response, so response phases still run, but no more access handlers.
+      if (this.exitResponse || !inst.module.access) continue;
+      const r = this.call(inst, 'access');
+      if (isThenable(r)) {
+        r.then(() => this.runAccess(i + 1, done), (err: unknown) => { this.crashed(inst, err); this.runAccess(i + 1, done); });
+        return;
+      }
+    }
+    done();
+  }
+
+  private protocolOk(inst: Instance): boolean {
+    return this.facts.scheme === 'https' ? inst.https : inst.http;
+  }
+
+  private enter(inst: Instance): void {
+    this.current = inst;
+    this.data = this.plan.data.get(inst.module.name);
+    let pc = this.pluginCtx?.get(inst);
+    if (!pc) (this.pluginCtx ??= new Map()).set(inst, (pc = {}));
+    this.ctx.plugin = pc;
+  }
+
+  /** One handler; a throw becomes Kong's 500 for this request only. */
+  private call(inst: Instance, phase: 'rewrite' | 'access'): void | Promise<void> {
+    this.phase = phase;
+    this.enter(inst);
+    try {
+      const r = inst.module[phase]!(this, inst.conf);
+      return isThenable(r) ? r.catch((err: unknown) => this.crashed(inst, err)) : r;
+    } catch (err) {
+      this.crashed(inst, err);
+    }
+  }
+
+  crashed(inst: Instance, err: unknown): void {
+    if (err instanceof BodyTooLarge) {
+      if (!this.exitResponse) this.setExit(413, { message: 'Request Entity Too Large' }, {}, 'exit');
+      return;
+    }
+    this.env.log.error(`plugin ${inst.module.name} failed: ${err instanceof Error ? err.message : String(err)}`, { plugin: inst.module.name, plugin_id: inst.id, request_id: this.facts.requestId, phase: this.phase });
+    if (this.phase === 'rewrite' || this.phase === 'access') {
+      this.exitResponse = null;
+      this.setExit(500, { message: 'An unexpected error occurred' }, {}, 'error');
+    }
+  }
+
+  setExit(status: number, body: Body, headers: Record<string, HeaderValue> | undefined, source: 'exit' | 'error'): void {
+    let buf: Buffer;
+    const flat: string[] = [];
+    let typed = false;
+    if (headers) {
+      for (const [k, v] of Object.entries(headers)) {
+        if (k.toLowerCase() === 'content-type') typed = true;
+        for (const x of Array.isArray(v) ? v : [v]) flat.push(k, headerValue(x));
+      }
+    }
+    if (body === undefined || body === null) buf = Buffer.alloc(0);
+    else if (Buffer.isBuffer(body)) buf = body;
+    else if (typeof body === 'string') buf = Buffer.from(body);
+    else {
+      buf = Buffer.from(JSON.stringify(body));
+      if (!typed) flat.unshift('content-type', 'application/json; charset=utf-8');
+    }
+    this.exitResponse = { status, body: buf, flat };
+    this.resp = { status, flat, body: buf, source };
+  }
+
+  private responseHeaderFilter(): void {
+    if (this.pendingResponseHeaders) {
+      const p = this.pendingResponseHeaders;
+      for (let i = 0; i < p.length; i += 2) flatClear(this.resp.flat, p[i]!);
+      for (let i = 0; i < p.length; i += 2) if (p[i + 1] !== '\u0000') this.resp.flat.push(p[i]!, p[i + 1]!);
+    }
+    this.phase = 'header_filter';
+    for (const inst of this.collected) {
+      if (!inst.module.header_filter) continue;
+      this.enter(inst);
+      try {
+        inst.module.header_filter(this, inst.conf);
+      } catch (err) {
+        this.crashed(inst, err);
+      }
+    }
+  }
+
+  private responseBodyFilter(): void {
+    this.phase = 'body_filter';
+    for (const inst of this.collected) {
+      if (!inst.module.body_filter) continue;
+      this.enter(inst);
+      try {
+        inst.module.body_filter(this, inst.conf);
+      } catch (err) {
+        this.crashed(inst, err);
+      }
+    }
+  }
+
+  private needsBody(): boolean {
+    return this.collected.some((i) => i.module.body_filter);
+  }
+
+  /** Writes the exit response after header_filter and body_filter, then schedules log. */
+  sendExit(): void {
+    const { res, requestId, startedAt } = this.facts;
+    this.facts.req.resume();
+    const e = this.exitResponse!;
+    this.resp.flat.push('server', SERVER_HEADER, 'x-kong-request-id', requestId, 'x-kong-response-latency', String(Math.round(performance.now() - startedAt)));
+    this.responseHeaderFilter();
+    if (this.needsBody()) this.responseBodyFilter();
+    const body = this.resp.body ?? e.body;
+    flatSet(this.resp.flat, 'content-length', String(body.length));
+    this.afterLog();
+    if (res.headersSent) return void res.destroy();
+    res.writeHead(this.resp.status, this.facts.req.httpVersionMajor === 2 ? flatToObject(this.resp.flat) : this.resp.flat);
+    res.end(body);
+  }
+
+  /** The hooks forward.ts calls for the upstream's response. */
+  hooks(): ResponseHooks {
+    return {
+      head: (status, flat) => {
+        this.resp = { status, flat, body: null, source: 'service' };
+        this.responseHeaderFilter();
+        const buffer = this.needsBody();
+        if (buffer) flatClear(this.resp.flat, 'content-length');
+        return { status: this.resp.status, flat: this.resp.flat, buffer };
+      },
+      body: (body) => {
+        this.resp.body = body;
+        this.responseBodyFilter();
+        const out = this.resp.body ?? body;
+        return out;
+      },
+      error: (status, message) => {
+        this.setExit(status, { message }, {}, 'error');
+        this.sendExit();
+      },
+    };
+  }
+
+  private afterLog(): void {
+    if (this.logged) return;
+    const logs = this.collected.filter((i) => i.module.log);
+    if (logs.length === 0) return;
+    this.logged = true;
+    const run = () => {
+      this.phase = 'log';
+      for (const inst of logs) {
+        this.enter(inst);
+        try {
+          inst.module.log!(this, inst.conf);
+        } catch (err) {
+          this.crashed(inst, err);
+        }
+      }
+    };
+    const res = this.facts.res;
+    let done = false;
+    const once = () => {
+      if (done) return;
+      done = true;
+      run();
+    };
+    res.once('finish', once);
+    res.once('close', once);
+  }
+
+  private edits(): UpstreamEdits {
+    const overlay = this.overlay;
+    const body = this.bodyOverride ?? this.clientBody ?? undefined;
+    return {
+      headers: (flat) => {
+        if (overlay) {
+          for (const [lower, o] of overlay) {
+            flatClear(flat, lower);
+            if (o.values) for (const v of o.values) flat.push(o.name, v);
+          }
+        }
+        if (body !== undefined) flatSet(flat, 'content-length', String(body.length));
+        return flat;
+      },
+      body,
+      method: this.methodOverride ?? undefined,
+      path: (upstreamPath) => {
+        const base = this.pathOverride ?? (upstreamPath.includes('?') ? upstreamPath.slice(0, upstreamPath.indexOf('?')) : upstreamPath);
+        return this.rawQuery ? `${base}?${this.rawQuery}` : base;
+      },
+    };
+  }
+
+  overlayHeader(name: string, values: string[] | null): void {
+    (this.overlay ??= new Map()).set(name.toLowerCase(), { name, values });
+    this.headersCache = null;
+  }
+
+  headerOf(name: string): string | undefined {
+    const lower = name.toLowerCase();
+    const o = this.overlay?.get(lower);
+    if (o) return o.values?.[0];
+    const v = this.facts.req.headers[lower];
+    return Array.isArray(v) ? v[0] : v;
+  }
+
+  async body(): Promise<Buffer> {
+    if (this.bodyOverride) return this.bodyOverride;
+    if (this.clientBody) return this.clientBody;
+    this.clientBody = await readBody(this.facts.req);
+    return this.clientBody;
+  }
+
+  pluginName(): string {
+    return this.current?.module.name ?? 'kong';
+  }
+}
+
+const hasResponsePhase = (i: Instance) => Boolean(i.module.header_filter || i.module.body_filter || i.module.log);
+
