@@ -27,7 +27,7 @@ function plainListener(key: string, list: Listener[], log?: Logger): Listen | nu
 export function pluginSet(loaded: LoadedConf): EnabledSet {
   const r = enabledPlugins(loaded.conf.plugins.join(',') || 'bundled', BUNDLED);
   if (r.missing.length > 0) {
-    throw new ConfigError(`plugin '${r.missing[0]}' is enabled but not installed${r.missing.length > 1 ? ` (also: ${r.missing.slice(1).join(', ')})` : ''}`, [], {
+    throw new ConfigError(`${r.missing[0]} plugin is enabled but not installed${r.missing.length > 1 ? ` (also: ${r.missing.slice(1).join(', ')})` : ''}`, [], {
       hint: `hybridctl runs: ${BUNDLED.map((m) => m.name).join(', ')}; remove the others from plugins (or use plugins = bundled)`,
     });
   }

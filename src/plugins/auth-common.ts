@@ -10,7 +10,7 @@ export function setConsumer(kong: Kong, consumer: Row | null, credential: Row | 
   put('X-Consumer-ID', consumer ? str(consumer.id) : null);
   put('X-Consumer-Custom-ID', consumer ? str(consumer.custom_id) : null);
   put('X-Consumer-Username', consumer ? str(consumer.username) : null);
-  put('X-Credential-Identifier', credential ? str(credential.username) ?? str(credential.key) ?? str(credential.id) : null);
+  put('X-Credential-Identifier', credential ? str(credential.id) : null);
   if (credential) req.clearHeader('X-Anonymous-Consumer');
   else req.setHeader('X-Anonymous-Consumer', 'true');
   kong.client.authenticate(consumer, credential);
@@ -23,8 +23,7 @@ export function setConsumer(kong: Kong, consumer: Row | null, credential: Row | 
 export function authenticateAnonymous(kong: Kong, anonymous: string): boolean {
   const consumer = kong.client.loadConsumer(anonymous, true);
   if (!consumer) {
-    kong.log.err(`anonymous consumer ${anonymous} is configured but doesn't exist`);
-    kong.response.error(500, 'An unexpected error occurred');
+    kong.response.error(500, `anonymous consumer ${anonymous} is configured but doesn't exist`);
     return false;
   }
   setConsumer(kong, consumer, null);

@@ -4,7 +4,8 @@ import { KONG_PROTOCOL_VERSION } from '../../version.js';
 import type { Row } from '../../entities/index.js';
 import type { PluginModule } from '../types.js';
 import type { Kong } from '../pdk/types.js';
-import { HEADER_NAME, arr, bool, str } from '../schema/types.js';
+import { arr, bool, str } from '../schema/types.js';
+import { removeQueryArg } from '../runtime/body.js';
 import { authenticateAnonymous, consumerIdOf, indexCredentials, setConsumer } from '../auth-common.js';
 
 interface Conf {
@@ -20,16 +21,26 @@ interface Conf {
 
 type Found = { kind: 'none' } | { kind: 'duplicate' } | { kind: 'key'; key: string };
 
+// Kong: a string is the key, a list is a duplicate, anything else (or "") is no key.
 function fromList(v: unknown): Found | null {
-  if (v === undefined || v === null || v === true) return null;
-  if (Array.isArray(v)) return v.length > 1 ? { kind: 'duplicate' } : typeof v[0] === 'string' ? { kind: 'key', key: v[0] } : null;
+  if (v === undefined || v === null || v === true || v === '') return null;
+  if (Array.isArray(v)) return v.length > 1 ? { kind: 'duplicate' } : typeof v[0] === 'string' && v[0] !== '' ? { kind: 'key', key: v[0] } : null;
   return typeof v === 'string' ? { kind: 'key', key: v } : null;
+}
+
+/** typedefs.header_name with Kong's messages. */
+function headerName(v: string): string | null {
+  if (v === '') return 'no header name provided';
+  return /^[a-zA-Z0-9\-_]+$/.test(v) ? null : `bad header name '${v}', allowed characters are A-Z, a-z, 0-9, '_', and '-'`;
 }
 
 /** Header and query string, in key_names order (no waiting: the common case stays synchronous). */
 function findKeySync(kong: Kong, conf: Conf, name: string): Found | null {
   if (conf.key_in_header) {
-    const f = fromList(kong.request.getHeaders()[name.toLowerCase()]);
+    const headers = kong.request.getHeaders();
+    const lower = name.toLowerCase();
+    // nginx reads `api_key` and `api-key` as one header name.
+    const f = fromList(headers[lower] ?? (lower.includes('_') ? headers[lower.replace(/_/g, '-')] : lower.includes('-') ? headers[lower.replace(/-/g, '_')] : undefined));
     if (f) {
       if (f.kind === 'key' && conf.hide_credentials) kong.service.request.clearHeader(name);
       return f;
@@ -39,10 +50,7 @@ function findKeySync(kong: Kong, conf: Conf, name: string): Found | null {
     const q = kong.request.getQuery();
     const f = fromList(q[name]);
     if (f) {
-      if (f.kind === 'key' && conf.hide_credentials) {
-        delete q[name];
-        kong.service.request.setQuery(q);
-      }
+      if (f.kind === 'key' && conf.hide_credentials) kong.service.request.setRawQuery(removeQueryArg(kong.request.getRawQuery(), name));
       return f;
     }
   }
@@ -101,7 +109,7 @@ export const keyAuth: PluginModule<Conf, Map<string, Row>> = {
   schema: {
     noConsumer: true,
     fields: [
-      ['key_names', arr(str({ match: HEADER_NAME, matchMessage: 'bad header name' }), { required: true, default: ['apikey'] })],
+      ['key_names', arr(str({ len_min: 0, check: headerName }), { required: true, default: ['apikey'] })],
       ['hide_credentials', bool({ required: true, default: false })],
       ['anonymous', str()],
       ['key_in_header', bool({ required: true, default: true })],

@@ -61,7 +61,11 @@ export class ResponseApi implements KongResponse {
     this.r.setExit(status, body, headers, 'exit');
   }
   error(status: number, message?: string, headers?: Record<string, HeaderValue>) {
-    this.exit(status, { message: message ?? DEFAULT_MESSAGES[status] ?? 'An unexpected error occurred' }, headers);
+    const msg = message ?? DEFAULT_MESSAGES[status] ?? `The upstream server responded with ${status}`;
+    const given = headers && Object.entries(headers).find(([k]) => k.toLowerCase() === 'content-type')?.[1];
+    const type = typeof given === 'string' ? given : negotiate(this.r.headerOf('accept'));
+    const body = errorBody(type, msg, this.r.facts.requestId);
+    this.exit(status, body, { ...headers, 'Content-Type': type.includes('charset') || !type.startsWith('text/') && type !== 'application/json' ? type : `${type}; charset=utf-8` });
   }
   getStatus() { return this.r.resp.status; }
   setStatus(status: number) { this.r.resp.status = status; }
@@ -157,4 +161,39 @@ export class LogApi implements KongLog {
   notice(msg: string, f?: Record<string, unknown>) { this.at('info', msg, f); }
   info(msg: string, f?: Record<string, unknown>) { this.at('info', msg, f); }
   debug(msg: string, f?: Record<string, unknown>) { this.at('debug', msg, f); }
+}
+
+const ERROR_TYPES = ['application/json', 'text/html', 'application/xml', 'text/plain'] as const;
+
+/** Kong's error content type from Accept: the highest q among the types it renders, JSON otherwise. */
+export function negotiate(accept: string | undefined): string {
+  if (!accept) return 'application/json';
+  let best: string = 'application/json';
+  let bestQ = -1;
+  for (const part of accept.split(',')) {
+    const [type, ...params] = part.trim().toLowerCase().split(';');
+    const q = Number(params.map((p) => p.trim()).find((p) => p.startsWith('q='))?.slice(2) ?? 1);
+    const hit = ERROR_TYPES.find((t) => t === type);
+    if (hit && q > bestQ) {
+      best = hit;
+      bestQ = q;
+    }
+  }
+  return best;
+}
+
+const escapeJson = (s: string) => JSON.stringify(s).slice(1, -1);
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** Kong's default error templates (kong/tools/http.lua), with the request id. */
+export function errorBody(type: string, message: string, requestId: string): string {
+  if (type.startsWith('text/plain')) return `${message}\nrequest_id: ${requestId}\n`;
+  if (type.startsWith('text/html')) {
+    const m = escapeXml(message);
+    return `<!doctype html>\n<html>\n  <head>\n    <meta charset="utf-8">\n    <title>Error</title>\n  </head>\n  <body>\n    <h1>Error</h1>\n    <p>${m}.</p>\n    <p>request_id: ${requestId}</p>\n  </body>\n</html>\n`;
+  }
+  if (type.startsWith('application/xml')) {
+    return `<?xml version="1.0" encoding="UTF-8"?>\n<error>\n  <message>${escapeXml(message)}</message>\n  <requestid>${requestId}</requestid>\n</error>\n`;
+  }
+  return `{\n  "message":"${escapeJson(message)}",\n  "request_id":"${requestId}"\n}`;
 }

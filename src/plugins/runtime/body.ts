@@ -103,3 +103,23 @@ export function encodeQuery(args: Record<string, string | true | (string | true)
   }
   return parts.join('&');
 }
+
+/** The query without `name` (compared decoded), the other arguments decoded and re-encoded in their order. */
+export function removeQueryArg(raw: string, name: string): string {
+  const dec = (x: string) => {
+    try {
+      return decodeURIComponent(x.replace(/\+/g, ' '));
+    } catch {
+      return x;
+    }
+  };
+  const out: string[] = [];
+  for (const pair of raw.split('&')) {
+    if (!pair) continue;
+    const eq = pair.indexOf('=');
+    const k = dec(eq === -1 ? pair : pair.slice(0, eq));
+    if (k === name) continue;
+    out.push(eq === -1 ? encodeURIComponent(k) : `${encodeURIComponent(k)}=${encodeURIComponent(dec(pair.slice(eq + 1)))}`);
+  }
+  return out.join('&');
+}

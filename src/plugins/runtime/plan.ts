@@ -6,7 +6,6 @@ import type { ConfigTable, PluginRow, RouteRow } from '../../proxy/config.js';
 import { list, refId } from '../../proxy/config.js';
 import type { PluginModule } from '../types.js';
 import { validateConfig, flattenErrors } from '../schema/validate.js';
-import { notEnabledMessage } from '../enabled.js';
 
 export interface Instance {
   id: string;
@@ -63,7 +62,8 @@ export function resolveEntry(e: ChainEntry, consumerId: string | null): Instance
   return e.rs ?? e.rest;
 }
 
-const byPriority = (a: PluginModule, b: PluginModule) => b.priority - a.priority || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+// Kong: PRIORITY descending, equal priorities by name descending.
+const byPriority = (a: PluginModule, b: PluginModule) => b.priority - a.priority || (a.name > b.name ? -1 : a.name < b.name ? 1 : 0);
 
 /**
  * The plan for a config, or a PluginConfigError naming the first plugin this node cannot run
@@ -74,7 +74,8 @@ export function buildPlan(table: ConfigTable, enabled: ReadonlyMap<string, Plugi
   for (const row of list(table.plugins)) {
     if (row.enabled === false) continue;
     const module = enabled.get(row.name);
-    if (!module) throw new PluginConfigError(`${notEnabledMessage(row.name)} (plugin ${row.id ?? row.name})`);
+    // Kong's plugins iterator: `<name> plugin is in use but not enabled`.
+    if (!module) throw new PluginConfigError(`${row.name} plugin is in use but not enabled (plugin ${row.id ?? row.name}; enable it in kong.conf plugins, or this data plane cannot enforce it)`);
     const checked = validateConfig(module.schema, row.config);
     if (checked.errors) throw new PluginConfigError(`plugin ${row.name} (${row.id ?? 'no id'}): ${flattenErrors(checked.errors, 'config').join('; ')}`);
     if (refId(row.consumer) && module.schema.noConsumer) throw new PluginConfigError(`plugin ${row.name} (${row.id ?? 'no id'}) cannot be scoped to a consumer`);

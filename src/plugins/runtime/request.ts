@@ -12,7 +12,7 @@ import { resolveEntry } from './plan.js';
 import { flatClear, flatSet, flatToObject, headerValue } from './headers.js';
 import { BodyTooLarge, readBody } from './body.js';
 import type { Body, HeaderValue, Kong, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, SharedCounters } from '../pdk/types.js';
-import { ClientApi, LogApi, RequestApi, ResponseApi, ServiceRequestApi } from '../pdk/impl.js';
+import { ClientApi, LogApi, RequestApi, ResponseApi, ServiceRequestApi, errorBody, negotiate } from '../pdk/impl.js';
 import type { Row } from '../../entities/index.js';
 
 export interface RequestFacts {
@@ -197,7 +197,8 @@ export class PluginRequest implements Kong {
     this.env.log.error(`plugin ${inst.module.name} failed: ${err instanceof Error ? err.message : String(err)}`, { plugin: inst.module.name, plugin_id: inst.id, request_id: this.facts.requestId, phase: this.phase });
     if (this.phase === 'rewrite' || this.phase === 'access') {
       this.exitResponse = null;
-      this.setExit(500, { message: 'An unexpected error occurred' }, {}, 'error');
+      const type = negotiate(this.headerOf('accept'));
+      this.setExit(500, errorBody(type, 'An unexpected error occurred', this.facts.requestId), { 'Content-Type': type.startsWith('text/') ? `${type}; charset=utf-8` : type === 'application/json' ? 'application/json; charset=utf-8' : type }, 'error');
     }
   }
 

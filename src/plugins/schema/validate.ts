@@ -79,8 +79,8 @@ function checkValue(f: ConfigField, v: unknown, depth: number): { value: unknown
 
 function defaultFor(f: ConfigField, depth: number): unknown {
   if (f.default !== undefined) return structuredClone(f.default);
-  // Required records without a default are built from their fields' defaults, as Kong does.
-  if (f.type === 'record' && f.required) return validateFields(f.fields ?? [], {}, depth + 1).config;
+  // Kong makes every record of a plugin schema required: built from its fields' defaults.
+  if (f.type === 'record') return validateFields(f.fields ?? [], {}, depth + 1).config;
   return null;
 }
 

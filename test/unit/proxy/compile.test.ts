@@ -36,10 +36,10 @@ describe('compileConfig', () => {
     const base = () => config({ services: [{ id: 's' }], routes: [{ paths: ['/'], service: 's' }] });
     const unknown = base();
     unknown.plugins = [{ id: 'p1', name: 'does-not-exist' }];
-    expect(() => compileConfig(unknown)).toThrow("plugin 'does-not-exist' not enabled; add it to the 'plugins' configuration property");
+    expect(() => compileConfig(unknown)).toThrow('does-not-exist plugin is in use but not enabled');
     const restricted = base();
     restricted.plugins = [{ id: 'p1', name: 'key-auth' }];
-    expect(() => compileConfig(restricted, null, new Map())).toThrow("plugin 'key-auth' not enabled");
+    expect(() => compileConfig(restricted, null, new Map())).toThrow('key-auth plugin is in use but not enabled');
     const bad = base();
     bad.plugins = [{ id: 'p1', name: 'key-auth', config: { key_names: 'apikey', bogus: 1 } }];
     expect(() => compileConfig(bad)).toThrow(/config.key_names: expected an array; config.bogus: unknown field|config.bogus: unknown field/);
