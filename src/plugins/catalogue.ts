@@ -28,8 +28,13 @@ export function checkPluginRow(enabled: ReadonlyMap<string, PluginModule>, row: 
   });
   if (Object.keys(badProtocols).length) errors.protocols = badProtocols;
   const checked = validateConfig(m.schema, row.config);
-  if (checked.errors) errors.config = checked.errors;
-  else if (m.checkDeployment) {
+  if (checked.entityErrors?.length) errors['@entity'] = checked.entityErrors;
+  if (checked.errors && Object.keys(checked.errors).length) {
+    const only = Object.keys(checked.errors);
+    // A custom validator's message sits on `config` itself, as Kong reports it.
+    errors.config = only.length === 1 && only[0] === '@entity' ? checked.errors['@entity']! : checked.errors;
+  }
+  if (!checked.errors && m.checkDeployment) {
     const msg = m.checkDeployment(checked.config, { role });
     if (msg) errors.config = { '@entity': msg };
   }

@@ -21,7 +21,7 @@ export interface PluginModule<C = any, D = any> {
    * Per config swap: the validated config turned into what the handler reads (compiled CIDRs,
    * regexes). Runs once per plugin instance, never per request.
    */
-  compile?(config: Record<string, unknown>, ctx: { id: string }): C;
+  compile?(config: Record<string, unknown>, ctx: { id: string; route: string | null; service: string | null; consumer: string | null }): C;
   /** Per config swap: indexes this plugin reads from the config (credentials by key). */
   prepare?(table: ConfigTable): D;
   /**

@@ -87,6 +87,16 @@ export interface SharedCounters {
   increment(keys: readonly { key: string; ttlSec: number }[], by: number): number[] | Promise<number[]>;
   /** Current values, without changing them (0 for missing keys). */
   peek(keys: readonly string[]): number[] | Promise<number[]>;
+  /**
+   * A rate limit's one atomic step: when every key is below its limit, adds 1 to each and says
+   * allowed; otherwise changes nothing. `values` are the usages after the step.
+   */
+  take(keys: readonly { key: string; ttlSec: number; limit: number }[]): TakeResult | Promise<TakeResult>;
+}
+
+export interface TakeResult {
+  allowed: boolean;
+  values: number[];
 }
 
 export interface Kong {

@@ -1,7 +1,7 @@
 // Counters shared by a data plane's proxy workers, the way Kong's shared dictionaries are shared by
 // nginx workers: with one worker they live in it; with several, in the sync process, and every
 // increment is one IPC round trip, so a limit holds for the whole node, not per worker.
-import type { SharedCounters } from '../pdk/types.js';
+import type { SharedCounters, TakeResult } from '../pdk/types.js';
 
 interface Slot { value: number; expires: number }
 
@@ -23,6 +23,12 @@ export class CounterStore {
     });
   }
 
+  take(keys: readonly { key: string; ttlSec: number; limit: number }[], now = Date.now()): TakeResult {
+    const current = this.peek(keys.map((k) => k.key), now);
+    if (keys.some((k, i) => current[i]! >= k.limit)) return { allowed: false, values: current };
+    return { allowed: true, values: this.increment(keys, 1, now) };
+  }
+
   peek(keys: readonly string[], now = Date.now()): number[] {
     return keys.map((k) => {
       const s = this.slots.get(k);
@@ -42,34 +48,42 @@ export class CounterStore {
 }
 
 export function localCounters(store = new CounterStore()): SharedCounters {
-  return { increment: (keys, by) => store.increment(keys, by), peek: (keys) => store.peek(keys) };
+  return { increment: (keys, by) => store.increment(keys, by), peek: (keys) => store.peek(keys), take: (keys) => store.take(keys) };
 }
 
-export type CounterRequest = { t: 'counters'; id: number; op: 'increment'; keys: { key: string; ttlSec: number }[]; by: number } | { t: 'counters'; id: number; op: 'peek'; keys: string[] };
-export type CounterReply = { t: 'counters'; id: number; values: number[] };
+export type CounterRequest =
+  | { t: 'counters'; id: number; op: 'increment'; keys: { key: string; ttlSec: number }[]; by: number }
+  | { t: 'counters'; id: number; op: 'peek'; keys: string[] }
+  | { t: 'counters'; id: number; op: 'take'; keys: { key: string; ttlSec: number; limit: number }[] };
+export type CounterReply = { t: 'counters'; id: number; values: number[]; allowed?: boolean };
 
 /** In a proxy worker: counters held by the sync process, over the worker's IPC channel. */
 export function ipcCounters(send: (m: CounterRequest) => void, onReply: (fn: (m: CounterReply) => void) => void): SharedCounters {
   let next = 1;
-  const waiting = new Map<number, (v: number[]) => void>();
+  const waiting = new Map<number, (r: CounterReply) => void>();
   onReply((m) => {
     const w = waiting.get(m.id);
     if (!w) return;
     waiting.delete(m.id);
-    w(m.values);
+    w(m);
   });
-  const ask = (m: CounterRequest) => new Promise<number[]>((resolve) => {
+  const ask = (m: CounterRequest) => new Promise<CounterReply>((resolve) => {
     waiting.set(m.id, resolve);
     send(m);
   });
   return {
-    increment: (keys, by) => ask({ t: 'counters', id: next++, op: 'increment', keys: [...keys], by }),
-    peek: (keys) => ask({ t: 'counters', id: next++, op: 'peek', keys: [...keys] }),
+    increment: (keys, by) => ask({ t: 'counters', id: next++, op: 'increment', keys: [...keys], by }).then((r) => r.values),
+    peek: (keys) => ask({ t: 'counters', id: next++, op: 'peek', keys: [...keys] }).then((r) => r.values),
+    take: (keys) => ask({ t: 'counters', id: next++, op: 'take', keys: [...keys] }).then((r) => ({ allowed: r.allowed === true, values: r.values })),
   };
 }
 
 /** In the sync process: answers a worker's counter request. */
 export function answerCounters(store: CounterStore, m: CounterRequest): CounterReply {
+  if (m.op === 'take') {
+    const r = store.take(m.keys);
+    return { t: 'counters', id: m.id, values: r.values, allowed: r.allowed };
+  }
   const values = m.op === 'increment' ? store.increment(m.keys, m.by) : store.peek(m.keys);
   return { t: 'counters', id: m.id, values };
 }

@@ -77,11 +77,14 @@ export function buildPlan(table: ConfigTable, enabled: ReadonlyMap<string, Plugi
     // Kong's plugins iterator: `<name> plugin is in use but not enabled`.
     if (!module) throw new PluginConfigError(`${row.name} plugin is in use but not enabled (plugin ${row.id ?? row.name}; enable it in kong.conf plugins, or this data plane cannot enforce it)`);
     const checked = validateConfig(module.schema, row.config);
-    if (checked.errors) throw new PluginConfigError(`plugin ${row.name} (${row.id ?? 'no id'}): ${flattenErrors(checked.errors, 'config').join('; ')}`);
+    if (checked.errors) {
+      const all = [...(checked.entityErrors ?? []), ...flattenErrors(checked.errors, 'config')];
+      throw new PluginConfigError(`plugin ${row.name} (${row.id ?? 'no id'}): ${all.join('; ')}`);
+    }
     if (refId(row.consumer) && module.schema.noConsumer) throw new PluginConfigError(`plugin ${row.name} (${row.id ?? 'no id'}) cannot be scoped to a consumer`);
     let conf: unknown;
     try {
-      conf = module.compile ? module.compile(checked.config, { id: row.id ?? '' }) : checked.config;
+      conf = module.compile ? module.compile(checked.config, { id: row.id ?? '', route: refId(row.route), service: refId(row.service), consumer: refId(row.consumer) }) : checked.config;
     } catch (err) {
       throw new PluginConfigError(`plugin ${row.name} (${row.id ?? 'no id'}): ${(err as Error).message}`);
     }

@@ -28,8 +28,12 @@ export interface ConfigField {
   description?: string;
 }
 
-/** Checks across fields of the config record (Kong's entity_checks), with Kong's messages. */
-export type EntityCheck = (config: Record<string, unknown>) => string | null;
+/**
+ * Checks across fields of the config record, with Kong's messages: a string is reported on
+ * `config` itself (Kong's custom_validator), `field` on that config field (conditional checks),
+ * `entity` on the plugin entity's @entity (Kong's entity_checks such as at_least_one_of).
+ */
+export type EntityCheck = (config: Record<string, unknown>) => string | { field: string; message: string } | { entity: string } | null;
 
 export interface PluginSchema {
   /** The `config` record's fields. */

@@ -9,6 +9,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export interface ConfigResult {
   config: Record<string, unknown>;
   errors: ConfigErrors | null;
+  /** Errors Kong reports on the plugin entity itself (`@entity`), from entity_checks. */
+  entityErrors?: string[];
 }
 
 /** Kong's depth guard for nested values: nothing legitimate nests deeper. */
@@ -111,12 +113,17 @@ export function validateConfig(schema: PluginSchema, input: unknown): ConfigResu
   if (!isRecord(raw)) return { config: {}, errors: { '@entity': 'expected a record' } };
   const r = validateFields(schema.fields, raw, 0);
   if (r.errors) return r;
-  const entity: string[] = [];
+  const errors: ConfigErrors = {};
+  const entityErrors: string[] = [];
   for (const check of schema.entityChecks ?? []) {
     const m = check(r.config);
-    if (m) entity.push(m);
+    if (m === null) continue;
+    if (typeof m === 'string') errors['@entity'] ??= m;
+    else if ('entity' in m) entityErrors.push(m.entity);
+    else errors[m.field] ??= m.message;
   }
-  return entity.length ? { config: r.config, errors: { '@entity': entity.join('; ') } } : r;
+  const any = Object.keys(errors).length > 0 || entityErrors.length > 0;
+  return any ? { config: r.config, errors: Object.keys(errors).length ? errors : {}, entityErrors } : r;
 }
 
 /** `config.a.b: message` pairs, for Kong's one-line schema violation message. */

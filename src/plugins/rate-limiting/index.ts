@@ -1,0 +1,97 @@
+// rate-limiting (Kong 3.10 kong/plugins/rate-limiting): fixed windows per period, counted per
+// identifier in counters every proxy worker of the data plane shares, so a limit holds for the
+// whole node whatever the number of workers. A request over any limit is refused and not counted.
+import { KONG_PROTOCOL_VERSION } from '../../version.js';
+import type { PluginModule } from '../types.js';
+import type { Kong, TakeResult } from '../pdk/types.js';
+import { PERIODS, schema, type Period } from './schema.js';
+import { WINDOW_SEC, periodStart, resetSeconds } from './windows.js';
+
+const ZERO = '00000000-0000-0000-0000-000000000000';
+const NAME: Record<Period, string> = { second: 'Second', minute: 'Minute', hour: 'Hour', day: 'Day', month: 'Month', year: 'Year' };
+
+interface Conf {
+  limits: { period: Period; limit: number; limitHeader: string; remainingHeader: string }[];
+  limitBy: string;
+  headerName: string | null;
+  path: string | null;
+  hideHeaders: boolean;
+  errorCode: number;
+  errorMessage: string;
+  faultTolerant: boolean;
+  /** Scope ids in the counter key, as Kong's local policy builds it. */
+  scope: string;
+}
+
+function identifier(kong: Kong, conf: Conf): string {
+  let id: unknown = null;
+  switch (conf.limitBy) {
+    case 'service': id = kong.router.getService()?.id; break;
+    case 'consumer': id = kong.client.getConsumer()?.id ?? kong.client.getCredential()?.id; break;
+    case 'credential': id = kong.client.getCredential()?.id; break;
+    case 'header': id = conf.headerName ? kong.request.getHeader(conf.headerName) : null; break;
+    case 'path': id = conf.path !== null && kong.request.getPath() === conf.path ? conf.path : null; break;
+  }
+  return typeof id === 'string' && id !== '' ? id : kong.client.getForwardedIp();
+}
+
+function conclude(kong: Kong, conf: Conf, starts: number[], now: number, r: TakeResult): void {
+  if (!conf.hideHeaders) {
+    let lowest = -1;
+    let lowestRemaining = Infinity;
+    conf.limits.forEach((l, i) => {
+      const remaining = Math.max(0, l.limit - r.values[i]!);
+      kong.response.setHeader(l.limitHeader, l.limit);
+      kong.response.setHeader(l.remainingHeader, remaining);
+      // Ties go to the longer window, which comes later in the list.
+      if (remaining <= lowestRemaining) {
+        lowestRemaining = remaining;
+        lowest = i;
+      }
+    });
+    const l = conf.limits[lowest]!;
+    const reset = resetSeconds(l.period, starts[lowest]!, now);
+    kong.response.setHeader('RateLimit-Limit', l.limit);
+    kong.response.setHeader('RateLimit-Remaining', lowestRemaining);
+    kong.response.setHeader('RateLimit-Reset', reset);
+    if (!r.allowed) kong.response.setHeader('Retry-After', reset);
+  }
+  if (!r.allowed) kong.response.error(conf.errorCode, conf.errorMessage);
+}
+
+export const rateLimiting: PluginModule<Conf> = {
+  name: 'rate-limiting',
+  version: KONG_PROTOCOL_VERSION,
+  priority: 910,
+  schema,
+  compile(c, ctx) {
+    return {
+      limits: PERIODS.filter((p) => typeof c[p] === 'number').map((p) => ({
+        period: p, limit: c[p] as number, limitHeader: `X-RateLimit-Limit-${NAME[p]}`, remainingHeader: `X-RateLimit-Remaining-${NAME[p]}`,
+      })),
+      limitBy: c.limit_by as string,
+      headerName: (c.header_name as string | null) ?? null,
+      path: (c.path as string | null) ?? null,
+      hideHeaders: c.hide_client_headers === true,
+      errorCode: c.error_code as number,
+      errorMessage: c.error_message as string,
+      faultTolerant: c.fault_tolerant !== false,
+      scope: `${ctx.route ?? ZERO}:${ctx.service ?? ZERO}`,
+    };
+  },
+  access(kong, conf) {
+    const now = Date.now();
+    const id = identifier(kong, conf);
+    const starts = conf.limits.map((l) => periodStart(l.period, now));
+    const keys = conf.limits.map((l, i) => ({ key: `ratelimit:${conf.scope}:${id}:${starts[i]}:${l.period}`, ttlSec: WINDOW_SEC[l.period], limit: l.limit }));
+    const r = kong.counters.take(keys);
+    if (r instanceof Promise) {
+      return r.then((v) => conclude(kong, conf, starts, now, v), (err: unknown) => {
+        // Kong's fault_tolerant: a failing counter store lets traffic through without headers.
+        if (!conf.faultTolerant) throw err;
+        kong.log.err(`failed to get usage: ${err instanceof Error ? err.message : String(err)}`);
+      });
+    }
+    conclude(kong, conf, starts, now, r);
+  },
+};
