@@ -11,7 +11,7 @@ function renderField(f: ConfigField): Rendered {
   if (f.one_of) out.one_of = f.one_of;
   if (f.between) out.between = f.between;
   if (f.gt !== undefined) out.gt = f.gt;
-  if (f.len_min !== undefined) out.len_min = f.len_min;
+  if (f.len_min) out.len_min = f.len_min;
   if (f.len_max !== undefined) out.len_max = f.len_max;
   if (f.encrypted) out.encrypted = true;
   if (f.referenceable) out.referenceable = true;
