@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-50}
 WORK=$(mktemp -d /tmp/hybridctl-bench-proxy.XXXXXX)
-UP_PORT=18081 NGX_PORT=18082 P1_PORT=18001 P2_PORT=18002 BARE_PORT=18003 HELLO_PORT=18004
+UP_PORT=18081 NGX_PORT=18082 P1_PORT=18001 P2_PORT=18002 BARE_PORT=18003 HELLO_PORT=18004 PLAIN_PORT=18005 PLUG_PORT=18006
 ROUNDS=${ROUNDS:-2}
 PIDS=()
 cleanup() {
@@ -62,13 +62,44 @@ start_node p1 serve 1 "$UP_PORT" "$P1_PORT"
 start_node p2 serve 10000 "$UP_PORT" "$P2_PORT"
 start_node bare bare "$UP_PORT" "$BARE_PORT"
 start_node hello hello "$HELLO_PORT"
+start_node plain plugins off "$UP_PORT" "$PLAIN_PORT"
+start_node plug plugins on "$UP_PORT" "$PLUG_PORT"
 
-measure() { # label url → appends "label rps p50 p99" for one run
-  wrk -t1 -c"$CONNECTIONS" -d1s "$2" >/dev/null 2>&1 || true # warm-up (JIT, keep-alive pools)
-  local out; out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$2")
-  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then grep -E 'Non-2xx|Socket errors' <<<"$out" | sed "s/^/$1: /" >&2; fi
-  printf '%s\t%s\t%s\t%s\n' "$1" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
-    "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")" >>"$WORK/runs"
+# Kong's plugin scenario: requests spread over the 100 routes, each with one of the 100 consumers' keys.
+cat > "$WORK/spread.lua" <<'LUA'
+local i = 0
+request = function()
+  i = i + 1
+  return wrk.format("GET", "/svc" .. (i % 100) .. "/hello", { ["apikey"] = "key-" .. ((i * 7) % 100) })
+end
+LUA
+
+# CPU time (user + system, µs) of a process and its children, from /proc.
+cpu_us() {
+  local total=0 p
+  for p in "$@"; do
+    [ -r "/proc/$p/stat" ] || continue
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$p/stat")))
+  done
+  echo $((total * 1000000 / $(getconf CLK_TCK)))
+}
+pids_of() { # every process holding the listening socket (nginx: master and worker)
+  ss -Htlnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | tr '\n' ' '
+}
+
+measure() { # label url [wrk args] → appends "label rps p50 p99 cpu-µs/request" for one run
+  local label=$1 url=$2; shift 2
+  wrk -t1 -c"$CONNECTIONS" -d1s "$@" "$url" >/dev/null 2>&1 || true # warm-up (JIT, keep-alive pools)
+  local port; port=$(sed -E 's#^http://[^:]+:([0-9]+).*#\1#' <<<"$url")
+  local pids; pids=$(pids_of "$port")
+  local before; before=$(cpu_us $pids)
+  local out; out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url")
+  local after; after=$(cpu_us $pids)
+  if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then grep -E 'Non-2xx|Socket errors' <<<"$out" | sed "s/^/$label: /" >&2; fi
+  local total; total=$(awk '/requests in/ {print $1}' <<<"$out")
+  printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
+    "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")" \
+    "$(awk -v a="$after" -v b="$before" -v n="$total" 'BEGIN { if (n > 0) printf "%.1f", (a - b) / n; else print "-" }')" >>"$WORK/runs"
 }
 
 # The machine is shared, so targets are interleaved over ROUNDS rounds and each keeps its best round.
@@ -79,15 +110,20 @@ for _ in $(seq "$ROUNDS"); do
   measure 'bare undici proxy (ref)' "http://127.0.0.1:$BARE_PORT/"
   measure 'node http hello (ref)' "http://127.0.0.1:$HELLO_PORT/"
   measure 'upstream direct (ref)' "http://127.0.0.1:$UP_PORT/hello"
+  measure '100 routes, no plugins' "http://127.0.0.1:$PLAIN_PORT/" -s "$WORK/spread.lua"
+  measure '100 routes, key-auth+rl' "http://127.0.0.1:$PLUG_PORT/" -s "$WORK/spread.lua"
 done
 
 echo
-printf '%-28s %10s %10s %10s\n' 'target' 'rps' 'p50' 'p99'
-awk -F'\t' '{ if (!($1 in best) || $2+0 > best[$1]+0) { best[$1]=$2; p50[$1]=$3; p99[$1]=$4 }; if (!($1 in seen)) { seen[$1]=1; order[n++]=$1 } }
+printf '%-28s %10s %10s %10s %12s\n' 'target' 'rps' 'p50' 'p99' 'cpu µs/req'
+awk -F'\t' '{ if (!($1 in best) || $2+0 > best[$1]+0) { best[$1]=$2; p50[$1]=$3; p99[$1]=$4; cpu[$1]=$5 }; if (!($1 in seen)) { seen[$1]=1; order[n++]=$1 } }
   END {
-    for (i = 0; i < n; i++) printf "%-28s %10s %10s %10s\n", order[i], best[order[i]], p50[order[i]], p99[order[i]]
+    for (i = 0; i < n; i++) printf "%-28s %10s %10s %10s %12s\n", order[i], best[order[i]], p50[order[i]], p99[order[i]], cpu[order[i]]
     g=best["nginx proxy, 1 worker"]; a=best["hybridctl, 1 route"]; b=best["hybridctl, 10,000 routes"]
+    c=best["100 routes, no plugins"]; d=best["100 routes, key-auth+rl"]
     printf "\nhybridctl 1 route / nginx: %.2f (goal >= 0.45)   10,000 routes / 1 route: %.2f (goal >= 0.90)\n", a/g, b/a
+    printf "key-auth + rate-limiting / no plugins (100 routes, 100 consumers): %.2f (goal >= 0.85; Kong 3.10 publishes 0.72)\n", d/c
+    if (cpu["100 routes, no plugins"] > 0) printf "cpu per request, plugins / no plugins: %.2f\n", cpu["100 routes, key-auth+rl"] / cpu["100 routes, no plugins"]
   }' "$WORK/runs"
 echo
 node "$WORK/proxy.mjs" router

@@ -1,5 +1,7 @@
 // Benchmark helper for proxy.sh. Modes:
 //   serve ROUTES UPSTREAM_PORT PORT   the data-plane proxy with ROUTES generated routes
+//   plugins on|off UPSTREAM_PORT PORT Kong's published plugin scenario: 100 routes and 100 consumers,
+//                                     key-auth and rate-limiting on every route (or none, for the baseline)
 //   bare UPSTREAM_PORT PORT           a bare undici proxy (no routing): Node's ceiling for a proxy
 //   hello PORT                        a bare node:http server: Node's ceiling for any server
 //   router                            router lookups per second with 1 and 10,000 routes (no I/O)
@@ -37,6 +39,30 @@ async function serve(n: number, upstreamPort: number, port: number) {
   process.on('SIGTERM', () => void proxy.close().then(() => process.exit(0)));
 }
 
+// Kong's benchmark: every route has key-auth and a rate limit no client reaches.
+async function plugins(on: boolean, upstreamPort: number, port: number) {
+  const n = 100;
+  const rs = Array.from({ length: n }, (_, i) => ({ ...routes(1)[0]!, id: id('0e000000', i), paths: [`/svc${i}`] }));
+  const table: ConfigTable = {
+    _format_version: '3.0',
+    services: [{ id: id('5e000000', 0), name: 'bench', protocol: 'http', host: '127.0.0.1', port: upstreamPort, path: '/',
+      retries: 5, connect_timeout: 60_000, read_timeout: 60_000, write_timeout: 60_000, enabled: true }],
+    routes: rs,
+    consumers: Array.from({ length: n }, (_, i) => ({ id: id('c0000000', i), username: `consumer-${i}` })),
+    keyauth_credentials: Array.from({ length: n }, (_, i) => ({ id: id('ca000000', i), consumer: id('c0000000', i), key: `key-${i}` })),
+    plugins: on
+      ? rs.flatMap((r, i) => [
+          { id: id('a0000000', i), name: 'key-auth', route: r.id, enabled: true, protocols: ['http', 'https'], config: {} },
+          { id: id('b0000000', i), name: 'rate-limiting', route: r.id, enabled: true, protocols: ['http', 'https'], config: { second: 1_000_000_000, limit_by: 'consumer' } },
+        ])
+      : [],
+  };
+  const proxy = await startProxy({ listen: { host: '127.0.0.1', port }, log });
+  proxy.swap(table);
+  log.info('config compiled', { routes: proxy.routeCount(), plugins: on });
+  process.on('SIGTERM', () => void proxy.close().then(() => process.exit(0)));
+}
+
 function bare(upstreamPort: number, port: number) {
   const pool = new Pool(`http://127.0.0.1:${upstreamPort}`, { keepAliveTimeout: 60_000 });
   createServer((req, res) => {
@@ -66,6 +92,7 @@ function routerBench() {
 
 const num = (i: number) => Number(args[i]);
 if (mode === 'serve') await serve(num(0), num(1), num(2));
+else if (mode === 'plugins') await plugins(args[0] === 'on', num(1), num(2));
 else if (mode === 'bare') bare(num(0), num(1));
 else if (mode === 'hello') hello(num(0));
 else routerBench();

@@ -12,7 +12,7 @@ const MAY_IMPORT: Record<string, string[] | '*'> = {
   conf: [],
   entities: [],
   store: ['entities'],
-  lint: ['conf', 'pki'],
+  lint: ['conf', 'pki', 'plugins'],
   'cluster/protocol': ['entities'],
   cluster: ['cluster/protocol', 'pki', 'entities'],
   proxy: ['entities', 'plugins'],

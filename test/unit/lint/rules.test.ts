@@ -169,3 +169,17 @@ describe('parser and lint under random input', () => {
     expect(l.entries.get('pg_password')!.value).toBe('#'.repeat(50_000));
   });
 });
+
+describe('plugins', () => {
+  it('a plugin hybridctl does not run is an error on its line; bundled and off are not', () => {
+    const f = lintConf(loadConf({ file: conf(dp('plugins = bundled, oauth2\n')) }));
+    expect(f.find((x) => x.rule === 'plugin-not-installed')).toMatchObject({ severity: 'error', key: 'plugins', line: 8, message: 'oauth2 plugin is enabled but not installed' });
+    expect(rules(lintConf(loadConf({ file: conf(dp('plugins = bundled\n')) })))).not.toContain('plugin-not-installed');
+    expect(rules(lintConf(loadConf({ file: conf(dp('plugins = off\n')) })))).not.toContain('plugin-not-installed');
+  });
+
+  it('off first switches every plugin off, which is worth a warning when others are listed', () => {
+    const f = lintConf(loadConf({ file: conf(dp('plugins = off, key-auth\n')) }));
+    expect(f.find((x) => x.rule === 'plugins-off-first')).toMatchObject({ severity: 'warning', message: 'plugins starts with off, so no plugin runs and key-auth is ignored' });
+  });
+});
