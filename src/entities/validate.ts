@@ -1,6 +1,6 @@
 // Validation and defaults the way Kong's schema library reports them: one message per field,
 // collected, never the first only.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { PROTOCOLS, SCHEMAS, type EntitySchema, type Field } from './schemas.js';
 import type { PluginCatalogue } from './plugin-catalogue.js';
 
@@ -100,6 +100,19 @@ function entityChecks(schema: EntitySchema, row: Row): string[] {
       out.push(`must set one of 'methods', 'hosts', 'headers', 'paths'${p === 'https' ? ", 'snis'" : ''} when 'protocols' is '${p}'`);
     }
   }
+  if (schema.name === 'jwt_secrets' && typeof row.algorithm === 'string' && /^(RS|PS)\d+$|^EdDSA$/.test(row.algorithm)) {
+    // Kong: these algorithms verify with rsa_public_key, which must be there and parse as a public key.
+    const key = row.rsa_public_key;
+    let bad: string | null = typeof key === 'string' ? null : 'required field missing';
+    if (!bad) {
+      try {
+        createPublicKey(key as string);
+      } catch {
+        bad = 'invalid key';
+      }
+    }
+    if (bad) out.push(Object.assign(new String("failed conditional validation given value of field 'algorithm'"), { field: 'rsa_public_key', message: bad }) as unknown as string);
+  }
   if (schema.name === 'consumers' && (row.username === null || row.username === undefined) && (row.custom_id === null || row.custom_id === undefined)) {
     out.push("at least one of these fields must be non-empty: 'custom_id', 'username'");
   }
@@ -154,7 +167,9 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
   }
   if (Object.keys(errors).length === 0) {
     const entityErrors = entityChecks(schema, merged);
-    if (entityErrors.length) errors['@entity'] = entityErrors;
+    // A conditional check also names the field that failed it.
+    for (const e of entityErrors) if (typeof e === 'object' && 'field' in e) errors[(e as { field: string }).field] = (e as { message: string }).message;
+    if (entityErrors.length) errors['@entity'] = entityErrors.map(String);
   }
   // Kong's basic-auth transformation: the password is stored as sha1(password .. consumer id).
   if (entity === 'basicauth_credentials' && typeof row.password === 'string' && Object.keys(errors).length === 0) {

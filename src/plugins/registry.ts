@@ -3,7 +3,24 @@
 import type { PluginModule } from './types.js';
 import { keyAuth } from './key-auth/index.js';
 import { rateLimiting } from './rate-limiting/index.js';
+import { jwt } from './jwt/index.js';
+import { botDetection } from './bot-detection/index.js';
+import { basicAuth } from './basic-auth/index.js';
+import { acl } from './acl/index.js';
+import { hmacAuth } from './hmac-auth/index.js';
+import { cors } from './cors/index.js';
+import { ipRestriction } from './ip-restriction/index.js';
+import { requestSizeLimiting } from './request-size-limiting/index.js';
+import { requestTermination } from './request-termination/index.js';
+import { correlationId } from './correlation-id/index.js';
+import { requestTransformer } from './request-transformer/index.js';
+import { responseTransformer } from './response-transformer/index.js';
+import { proxyCache } from './proxy-cache/index.js';
 
-export const BUNDLED: readonly PluginModule[] = [keyAuth, rateLimiting];
+// In Kong's order of priority, highest first.
+export const BUNDLED: readonly PluginModule[] = [
+  correlationId, botDetection, cors, jwt, keyAuth, basicAuth, hmacAuth, ipRestriction, requestSizeLimiting, acl, rateLimiting,
+  requestTransformer, responseTransformer, proxyCache, requestTermination,
+];
 
 export const bundledByName = (name: string): PluginModule | undefined => BUNDLED.find((m) => m.name === name);

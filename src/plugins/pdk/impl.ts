@@ -2,6 +2,8 @@
 // pays for a handful of objects, not a closure per method.
 import type { Row } from '../../entities/index.js';
 import type { PluginRequest } from '../runtime/request.js';
+import type { IncomingMessage } from 'node:http';
+import { pathRegex } from '../../proxy/router/matcher.js';
 import { flatClear, flatGet, flatSet, flatToObject, headerValue } from '../runtime/headers.js';
 import { encodeQuery, parseBody, parseQuery } from '../runtime/body.js';
 import type { Body, HeaderValue, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest } from './types.js';
@@ -21,7 +23,7 @@ export class RequestApi implements KongRequest {
   getPort() { return this.r.facts.serverPort; }
   getMethod() { return this.r.facts.req.method ?? 'GET'; }
   getPath() { return this.r.facts.path; }
-  getPathWithQuery() { return this.r.facts.rawQuery ? `${this.r.facts.path}?${this.r.facts.rawQuery}` : this.r.facts.path; }
+  getPathWithQuery() { return this.r.facts.req.url ?? ''; }
   getRawQuery() { return this.r.rawQuery; }
   getQueryArg(name: string) {
     const v = this.getQuery()[name];
@@ -51,6 +53,88 @@ export class RequestApi implements KongRequest {
   async getRawBody() { return this.r.body(); }
   async getBody() { return parseBody(await this.r.body(), this.r.headerOf('content-type')); }
   getStartTime() { return this.r.facts.startedAt; }
+  getHttpVersion() { return this.r.facts.req.httpVersionMajor + this.r.facts.req.httpVersionMinor / 10; }
+  async getRawBodyWithin(limit: number) {
+    const have = this.r.bodyOverride ?? this.r.clientBody;
+    if (have) return have.length > limit ? null : have;
+    const body = await readWithin(this.r.facts.req, limit);
+    if (body) this.r.clientBody = body;
+    return body;
+  }
+  getUriCaptures() {
+    const route = this.r.facts.route;
+    const out = { unnamed: [] as string[], named: {} as Record<string, string> };
+    if (!route) return out;
+    let regexes = ROUTE_REGEXES.get(route);
+    if (!regexes) ROUTE_REGEXES.set(route, (regexes = (route.paths ?? []).filter((p) => p.startsWith('~')).map(pathRegex)));
+    for (const re of regexes) {
+      const m = re.exec(this.r.facts.path);
+      if (!m) continue;
+      for (let i = 1; i < m.length; i++) out.unnamed.push(m[i] ?? '');
+      for (const [k, v] of Object.entries(m.groups ?? {})) if (v !== undefined) out.named[k] = v;
+      break;
+    }
+    return out;
+  }
+  getConnection() {
+    const sock = this.r.facts.req.socket;
+    let c = CONNECTIONS.get(sock);
+    if (!c) CONNECTIONS.set(sock, (c = { serial: ++connectionSerial, requests: 0, last: null }));
+    if (c.last !== this.r.facts.req) {
+      c.requests++;
+      c.last = this.r.facts.req;
+    }
+    const addr = sock.localAddress ?? '';
+    return { serverAddr: addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr, serial: c.serial, requests: c.requests };
+  }
+}
+
+// Compiled once per route row (a config swap brings new rows), not per request.
+const ROUTE_REGEXES = new WeakMap<object, RegExp[]>();
+
+// Connection serials as nginx numbers them; requests are counted when a plugin asks, per connection.
+const CONNECTIONS = new WeakMap<object, { serial: number; requests: number; last: object | null }>();
+let connectionSerial = 0;
+
+/** Reads the body up to `limit` bytes; past that it stops keeping chunks (they drain) and gives null. */
+function readWithin(req: IncomingMessage, limit: number): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    if (req.readableEnded) return resolve(Buffer.alloc(0));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const done = () => {
+      req.off('data', onData);
+      req.off('end', onEnd);
+      req.off('error', onError);
+      req.off('close', onClose);
+    };
+    const onData = (c: Buffer) => {
+      size += c.length;
+      if (size > limit) {
+        done();
+        resolve(null);
+        return;
+      }
+      chunks.push(c);
+    };
+    const onEnd = () => {
+      done();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (err: Error) => {
+      done();
+      reject(err);
+    };
+    const onClose = () => {
+      done();
+      if (req.complete) resolve(Buffer.concat(chunks));
+      else reject(new Error('client closed the connection before the request body ended'));
+    };
+    req.on('data', onData);
+    req.once('end', onEnd);
+    req.once('error', onError);
+    req.once('close', onClose);
+  });
 }
 
 export class ResponseApi implements KongResponse {

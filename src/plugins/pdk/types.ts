@@ -14,6 +14,7 @@ export interface KongRequest {
   getMethod(): string;
   /** The normalized path, without the query string. */
   getPath(): string;
+  /** Kong's get_path_with_query: the request target as the client sent it, not normalized. */
   getPathWithQuery(): string;
   getRawQuery(): string;
   getQueryArg(name: string): string | true | undefined;
@@ -26,6 +27,17 @@ export interface KongRequest {
   /** The body parsed by content type: form, JSON or multipart; null when it cannot be parsed. */
   getBody(): Promise<{ type: 'form' | 'json' | 'multipart'; value: Record<string, unknown> } | null>;
   getStartTime(): number;
+  /** Kong's get_http_version: 1.0, 1.1, 2.0. */
+  getHttpVersion(): number;
+  /**
+   * Like getRawBody, but reads no more than `limit` bytes: null when the body is longer. The rest
+   * is then discarded, so the request can only be answered by an exit (request-size-limiting).
+   */
+  getRawBodyWithin(limit: number): Promise<Buffer | null>;
+  /** Kong's get_uri_captures: the groups of the route's regex path that matched. */
+  getUriCaptures(): { unnamed: string[]; named: Record<string, string> };
+  /** nginx's $server_addr, $connection (serial) and $connection_requests, for correlation-id's tracker. */
+  getConnection(): { serverAddr: string; serial: number; requests: number };
 }
 
 export interface KongResponse {
