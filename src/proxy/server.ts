@@ -57,7 +57,7 @@ export interface Proxy {
 }
 
 type Resolved =
-  | { kind: 'error'; status: number; message: string; extra?: Record<string, string> }
+  | { kind: 'error'; status: number; message: string; extra?: Record<string, string>; /** Matched, but without a service. */ route?: RouteMatch['route'] }
   | { kind: 'ok'; svc: ServiceTarget; path: string; preserveHost: boolean; info: ForwardInfo; route: RouteMatch['route']; normalized: string; rawQuery: string };
 
 /** How long close() lets in-flight requests finish before cutting their connections. */
@@ -99,7 +99,7 @@ function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: n
     return { kind: 'error', status: code, message: 'Moved Permanently', extra: { location: `https://${host}${url}` } };
   }
   const svc = cfg.services.get(refId(route.service) ?? '');
-  if (!svc) return { kind: 'error', status: 503, message: MESSAGES.noService };
+  if (!svc) return { kind: 'error', status: 503, message: MESSAGES.noService, route };
   const strip = route.strip_path ?? true;
   const upath = upstreamPath(svc.path, path, strip, match.consumed);
   // Kong: runloop/handler.lua, the stripped prefix goes upstream as X-Forwarded-Prefix.
@@ -116,7 +116,7 @@ function facts(cfg: CompiledConfig, req: IncomingMessage, res: RequestFacts['res
   const q = url.indexOf('?');
   return {
     req, res,
-    route: ok?.route ?? null,
+    route: ok?.route ?? (r.kind === 'error' ? (r.route ?? null) : null),
     service: ok ? ((cfg.serviceRows.get(ok.svc.id) as Row | undefined) ?? null) : null,
     scheme: info.proto ?? 'http',
     host: info.host,
@@ -147,6 +147,12 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const requestId = nextRequestId();
     const r = resolve(cfg, req, port, requestId, proto);
     if (r.kind === 'error') {
+      // A route without a service runs its plugins first (one may answer), then Kong's 503.
+      const serviceless = r.route && cfg ? cfg.plan.chains.get(r.route.id) : undefined;
+      if (serviceless) {
+        const pr = new PluginRequest(facts(cfg!, req, res, r, { host: splitHostPort(req.headers.host ?? '')[0], clientIp: req.socket.remoteAddress ?? '', serverPort: port, path: '', requestId, proto }, startedAt), cfg!.plan, serviceless, env);
+        return pr.run(() => pr.hooks().error(r.status, r.message));
+      }
       // Global plugins see requests no route took (Kong runs them in rewrite and the response phases).
       if (cfg && cfg.plan.globals.length > 0) {
         const info: ForwardInfo = { host: splitHostPort(req.headers.host ?? '')[0], clientIp: req.socket.remoteAddress ?? '', serverPort: port, path: '', requestId, proto };

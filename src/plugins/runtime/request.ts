@@ -266,12 +266,15 @@ export class PluginRequest implements Kong {
     this.resp.flat.push('server', SERVER_HEADER, 'x-kong-request-id', requestId, 'x-kong-response-latency', String(Math.round(performance.now() - startedAt)));
     this.responseHeaderFilter();
     if (this.needsBody()) this.responseBodyFilter();
-    const body = this.resp.body ?? e.body;
-    flatSet(this.resp.flat, 'content-length', String(body.length));
+    // 204 and 304 carry neither a body nor a length (nginx drops both); HEAD gets the length only.
+    const bodiless = this.resp.status === 204 || this.resp.status === 304;
+    const body = bodiless ? Buffer.alloc(0) : (this.resp.body ?? e.body);
+    if (bodiless) flatClear(this.resp.flat, 'content-length');
+    else flatSet(this.resp.flat, 'content-length', String(body.length));
     this.afterLog();
     if (res.headersSent) return void res.destroy();
     res.writeHead(this.resp.status, this.facts.req.httpVersionMajor === 2 ? flatToObject(this.resp.flat) : this.resp.flat);
-    res.end(body);
+    res.end(this.facts.req.method === 'HEAD' ? undefined : body);
   }
 
   /** The hooks forward.ts calls for the upstream's response. */

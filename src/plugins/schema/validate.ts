@@ -94,8 +94,8 @@ function validateFields(fields: readonly (readonly [string, ConfigField])[], inp
   for (const [k, f] of fields) {
     const given = Object.prototype.hasOwnProperty.call(input, k) ? input[k] : undefined;
     if (given === undefined || given === null) {
-      const d = given === null && f.type !== 'record' ? null : defaultFor(f, depth);
-      const value = given === null && f.default !== undefined && f.required ? structuredClone(f.default) : d;
+      // Left out: the default. An explicit null stays null, which a required field refuses (Kong).
+      const value = given === null ? null : defaultFor(f, depth);
       config[k] = value;
       if ((value === null || value === undefined) && f.required) errors[k] = 'required field missing';
       continue;

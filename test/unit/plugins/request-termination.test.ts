@@ -42,6 +42,7 @@ function fixture(): Record<string, unknown> {
   });
   return {
     consumers: [{ username: 'bob', keyauth_credentials: [{ key: 'kong' }], plugins: [{ name: 'request-termination', config: { status_code: 403, message: 'Consumer blocked' } }] }],
+    routes: [{ name: 'serviceless', hosts: ['serviceless.request-termination.test'], plugins: [{ name: 'request-termination' }] }],
     services: [{
       name: 'svc',
       routes: [
@@ -123,15 +124,20 @@ const CASES: Case[] = [
     it: '(hybridctl) echoes a parsed JSON body', host: h(9), path: '/x/200', headers: { 'content-type': 'application/json' }, body: '{"a":1}', status: 404,
     then: (r) => expect(r.json().request.body).toEqual({ a: 1 }),
   },
+  { it: 'default status code and message with serviceless route', host: 'serviceless.request-termination.test', path: '/status/200', status: 503, json: { message: 'Service unavailable' } },
   // 03-integration_spec.lua: the consumer's config applies once key-auth identified the consumer.
   { it: 'can be applied on a consumer', host: 'consumer.request-termination.test', path: '/status/200?apikey=kong', status: 403, json: { message: 'Consumer blocked' } },
   { it: '(hybridctl) other consumers are not terminated', host: 'consumer.request-termination.test', path: '/status/200', status: 401 },
 ];
 
 describe('request-termination (spec/03-plugins/14-request-termination/02-access_spec.lua)', () => {
-  // The runtime's exit path sends Content-Length: 0 on a 204 (src/plugins/runtime/request.ts sendExit).
-  it.todo('returns 204 without content length header');
   const hs = useHarness(fixture, { modules: [requestTermination] });
+  it('returns 204 without content length header', async () => {
+    const r = await hs().send({ host: h(8), path: '/status/200' });
+    expect(r.status).toBe(204);
+    expect(r.headers['content-length']).toBeUndefined();
+    expect(r.body).toBe('');
+  });
   for (const c of CASES) {
     it(c.it, async () => {
       // Node's client sends no Content-Length for a GET body by itself.
