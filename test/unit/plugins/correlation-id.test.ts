@@ -26,8 +26,12 @@ describe('correlation-id (spec/03-plugins/11-correlation-id/02-schema_spec.lua)'
   it('(hybridctl) generator is one of Kong\'s', () => {
     expect(validateConfig(correlationId.schema, { generator: 'ulid' }).errors).toEqual({ generator: 'expected one of: uuid, uuid#counter, tracker' });
   });
+  it('requried field must be included', () => {
+    expect(validateConfig(correlationId.schema, { generator: null }).errors).toEqual({ generator: 'required field missing' });
+  });
+  // Kong inserts the row without a generator (the key is absent from the stored config), then reads it back.
   it('auto-complete generator if it is `null` in database', () => {
-    expect(validateConfig(correlationId.schema, { generator: null }).config.generator).toBe('uuid#counter');
+    expect(validateConfig(correlationId.schema, {}).config.generator).toBe('uuid#counter');
   });
   it('(hybridctl) refuses a header name Node cannot send', () => {
     expect(validateConfig(correlationId.schema, { header_name: 'Foo Bar' }).errors).toEqual({ header_name: expect.stringContaining("bad header name 'Foo Bar'") });
