@@ -37,10 +37,10 @@ function headerName(v: string): string | null {
 /** Header and query string, in key_names order (no waiting: the common case stays synchronous). */
 function findKeySync(kong: Kong, conf: Conf, name: string): Found | null {
   if (conf.key_in_header) {
-    const headers = kong.request.getHeaders();
     const lower = name.toLowerCase();
     // nginx reads `api_key` and `api-key` as one header name.
-    const f = fromList(headers[lower] ?? (lower.includes('_') ? headers[lower.replace(/_/g, '-')] : lower.includes('-') ? headers[lower.replace(/-/g, '_')] : undefined));
+    const f = fromList(kong.request.getHeaderValues(lower)
+      ?? (lower.includes('_') ? kong.request.getHeaderValues(lower.replace(/_/g, '-')) : lower.includes('-') ? kong.request.getHeaderValues(lower.replace(/-/g, '_')) : undefined));
     if (f) {
       if (f.kind === 'key' && conf.hide_credentials) kong.service.request.clearHeader(name);
       return f;

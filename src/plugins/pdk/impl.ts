@@ -35,6 +35,7 @@ export class RequestApi implements KongRequest {
     return { ...this.r.queryCache };
   }
   getHeader(name: string) { return this.r.headerOf(name); }
+  getHeaderValues(name: string) { return this.r.headerValues(name); }
   /** Lower-case names; a repeated header is an array (Kong's get_headers). */
   getHeaders() {
     if (this.r.headersCache) return this.r.headersCache;
@@ -157,22 +158,20 @@ export class ResponseApi implements KongResponse {
   getHeaders() { return flatToObject(this.r.resp.flat); }
   private early(): boolean { return this.r.phase === 'rewrite' || this.r.phase === 'access'; }
   setHeader(name: string, value: string | number) {
-    if (this.early()) {
-      const p = (this.r.pendingResponseHeaders ??= []);
-      flatClear(p, name);
-      p.push(name, headerValue(value));
-    } else flatSet(this.r.resp.flat, name, headerValue(value));
+    if (this.early()) (this.r.pendingResponseHeaders ??= new Map()).set(name.toLowerCase(), { name, values: [headerValue(value)] });
+    else flatSet(this.r.resp.flat, name, headerValue(value));
   }
   addHeader(name: string, value: string | number) {
-    if (this.early()) (this.r.pendingResponseHeaders ??= []).push(name, headerValue(value));
-    else this.r.resp.flat.push(name, headerValue(value));
+    if (this.early()) {
+      const p = (this.r.pendingResponseHeaders ??= new Map());
+      const lower = name.toLowerCase();
+      const had = p.get(lower);
+      p.set(lower, { name: had?.name ?? name, values: [...(had?.values ?? []), headerValue(value)] });
+    } else this.r.resp.flat.push(name, headerValue(value));
   }
   clearHeader(name: string) {
-    if (this.early()) {
-      const p = (this.r.pendingResponseHeaders ??= []);
-      flatClear(p, name);
-      p.push(name, '\u0000');
-    } else flatClear(this.r.resp.flat, name);
+    if (this.early()) (this.r.pendingResponseHeaders ??= new Map()).set(name.toLowerCase(), { name, values: null });
+    else flatClear(this.r.resp.flat, name);
   }
   getSource() { return this.r.resp.source; }
   getRawBody() {

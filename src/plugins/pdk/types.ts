@@ -22,6 +22,8 @@ export interface KongRequest {
   /** Case-insensitive; the first value when repeated. Sees changes made by kong.service.request. */
   getHeader(name: string): string | undefined;
   getHeaders(): Record<string, HeaderValue>;
+  /** Every value of one header (repeats included), without building the whole header table. */
+  getHeaderValues(name: string): string[] | undefined;
   /** The whole request body, read (at most `max` bytes) and kept for the upstream request. */
   getRawBody(max?: number): Promise<Buffer | null>;
   /** The body parsed by content type: form, JSON or multipart; null when it cannot be parsed. */

@@ -1,20 +1,49 @@
 // Header lists as the proxy keeps them: flat [name, value, name, value…], names compared
 // case-insensitively, repeated names kept in order.
+// Names are compared by length first: most never need lower-casing.
+const same = (a: string, lower: string) => a.length === lower.length && (a === lower || a.toLowerCase() === lower);
+
 export function flatGet(flat: readonly string[], name: string): string | undefined {
   const n = name.toLowerCase();
-  for (let i = 0; i < flat.length; i += 2) if (flat[i]!.toLowerCase() === n) return flat[i + 1];
+  for (let i = 0; i < flat.length; i += 2) if (same(flat[i]!, n)) return flat[i + 1];
   return undefined;
+}
+
+/** Every value of a header, in order; undefined when absent. */
+export function flatAll(flat: readonly string[], name: string): string[] | undefined {
+  const n = name.toLowerCase();
+  let out: string[] | undefined;
+  for (let i = 0; i < flat.length; i += 2) if (same(flat[i]!, n)) (out ??= []).push(flat[i + 1]!);
+  return out;
 }
 
 export function flatClear(flat: string[], name: string): void {
   const n = name.toLowerCase();
   let w = 0;
   for (let i = 0; i < flat.length; i += 2) {
-    if (flat[i]!.toLowerCase() === n) continue;
+    if (same(flat[i]!, n)) continue;
     flat[w++] = flat[i]!;
     flat[w++] = flat[i + 1]!;
   }
   flat.length = w;
+}
+
+/**
+ * Replaces, in one pass, every header named in `changes` (lower-case name → its new name and
+ * values, null to remove): the list keeps its order, the new values go at the end.
+ */
+export function flatApply(flat: string[], changes: ReadonlyMap<string, { name: string; values: readonly string[] | null }>): void {
+  const lengths = new Set<number>();
+  for (const k of changes.keys()) lengths.add(k.length);
+  let w = 0;
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i]!;
+    if (lengths.has(name.length) && changes.has(name.toLowerCase())) continue;
+    flat[w++] = name;
+    flat[w++] = flat[i + 1]!;
+  }
+  flat.length = w;
+  for (const c of changes.values()) if (c.values) for (const v of c.values) flat.push(c.name, v);
 }
 
 export function flatSet(flat: string[], name: string, value: string | readonly string[]): void {
@@ -34,5 +63,6 @@ export function flatToObject(flat: readonly string[]): Record<string, string | s
 
 /** Header values must not carry CR/LF: a plugin config cannot split a response. */
 export function headerValue(v: string | number): string {
-  return String(v).replace(/[\r\n]+/g, ' ');
+  if (typeof v === 'number') return String(v);
+  return v.includes('\n') || v.includes('\r') ? v.replace(/[\r\n]+/g, ' ') : v;
 }

@@ -9,7 +9,7 @@ import { SERVER_HEADER } from '../../proxy/responses.js';
 import type { Phase } from '../types.js';
 import type { Chain, Instance, PluginPlan } from './plan.js';
 import { resolveEntry } from './plan.js';
-import { flatClear, flatSet, flatToObject, headerValue } from './headers.js';
+import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue } from './headers.js';
 import { BodyTooLarge, readBody } from './body.js';
 import type { Body, HeaderValue, Kong, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, SharedCounters } from '../pdk/types.js';
 import { ClientApi, LogApi, RequestApi, ResponseApi, ServiceRequestApi, errorBody, negotiate } from '../pdk/impl.js';
@@ -61,14 +61,22 @@ export interface ResponseHooks {
 const isThenable = (v: unknown): v is Promise<void> => typeof v === 'object' && v !== null && typeof (v as Promise<void>).then === 'function';
 
 export class PluginRequest implements Kong {
-  readonly request: KongRequest;
-  readonly response: KongResponse;
-  readonly service: { request: KongServiceRequest };
-  readonly client: KongClient;
-  readonly router: { getRoute(): Row | null; getService(): Row | null };
+  // The PDK's namespaces are made on first use: most requests touch only a few.
+  private pdk: { request?: KongRequest; response?: KongResponse; service?: { request: KongServiceRequest }; client?: KongClient; log?: KongLog } = {};
+  get request(): KongRequest { return (this.pdk.request ??= new RequestApi(this)); }
+  get response(): KongResponse { return (this.pdk.response ??= new ResponseApi(this)); }
+  get service(): { request: KongServiceRequest } { return (this.pdk.service ??= { request: new ServiceRequestApi(this) }); }
+  get client(): KongClient { return (this.pdk.client ??= new ClientApi(this)); }
+  get log(): KongLog { return (this.pdk.log ??= new LogApi(this)); }
+  get router(): { getRoute(): Row | null; getService(): Row | null } {
+    const f = this.facts;
+    return { getRoute: () => (f.route as Row | null) ?? null, getService: () => f.service };
+  }
+  get node(): { getId(): string } {
+    const id = this.env.nodeId;
+    return { getId: () => id };
+  }
   readonly ctx: { shared: Record<string, unknown>; plugin: Record<string, unknown> } = { shared: {}, plugin: {} };
-  readonly log: KongLog;
-  readonly node: { getId(): string };
   readonly counters: SharedCounters;
   data: unknown = undefined;
 
@@ -82,8 +90,8 @@ export class PluginRequest implements Kong {
   collected: Instance[] = [];
   /** The response as header_filter and body_filter see it. */
   resp: { status: number; flat: string[]; body: Buffer | null; source: 'service' | 'exit' | 'error' } = { status: 200, flat: [], body: null, source: 'service' };
-  /** Response headers set before the response exists (rewrite/access). */
-  pendingResponseHeaders: string[] | null = null;
+  /** Response headers set before the response exists (rewrite/access): lower name → values (null = removed). */
+  pendingResponseHeaders: Map<string, { name: string; values: string[] | null }> | null = null;
   /** kong.service.request header changes: lower name → values (null = removed). */
   overlay: Map<string, { name: string; values: string[] | null }> | null = null;
   rawQuery: string;
@@ -99,13 +107,6 @@ export class PluginRequest implements Kong {
   constructor(readonly facts: RequestFacts, readonly plan: PluginPlan, readonly chain: Chain | null, readonly env: RuntimeEnv) {
     this.rawQuery = facts.rawQuery;
     this.counters = env.counters;
-    this.request = new RequestApi(this);
-    this.response = new ResponseApi(this);
-    this.service = { request: new ServiceRequestApi(this) };
-    this.client = new ClientApi(this);
-    this.router = { getRoute: () => (facts.route as Row | null) ?? null, getService: () => facts.service };
-    this.log = new LogApi(this);
-    this.node = { getId: () => env.nodeId };
   }
 
   /** Runs rewrite and access, then `proceed` (go upstream) unless a plugin answered. */
@@ -224,11 +225,7 @@ export class PluginRequest implements Kong {
   }
 
   private responseHeaderFilter(): void {
-    if (this.pendingResponseHeaders) {
-      const p = this.pendingResponseHeaders;
-      for (let i = 0; i < p.length; i += 2) flatClear(this.resp.flat, p[i]!);
-      for (let i = 0; i < p.length; i += 2) if (p[i + 1] !== '\u0000') this.resp.flat.push(p[i]!, p[i + 1]!);
-    }
+    if (this.pendingResponseHeaders) flatApply(this.resp.flat, this.pendingResponseHeaders);
     this.phase = 'header_filter';
     for (const inst of this.collected) {
       if (!inst.module.header_filter) continue;
@@ -332,12 +329,7 @@ export class PluginRequest implements Kong {
     const body = this.bodyOverride ?? this.clientBody ?? undefined;
     return {
       headers: (flat) => {
-        if (overlay) {
-          for (const [lower, o] of overlay) {
-            flatClear(flat, lower);
-            if (o.values) for (const v of o.values) flat.push(o.name, v);
-          }
-        }
+        if (overlay) flatApply(flat, overlay);
         if (body !== undefined) flatSet(flat, 'content-length', String(body.length));
         return flat;
       },
@@ -361,6 +353,14 @@ export class PluginRequest implements Kong {
     if (o) return o.values?.[0];
     const v = this.facts.req.headers[lower];
     return Array.isArray(v) ? v[0] : v;
+  }
+
+  /** Every value the request (as plugins changed it) has for a header, without building them all. */
+  headerValues(name: string): string[] | undefined {
+    const lower = name.toLowerCase();
+    const o = this.overlay?.get(lower);
+    if (o) return o.values ?? undefined;
+    return flatAll(this.facts.req.rawHeaders, lower);
   }
 
   async body(): Promise<Buffer> {
