@@ -194,7 +194,7 @@ export async function firstConfig(c: Ctx, got: { ws?: WebSocket }) {
   const i = c.input;
   const ws = got.ws!;
   return new Promise<Omit<StepResult, 'id' | 'title'>>((done) => {
-    const timer = setTimeout(() => done(fail(`no reconfigure within ${i.timeoutMs} ms`, 'the control plane accepted the connection but sent no configuration: check its log')), i.timeoutMs);
+    const timer = setTimeout(() => done(fail(`no reconfigure within ${i.timeoutMs} ms`, 'the control plane accepted the connection but sent no configuration: check its log and this data plane\'s sync_status (a configured plugin missing here gives plugin_set_incompatible)')), i.timeoutMs);
     ws.once('message', (data: Buffer, isBinary: boolean) => {
       clearTimeout(timer);
       const decoded = isBinary ? decodeReconfigure(data) : Promise.reject(new Error('a text frame instead of a binary reconfigure'));
@@ -211,7 +211,7 @@ export async function firstConfig(c: Ctx, got: { ws?: WebSocket }) {
       clearTimeout(timer);
       done(fail(`connection closed (${code}${reason.length ? `: ${reason.toString()}` : ''})`, 'the control plane dropped this data plane: see its log (version compatibility, certificate)'));
     });
-    ws.send(encodeBasicInfo({ plugins: [], labels: i.labels }), { binary: true });
+    ws.send(encodeBasicInfo({ plugins: i.plugins ?? [], labels: i.labels }), { binary: true });
   });
 }
 

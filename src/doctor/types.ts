@@ -12,6 +12,8 @@ export interface DoctorInput {
   hostname: string;
   version: string;
   labels?: Record<string, string>;
+  /** The plugins this data plane runs: a CP holds back configs naming others, so doctor must say the same. */
+  plugins?: { name: string; version: string }[];
   timeoutMs: number;
   now: Date;
 }

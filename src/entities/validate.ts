@@ -197,7 +197,9 @@ export function describeErrors(fields: FieldErrors): string {
 
 /** A plugin's config errors, Kong style: `config.a.b: message`. */
 function nested(v: Record<string, unknown>, prefix: string): string[] {
-  return Object.entries(v).flatMap(([k, m]) => {
+  // Kong lists entity-level messages first, then fields in name order.
+  const keys = Object.keys(v).sort((a, b) => (a === '@entity' ? -1 : b === '@entity' ? 1 : a < b ? -1 : a > b ? 1 : 0));
+  return keys.map((k) => [k, v[k]] as const).flatMap(([k, m]) => {
     const path = k === '@entity' ? prefix : `${prefix}.${k}`;
     return m && typeof m === 'object' ? nested(m as Record<string, unknown>, path) : [`${path}: ${String(m)}`];
   });

@@ -49,6 +49,7 @@ export async function doctorAction(flags: DaemonFlags & { timeout?: string; outp
       hostname: `${hostname()}-doctor`,
       version: KONG_PROTOCOL_VERSION,
       labels: settings.labels,
+      plugins: [...settings.plugins.values()].map((m) => ({ name: m.name, version: m.version })),
       timeoutMs,
       now: io.now(),
     },
