@@ -226,25 +226,22 @@ export class PluginRequest implements Kong {
 
   private responseHeaderFilter(): void {
     if (this.pendingResponseHeaders) flatApply(this.resp.flat, this.pendingResponseHeaders);
-    this.phase = 'header_filter';
-    for (const inst of this.collected) {
-      if (!inst.module.header_filter) continue;
-      this.enter(inst);
-      try {
-        inst.module.header_filter(this, inst.conf);
-      } catch (err) {
-        this.crashed(inst, err);
-      }
-    }
+    this.runResponsePhase('header_filter');
   }
 
   private responseBodyFilter(): void {
-    this.phase = 'body_filter';
-    for (const inst of this.collected) {
-      if (!inst.module.body_filter) continue;
+    this.runResponsePhase('body_filter');
+  }
+
+  /** header_filter, body_filter, log: every collected plugin with that handler, in order; a throw is logged. */
+  private runResponsePhase(phase: 'header_filter' | 'body_filter' | 'log', only: readonly Instance[] = this.collected): void {
+    this.phase = phase;
+    for (const inst of only) {
+      const handler = inst.module[phase];
+      if (!handler) continue;
       this.enter(inst);
       try {
-        inst.module.body_filter(this, inst.conf);
+        handler(this, inst.conf);
       } catch (err) {
         this.crashed(inst, err);
       }
@@ -302,17 +299,7 @@ export class PluginRequest implements Kong {
     const logs = this.collected.filter((i) => i.module.log);
     if (logs.length === 0) return;
     this.logged = true;
-    const run = () => {
-      this.phase = 'log';
-      for (const inst of logs) {
-        this.enter(inst);
-        try {
-          inst.module.log!(this, inst.conf);
-        } catch (err) {
-          this.crashed(inst, err);
-        }
-      }
-    };
+    const run = () => this.runResponsePhase('log', logs);
     const res = this.facts.res;
     let done = false;
     const once = () => {
