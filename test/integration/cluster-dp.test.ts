@@ -106,6 +106,25 @@ describe('sync client', () => {
     await dp2.until(() => dp2.hash() === h3, 'config from the new CP');
   });
 
+  it('a CP that holds back the config for this DP\'s plugin set: the CP says why, the DP says it got nothing', async () => {
+    const cp = await startCp({
+      mode: 'shared', certPem: shared.certPem, keyPem: shared.keyPem,
+      checkConfiguration: (dpPlugins) => (dpPlugins.some((p) => p.name === 'key-auth')
+        ? { ok: true, status: 'normal' }
+        : { ok: false, status: 'plugin_set_incompatible', message: 'configured key-auth plugin 3.10.0 is missing from data plane' }),
+    });
+    cleanup.push(() => cp.server.close());
+    cp.setConfig(TABLE('one'));
+    const dp = client(cp, { plugins: [{ name: 'cors', version: '3.10.0' }], timers: { reconnectMinMs: 100, reconnectMaxMs: 200, firstConfigMs: 300 } });
+    await cp.line(/unable to send updated configuration to data plane: configured key-auth plugin 3\.10\.0 is missing from data plane/);
+    await cp.row((r) => r.sync_status === 'plugin_set_incompatible');
+    await dp.until(() => dp.lines.some((l) => /\[warn\].*has sent no configuration.*plugins=cors/.test(l)), 'DP warning');
+    expect(dp.applied).toEqual([]);
+    // A DP that has the plugin gets the config.
+    const ok = client(cp, { plugins: [{ name: 'key-auth', version: '3.10.0' }] });
+    await ok.until(() => ok.applied.length === 1, 'config for the compatible DP');
+  });
+
   it('says clearly, once per attempt, that a shared-mode CP presents another certificate', async () => {
     const other = await generateSharedPair({ now: new Date(Date.now() - 60_000) });
     const cp = await startCp({ mode: 'shared', certPem: other.certPem, keyPem: other.keyPem });
