@@ -1,6 +1,6 @@
 // acl, ported from Kong's spec/03-plugins/18-acl/02-access_spec.lua (each case names its it()).
 import { describe, expect, it } from 'vitest';
-import { useHarness, type Reply } from './harness.js';
+import { useHarness, type Reply, useCluster } from './harness.js';
 import { acl } from '../../../src/plugins/acl/index.js';
 import { validateConfig } from '../../../src/plugins/schema/validate.js';
 import { nodePlugins } from '../../../src/plugins/catalogue.js';
@@ -164,7 +164,7 @@ describe('acl anonymous (spec/03-plugins/18-acl/02-access_spec.lua "anonymous")'
   const route = (host: string, config: Record<string, unknown>, anonymous?: string) => ({
     name: host, hosts: [host], plugins: [{ name: 'acl', config }, ...(anonymous ? [{ name: 'key-auth', config: { anonymous } }] : [])],
   });
-  const h = useHarness(() => ({
+  const h = useCluster(() => ({
     consumers: [{ id: A, username: 'anonymous' }, { id: AG, username: 'anonymous_with_group', acls: [{ group: 'everyone' }] }],
     services: [{
       name: 'svc',
@@ -183,7 +183,7 @@ describe('acl anonymous (spec/03-plugins/18-acl/02-access_spec.lua "anonymous")'
         route('deny-none-anonymous-with-group.test', { deny: ['none'] }, AG),
       ],
     }],
-  }), { modules: [acl] });
+  }));
   const cases: Case[] = [
     ...['allow-everyone', 'allow-none', 'deny-everyone', 'deny-none'].map((n) => ({ it: `returns 401 (without authentication: ${n})`, host: `${n}.test`, path: '/request', status: 401, message: 'Unauthorized' })),
     ...['allow-everyone-anonymous', 'allow-none-anonymous'].map((n) => ({ it: `returns 401 with allow groups (${n})`, host: `${n}.test`, path: '/request', status: 401, message: 'Unauthorized' })),

@@ -1,7 +1,7 @@
 // basic-auth, ported from Kong's spec/03-plugins/10-basic-auth/*_spec.lua (each case names its it()).
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useHarness } from './harness.js';
+import { useCluster } from './harness.js';
 import { basicAuth } from '../../../src/plugins/basic-auth/index.js';
 import { decodeBase64 } from '../../../src/plugins/basic-auth/base64.js';
 import { validateConfig } from '../../../src/plugins/schema/validate.js';
@@ -109,7 +109,7 @@ const CASES: Case[] = [
 ];
 
 describe('basic-auth (spec/03-plugins/10-basic-auth/03-access_spec.lua)', () => {
-  const h = useHarness(fixture, { modules: [basicAuth] });
+  const h = useCluster(fixture);
   for (const c of CASES) {
     it(c.it, async () => {
       const r = await h().send({ host: c.host, path: c.path, headers: c.headers });
@@ -128,7 +128,7 @@ describe('basic-auth logical AND / OR with key-auth (spec/03-plugins/10-basic-au
   const USER1 = '11111111-1111-4111-8111-111111111111';
   const USER2 = '22222222-2222-4222-8222-222222222222';
   const ANONYMOUS = '33333333-3333-4333-8333-333333333333';
-  const h = useHarness(() => ({
+  const h = useCluster(() => ({
     consumers: [
       { id: ANONYMOUS, username: 'Anonymous' },
       { id: USER1, username: 'Mickey', keyauth_credentials: [{ key: 'Mouse' }] },
@@ -141,7 +141,7 @@ describe('basic-auth logical AND / OR with key-auth (spec/03-plugins/10-basic-au
         { name: 'or', hosts: ['logical-or.test'], plugins: [{ name: 'basic-auth', config: { anonymous: ANONYMOUS } }, { name: 'key-auth', config: { anonymous: ANONYMOUS } }] },
       ],
     }],
-  }), { modules: [basicAuth] });
+  }));
   const BASIC = 'Basic QWxhZGRpbjpPcGVuU2VzYW1l';
   const cases: { it: string; host: string; headers: Record<string, string>; status: number; consumer?: string[]; anonymous?: boolean; challenge?: string }[] = [
     { it: 'passes with all credentials provided (logical AND)', host: 'logical-and.test', headers: { apikey: 'Mouse', authorization: BASIC }, status: 200, consumer: [USER1, USER2], anonymous: false },

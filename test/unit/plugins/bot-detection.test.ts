@@ -1,7 +1,7 @@
 // bot-detection, ported from Kong's spec/03-plugins/21-bot-detection/{01-access,03-api}_spec.lua
 // (each case names its it()), plus the PCRE translation the allow/deny patterns go through.
 import { describe, expect, it } from 'vitest';
-import { useHarness } from './harness.js';
+import { useCluster } from './harness.js';
 import { botDetection } from '../../../src/plugins/bot-detection/index.js';
 import { compilePcre } from '../../../src/plugins/bot-detection/pcre.js';
 import { validateConfig } from '../../../src/plugins/schema/validate.js';
@@ -78,12 +78,12 @@ function run(h: () => { send: Send }, c: Case) {
 }
 
 describe('bot-detection (spec/03-plugins/21-bot-detection/01-access_spec.lua)', () => {
-  const h = useHarness(routed, { modules: [botDetection] });
+  const h = useCluster(routed);
   for (const c of CASES) it(c.it, run(h, c));
 });
 
 describe('bot-detection configured global (spec/03-plugins/21-bot-detection/01-access_spec.lua)', () => {
-  const h = useHarness(global, { modules: [botDetection] });
+  const h = useCluster(global);
   it(REGULAR.it, run(h, REGULAR));
   const blocked = one('(hybridctl) blocks bots on every route', 'bot.test', GOOGLEBOT, 403, 'Forbidden');
   it(blocked.it, run(h, blocked));

@@ -54,24 +54,48 @@ export interface HarnessOptions {
   upstream?: (url: string) => { status?: number; headers?: Record<string, string>; body?: string } | undefined;
 }
 
-export async function harness(doc: Record<string, unknown>, opts: HarnessOptions = {}): Promise<Harness> {
-  const enabled = new Map([...ALL, ...(opts.modules ?? []).map((m) => [m.name, m] as const)]);
+/** The echo upstream: `/status/<code>` answers that code, anything else 200 with what it saw. */
+export async function echoUpstream(custom?: HarnessOptions['upstream']): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const custom = opts.upstream?.(req.url ?? '/');
+      const c = custom?.(req.url ?? '/');
       const m = /^\/status\/(\d{3})/.exec(req.url ?? '');
-      const status = custom?.status ?? (m ? Number(m[1]) : 200);
-      const body = custom?.body ?? JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
-      res.writeHead(status, { 'content-type': 'application/json', ...custom?.headers });
+      const status = c?.status ?? (m ? Number(m[1]) : 200);
+      const body = c?.body ?? JSON.stringify({ method: req.method, url: req.url, headers: req.headers, body: Buffer.concat(chunks).toString() });
+      res.writeHead(status, { 'content-type': 'application/json', ...c?.headers });
       res.end(body);
     });
   });
   await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const upstreamPort = (server.address() as AddressInfo).port;
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((ok) => { server.closeAllConnections(); server.close(() => ok()); }),
+  };
+}
 
-  const services = ((doc.services as Record<string, unknown>[] | undefined) ?? []).map((s) => ({ url: `http://127.0.0.1:${upstreamPort}`, ...s }));
+export function sendTo(port: number, o: Parameters<Harness['send']>[0]): Promise<Reply> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string | string[]> = { ...(o.host ? { host: o.host } : {}), ...o.headers };
+    const req = httpRequest({ host: '127.0.0.1', port, path: o.path ?? '/', method: o.method ?? 'GET', headers, agent: false }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const body = Buffer.concat(chunks).toString();
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body), echo: () => JSON.parse(body) as Echo });
+      });
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
+}
+
+/** In this process: a real proxy on loopback, for tests that need test-only plugins or the proxy's internals. */
+export async function harness(doc: Record<string, unknown>, opts: HarnessOptions = {}): Promise<Harness> {
+  const enabled = new Map([...ALL, ...(opts.modules ?? []).map((m) => [m.name, m] as const)]);
+  const up = await echoUpstream(opts.upstream);
+  const services = ((doc.services as Record<string, unknown>[] | undefined) ?? []).map((s) => ({ url: `http://127.0.0.1:${up.port}`, ...s }));
   const table = declarativeToConfigTable({ _format_version: '3.0', ...doc, services }, nodePlugins(enabled, 'control_plane')) as ConfigTable;
   const lines: Record<string, unknown>[] = [];
   const log = createLogger({ format: 'json', level: 'debug', write: (l) => lines.push(JSON.parse(l) as Record<string, unknown>) });
@@ -80,25 +104,12 @@ export async function harness(doc: Record<string, unknown>, opts: HarnessOptions
   return {
     async close() {
       await proxy.close();
-      server.closeAllConnections();
-      await new Promise<void>((ok) => server.close(() => ok()));
+      await up.close();
     },
     proxy,
-    upstreamPort,
+    upstreamPort: up.port,
     lines,
-    send: (o) => new Promise((resolve, reject) => {
-      const headers: Record<string, string | string[]> = { ...(o.host ? { host: o.host } : {}), ...o.headers };
-      const req = httpRequest({ host: '127.0.0.1', port: proxy.address.port, path: o.path ?? '/', method: o.method ?? 'GET', headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const body = Buffer.concat(chunks).toString();
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body, json: () => JSON.parse(body), echo: () => JSON.parse(body) as Echo });
-        });
-      });
-      req.on('error', reject);
-      req.end(o.body);
-    }),
+    send: (o) => sendTo(proxy.address.port, o),
   };
 }
 
@@ -108,6 +119,30 @@ export function useHarness(doc: () => Record<string, unknown>, opts?: HarnessOpt
   beforeAll(async () => {
     h = await harness(doc(), opts);
   });
+  afterAll(async () => {
+    await h?.close();
+  });
+  return () => h!;
+}
+
+/**
+ * Kong's specs through real processes: the document goes to a control plane's POST /config and the
+ * requests to a data plane synced from it (the path every operator's configuration takes).
+ */
+export function useCluster(doc: () => Record<string, unknown>, opts?: Pick<HarnessOptions, 'upstream'>): () => Harness {
+  let h: Harness | undefined;
+  beforeAll(async () => {
+    const { clusterHarness } = await import('./cluster-harness.js');
+    // Ports are picked free but bound later: a parallel test file may take one first, so try again.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        h = await clusterHarness(doc(), opts);
+        return;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
+  }, 90_000);
   afterAll(async () => {
     await h?.close();
   });

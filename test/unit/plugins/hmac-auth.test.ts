@@ -2,7 +2,7 @@
 import { createHash, createHmac } from 'node:crypto';
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { useHarness, type Reply } from './harness.js';
+import { type Reply, useCluster } from './harness.js';
 import { hmacAuth } from '../../../src/plugins/hmac-auth/index.js';
 import { parseHttpTime } from '../../../src/plugins/hmac-auth/http-date.js';
 import { validateConfig } from '../../../src/plugins/schema/validate.js';
@@ -206,7 +206,7 @@ const CASES: Case[] = [
 ];
 
 describe('hmac-auth (spec/03-plugins/19-hmac-auth/03-access_spec.lua)', () => {
-  const h = useHarness(fixture, { modules: [hmacAuth] });
+  const h = useCluster(fixture);
   for (const c of CASES) {
     it(c.it, async () => {
       const sent = c.headers(httpDate());
@@ -241,7 +241,7 @@ describe('hmac-auth logical AND / OR with key-auth (spec/03-plugins/19-hmac-auth
   const USER1 = '11111111-1111-4111-8111-111111111111';
   const USER2 = '22222222-2222-4222-8222-222222222222';
   const ANONYMOUS = '33333333-3333-4333-8333-333333333333';
-  const h = useHarness(() => ({
+  const h = useCluster(() => ({
     consumers: [
       { id: ANONYMOUS, username: 'Anonymous' },
       { id: USER1, username: 'Mickey', keyauth_credentials: [{ key: 'Mouse' }] },
@@ -254,7 +254,7 @@ describe('hmac-auth logical AND / OR with key-auth (spec/03-plugins/19-hmac-auth
         { name: 'or', hosts: ['logical-or.test'], plugins: [{ name: 'hmac-auth', config: { anonymous: ANONYMOUS } }, { name: 'key-auth', config: { anonymous: ANONYMOUS } }] },
       ],
     }],
-  }), { modules: [hmacAuth] });
+  }));
   const signed = (date: string) => ({ date, authorization: auth({ username: 'Aladdin', algorithm: 'hmac-sha1', headers: 'date', signature: sign('sha1', `date: ${date}`, 'OpenSesame') }) });
   const cases: { it: string; host: string; headers: (d: string) => Record<string, string>; status: number; consumer?: string[]; anonymous?: boolean }[] = [
     { it: 'passes with all credentials provided (logical AND)', host: 'logical-and.test', headers: (d) => ({ apikey: 'Mouse', ...signed(d) }), status: 200, consumer: [USER1, USER2], anonymous: false },

@@ -11,7 +11,7 @@ import { createLogger } from '../../../src/log.js';
 import { startProxy, type Proxy } from '../../../src/proxy/server.js';
 import { declarativeToConfigTable } from '../../../src/entities/index.js';
 import type { ConfigTable } from '../../../src/proxy/config.js';
-import { useHarness } from './harness.js';
+import { useCluster } from './harness.js';
 
 const catalogue = nodePlugins(new Map([[ipRestriction.name, ipRestriction]]), 'control_plane');
 const check = (config: Record<string, unknown>) => catalogue.check({ name: 'ip-restriction', config, protocols: ['http', 'https'] });
@@ -124,7 +124,7 @@ const CASES: Case[] = [
 ];
 
 describe('ip-restriction (spec/03-plugins/17-ip-restriction/02-access_spec.lua)', () => {
-  const h = useHarness(fixture, { modules: [ipRestriction] });
+  const h = useCluster(fixture);
   for (const c of CASES) {
     it(c.it, async () => {
       const r = await h().send({ host: c.host, path: '/status/200', headers: c.headers });

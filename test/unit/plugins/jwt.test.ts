@@ -2,7 +2,7 @@
 // case names its it()). Keys are made here with node:crypto instead of Kong's fixtures.lua.
 import { constants, createHmac, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { useHarness } from './harness.js';
+import { useHarness, useCluster } from './harness.js';
 import { jwt as jwtPlugin } from '../../../src/plugins/jwt/index.js';
 import { decodeToken, verifyClaims, verifySignature, parsePublicKey, type Algorithm, type Jwt } from '../../../src/plugins/jwt/token.js';
 import { validateConfig } from '../../../src/plugins/schema/validate.js';
@@ -317,7 +317,7 @@ function multiFixture(): Record<string, unknown> {
 }
 
 describe('jwt with key-auth (spec/03-plugins/16-jwt/03-access_spec.lua)', () => {
-  const h = useHarness(multiFixture, { modules: [jwtPlugin] });
+  const h = useCluster(multiFixture);
   const send = (host: string, headers: Record<string, string>) => h().send({ host, path: '/request', headers });
   it('multiple auth without anonymous, logical AND: passes with all credentials provided', async () => {
     const r = await send('logical-and.test', { apikey: 'Mouse', authorization: USER2_TOKEN });

@@ -1,6 +1,6 @@
 // key-auth, ported from Kong's spec/03-plugins/09-key-auth/02-access_spec.lua (each case names its it()).
 import { describe, expect, it } from 'vitest';
-import { useHarness } from './harness.js';
+import { useCluster } from './harness.js';
 
 const ANON = '7b4d3a5e-1f2c-4a6b-9d8e-0c1b2a3f4e5d';
 const MISSING = 'a0b1c2d3-e4f5-4a6b-8c7d-9e0f1a2b3c4d';
@@ -86,7 +86,7 @@ const CASES: Case[] = [
 ];
 
 describe('key-auth (spec/03-plugins/09-key-auth/02-access_spec.lua)', () => {
-  const h = useHarness(fixture);
+  const h = useCluster(fixture);
   for (const c of CASES) {
     it(c.it, async () => {
       const r = await h().send({ host: c.host, method: c.method, path: c.path, headers: c.headers, body: c.body });

@@ -1,7 +1,7 @@
 // rate-limiting, ported from Kong's spec/03-plugins/23-rate-limiting/{01-schema,04-access}_spec.lua
 // (policy local, the one a data plane runs), plus the node-wide counters its proxy workers share.
 import { describe, expect, it } from 'vitest';
-import { useHarness } from './harness.js';
+import { useCluster } from './harness.js';
 import { nodePlugins } from '../../../src/plugins/catalogue.js';
 import { rateLimiting } from '../../../src/plugins/rate-limiting/index.js';
 import { CounterStore, answerCounters, ipcCounters, type CounterReply } from '../../../src/plugins/runtime/counters.js';
@@ -48,7 +48,7 @@ function fixture(): Record<string, unknown> {
 }
 
 describe('rate-limiting (spec/03-plugins/23-rate-limiting/04-access_spec.lua, policy local)', () => {
-  const h = useHarness(fixture);
+  const h = useCluster(fixture);
 
   const sixThenBlocked = async (host: string, headers: Record<string, string> = {}) => {
     const statuses: number[] = [];

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { requestSizeLimiting } from '../../../src/plugins/request-size-limiting/index.js';
 import { validateConfig } from '../../../src/plugins/schema/validate.js';
 import { MAX_PLUGIN_BODY } from '../../../src/plugins/runtime/body.js';
-import { useHarness } from './harness.js';
+import { useCluster } from './harness.js';
 
 const TEST_SIZE = 2;
 const MB = 2 ** 20;
@@ -73,7 +73,7 @@ const CASES: Case[] = [
 ];
 
 describe('request-size-limiting (spec/03-plugins/12-request-size-limiting/01-access_spec.lua)', () => {
-  const h = useHarness(fixture, { modules: [requestSizeLimiting] });
+  const h = useCluster(fixture);
   for (const c of CASES) {
     it(c.it, async () => {
       const body = c.size !== undefined ? Buffer.alloc(c.size, 'A') : undefined;

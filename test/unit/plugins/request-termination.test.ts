@@ -5,7 +5,7 @@ import { requestTermination } from '../../../src/plugins/request-termination/ind
 import { validateConfig } from '../../../src/plugins/schema/validate.js';
 import { nodePlugins } from '../../../src/plugins/catalogue.js';
 import { SERVER_HEADER } from '../../../src/proxy/responses.js';
-import { useHarness } from './harness.js';
+import { useCluster } from './harness.js';
 
 const catalogue = nodePlugins(new Map([[requestTermination.name, requestTermination]]), 'control_plane');
 const check = (config: Record<string, unknown>) => catalogue.check({ name: 'request-termination', config, protocols: ['http'] }).errors;
@@ -131,7 +131,7 @@ const CASES: Case[] = [
 ];
 
 describe('request-termination (spec/03-plugins/14-request-termination/02-access_spec.lua)', () => {
-  const hs = useHarness(fixture, { modules: [requestTermination] });
+  const hs = useCluster(fixture);
   it('returns 204 without content length header', async () => {
     const r = await hs().send({ host: h(8), path: '/status/200' });
     expect(r.status).toBe(204);

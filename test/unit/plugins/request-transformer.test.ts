@@ -1,7 +1,7 @@
 // request-transformer, ported from Kong's spec/03-plugins/36-request-transformer/{01-schema,02-access}_spec.lua
 // (each case names its it()).
 import { describe, expect, it } from 'vitest';
-import { useHarness, type Echo } from './harness.js';
+import { type Echo, useCluster } from './harness.js';
 import { requestTransformer } from '../../../src/plugins/request-transformer/index.js';
 import { validateConfig } from '../../../src/plugins/schema/validate.js';
 import { compileTemplate, render } from '../../../src/plugins/request-transformer/template.js';
@@ -175,7 +175,7 @@ const CASES: Case[] = [
 ];
 
 describe('request-transformer (spec/03-plugins/36-request-transformer/02-access_spec.lua)', () => {
-  const h = useHarness(fixture, { modules: [requestTransformer] });
+  const h = useCluster(fixture);
   for (const c of CASES) {
     it(c.it, async () => {
       const r = await h().send({ host: c.host, method: c.method, path: c.path, headers: c.headers, body: c.body });

@@ -1,7 +1,7 @@
 // response-transformer, ported from Kong's spec/03-plugins/15-response-transformer/
 // {01-header_transformer,02-body_transformer,03-api,04-filter}_spec.lua (each case names its it()).
 import { describe, expect, it } from 'vitest';
-import { useHarness } from './harness.js';
+import { useCluster } from './harness.js';
 import { responseTransformer } from '../../../src/plugins/response-transformer/index.js';
 import { compile, isJsonBody, transformJson } from '../../../src/plugins/response-transformer/transform.js';
 import { validateConfig } from '../../../src/plugins/schema/validate.js';
@@ -97,8 +97,7 @@ function fixture(): Record<string, unknown> {
 }
 
 describe('response-transformer (spec/03-plugins/15-response-transformer/04-filter_spec.lua)', () => {
-  const h = useHarness(fixture, {
-    modules: [responseTransformer],
+  const h = useCluster(fixture, {
     upstream: (url): { headers: Record<string, string>; body: string } | undefined => {
       if (url.startsWith('/response-headers')) return { headers: { 'access-control-allow-origin': '*' }, body: '{"ok":true}' };
       if (url.startsWith('/headers')) return { headers: { h1: 'v1', h2: 'v2', h3: 'v3', h5: 'v5a' }, body: '{"a":1}' };
