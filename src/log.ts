@@ -39,6 +39,7 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
   const shared: Shared = {
     min: LEVELS.indexOf(opts.level ?? 'info'),
     format: opts.format ?? 'text',
+    // One write per line, newline included (see emit).
     write: opts.write ?? ((line) => process.stderr.write(`${line}\n`)),
     now: opts.now ?? (() => new Date()),
     secrets: new Set(),
@@ -47,19 +48,30 @@ export function createLogger(opts: LoggerOptions = {}): Logger {
 }
 
 function make(shared: Shared, components: string[], base: Fields): Logger {
-  const emit = (level: Level, msg: string, fields: Fields = {}) => {
-    if (LEVELS.indexOf(level) < shared.min) return;
-    const all = redactFields({ ...base, ...fields });
-    const text = scrub(msg, shared.secrets);
+  const render = (level: Level, msg: string, fields: Fields, limits: Limits): string => {
+    const all = limitFields(redactFields({ ...base, ...fields }), limits.fields);
+    const text = cap(scrub(String(msg), shared.secrets), limits.msg);
     const time = shared.now().toISOString();
     if (shared.format === 'json') {
-      const doc = { time, level, ...(components.length ? { component: components.join('.') } : {}), msg: text, ...all };
-      shared.write(scrub(JSON.stringify(doc, jsonSafe), shared.secrets));
-    } else {
-      const prefix = components.map((c) => `[${c}] `).join('');
-      const extra = Object.entries(all).map(([k, v]) => ` ${k}=${formatValue(v)}`).join('');
-      shared.write(scrub(`${time} [${level}] ${prefix}${text}${extra}`, shared.secrets));
+      const values: Fields = {};
+      for (const [k, v] of Object.entries(all)) values[k] = jsonValue(v, shared.secrets, limits.value);
+      const doc = { time, level, ...(components.length ? { component: components.join('.') } : {}), msg: text, ...values };
+      return scrub(escapeControls(JSON.stringify(doc, jsonSafe)), shared.secrets);
     }
+    const prefix = components.map((c) => `[${escapeControls(c)}] `).join('');
+    const extra = Object.entries(all).map(([k, v]) => ` ${formatKey(k)}=${formatValue(v, shared.secrets, limits.value)}`).join('');
+    return scrub(`${time} [${level}] ${prefix}${escapeControls(text)}${extra}`, shared.secrets);
+  };
+  const emit = (level: Level, msg: string, fields: Fields = {}) => {
+    if (LEVELS.indexOf(level) < shared.min) return;
+    // A line that fits in PIPE_BUF is written to a pipe in one piece: nothing another writer puts
+    // on stderr (lmdb's native messages) can land inside it. Lines over it are rebuilt tighter.
+    let line = '';
+    for (const limits of LIMITS) {
+      line = render(level, msg, fields, limits);
+      if (Buffer.byteLength(line) < LINE_MAX) break;
+    }
+    shared.write(line);
   };
   return {
     debug: (m, f) => emit('debug', m, f),
@@ -73,6 +85,47 @@ function make(shared: Shared, components: string[], base: Fields): Logger {
   };
 }
 
+/**
+ * A peer controls much of what is logged (ping payloads, basic_info, hashes, error text): every
+ * value is capped, so one field cannot flood the log, and a line holds a bounded number of fields.
+ */
+export const MAX_VALUE = 1024;
+/** PIPE_BUF on Linux, with the newline. */
+const LINE_MAX = 4096;
+interface Limits {
+  value: number;
+  msg: number;
+  fields: number;
+}
+const LIMITS: readonly Limits[] = [
+  { value: MAX_VALUE, msg: 2048, fields: 64 },
+  { value: 96, msg: 512, fields: 12 },
+  { value: 0, msg: 512, fields: 0 },
+];
+
+/** `s` cut to `max` characters (never inside a surrogate pair) with a marker saying how much went. */
+export function cap(s: string, max = MAX_VALUE): string {
+  if (s.length <= max) return s;
+  const c = max > 0 ? s.charCodeAt(max - 1) : 0;
+  const end = c >= 0xd800 && c <= 0xdbff ? max - 1 : max;
+  return `${s.slice(0, end)}…[+${s.length - end} chars]`;
+}
+
+function limitFields(fields: Fields, max: number): Fields {
+  const entries = Object.entries(fields);
+  if (entries.length <= max) return fields;
+  return { ...Object.fromEntries(entries.slice(0, max)), fields_elided: entries.length - max };
+}
+
+// C0 (\n, \r, ESC…), DEL, C1 and the Unicode line separators: each could end a line or drive a
+// terminal, so a line never carries one raw. JSON.stringify escapes C0 itself; the rest are
+// escaped here, which keeps a JSON line valid JSON.
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const NAMED: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+export function escapeControls(s: string): string {
+  return s.replace(CONTROL, (c) => NAMED[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function redactFields(fields: Fields): Fields {
   const out: Fields = {};
   for (const [k, v] of Object.entries(fields)) {
@@ -81,9 +134,13 @@ function redactFields(fields: Fields): Fields {
   return out;
 }
 
-function scrub(line: string, secrets: Set<string>): string {
-  let out = line;
-  for (const s of secrets) if (out.includes(s)) out = out.split(s).join(REDACTED);
+/** Secrets as written, as JSON writes them (a PEM's newlines as \n) and as a line carries them. */
+function scrub(text: string, secrets: Set<string>): string {
+  let out = text;
+  for (const s of secrets) {
+    const json = JSON.stringify(s).slice(1, -1);
+    for (const form of new Set([s, json, escapeControls(json)])) if (out.includes(form)) out = out.split(form).join(REDACTED);
+  }
   return out;
 }
 
@@ -93,8 +150,29 @@ function jsonSafe(_k: string, v: unknown): unknown {
   return v;
 }
 
-function formatValue(v: unknown): string {
-  if (v instanceof Error) return JSON.stringify(v.message);
-  if (typeof v === 'string') return /^[\w./:@-]+$/.test(v) ? v : JSON.stringify(v);
-  return JSON.stringify(v, jsonSafe) ?? String(v);
+function serialize(v: unknown): string {
+  try {
+    return JSON.stringify(v, jsonSafe) ?? String(v);
+  } catch {
+    return '[unserializable]';
+  }
+}
+
+/** A value as the JSON line carries it: small values as they are, anything longer capped as text. */
+function jsonValue(v: unknown, secrets: Set<string>, max: number): unknown {
+  if (typeof v === 'string') return cap(scrub(v, secrets), max);
+  if (v === null || typeof v === 'number' || typeof v === 'boolean' || v === undefined) return v;
+  if (v instanceof Error) return { message: cap(scrub(v.message, secrets), max), code: (v as NodeJS.ErrnoException).code };
+  const text = serialize(v);
+  return text.length > max ? cap(scrub(text, secrets), max) : v;
+}
+
+function formatKey(k: string): string {
+  return /^[\w.-]{1,64}$/.test(k) ? k : escapeControls(JSON.stringify(cap(k, 64)));
+}
+
+function formatValue(v: unknown, secrets: Set<string>, max: number): string {
+  const s = cap(scrub(v instanceof Error ? v.message : typeof v === 'string' ? v : serialize(v), secrets), max);
+  if (typeof v === 'string' && /^[\w./:@-]+$/.test(s)) return s;
+  return escapeControls(v instanceof Error || typeof v === 'string' ? JSON.stringify(s) : s);
 }

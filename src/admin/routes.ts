@@ -1,12 +1,14 @@
 // Admin API endpoints: Kong's collection/entity/nested paths, pagination, /config, /clustering, /status.
 import { stringify as toYaml } from 'yaml';
 import {
-  CREDENTIAL_ENTITIES, CREDENTIAL_PATHS, ENTITY_ORDER, declarativeToRows, notFound, parseDeclarativeText, schemaViolation, validateRow,
+  CREDENTIAL_ENTITIES, CREDENTIAL_PATHS, ENTITY_ORDER, declarativeError, declarativeToRows, notFound, parseDeclarativeText, schemaViolation, validateRow,
   type EntityName, type PluginCatalogue, type Row,
 } from '../entities/index.js';
 import type { Store } from '../store/index.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
 import { HttpError } from './http-error.js';
+import { BODY_LIMITS } from './body.js';
+import { plainJson } from '../entities/json-shape.js';
 
 export interface Ctx {
   method: string;
@@ -113,13 +115,26 @@ async function config(ctx: Ctx): Promise<Reply> {
   if (doc && typeof doc === 'object' && typeof (doc as Row).config === 'string') doc = parseDeclarativeText((doc as Row).config as string);
   else if (doc === undefined) doc = parseDeclarativeText(b.raw);
   else if (doc && typeof doc === 'object' && (doc as Row).config && typeof (doc as Row).config === 'object') doc = (doc as Row).config;
+  // YAML and a `config` string are parsed here, not by the body decoder: the same shape rules apply.
+  const shaped = plainJson(doc, BODY_LIMITS);
+  if (!shaped.ok) throw declarativeError({}, `failed parsing declarative configuration: ${shaped.message}${shaped.path.length ? ` at '${shaped.path.join('.').slice(0, 200)}'` : ''}`);
+  doc = shaped.value;
   const rows = declarativeToRows(doc, null, ctx.plugins);
   await ctx.store.replaceAll(rows);
   return { status: 201, body: Object.fromEntries(ENTITY_ORDER.filter((e) => rows[e].length).map((e) => [e, Object.fromEntries(rows[e].map((r) => [r.id, r]))])) };
 }
 
+/** A path segment, percent-decoded; a malformed escape or invalid UTF-8 is the client's error. */
+function decodeSegment(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    throw new HttpError(400, { message: `invalid percent-encoding in path segment '${segment.slice(0, 200)}': use %XX escapes of UTF-8 bytes` });
+  }
+}
+
 export async function route(ctx: Ctx): Promise<Reply> {
-  const parts = ctx.path.split('/').filter(Boolean).map(decodeURIComponent);
+  const parts = ctx.path.split('/').filter(Boolean).map(decodeSegment);
   const [a, b, c, d] = parts;
   if (parts.length === 0) {
     return {

@@ -3,11 +3,13 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
-import { EntityError, type Row } from '../entities/index.js';
+import { EntityError } from '../entities/index.js';
 import type { Store } from '../store/index.js';
 import { route, type AdminPlugins, type Ctx } from './routes.js';
 import { HttpError } from './http-error.js';
 import { listenOn } from '../util/listen.js';
+import { decodeBody, type Body } from './body.js';
+import { storageFailure } from './storage-error.js';
 
 export interface AdminOptions {
   listen: { host: string; port: number };
@@ -19,6 +21,8 @@ export interface AdminOptions {
   /** The configuration hash the CP currently pushes, for GET /status. */
   configHash?: () => string | null;
   plugins?: AdminPlugins;
+  /** Where the store keeps its files, named in the answer and the log when the disk fails. */
+  storePath?: string;
 }
 
 export interface AdminServer {
@@ -30,43 +34,24 @@ const MAX_BODY = 64 * 1024 * 1024;
 const SERVER = `kong/${KONG_PROTOCOL_VERSION}`;
 
 
-async function readBody(req: IncomingMessage): Promise<{ raw: string; json: unknown }> {
+async function readBody(req: IncomingMessage, yaml: boolean): Promise<Body> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, { message: 'request body too large' });
+    if (size > MAX_BODY) throw new HttpError(413, { message: `request body too large (more than ${MAX_BODY} bytes)` });
     chunks.push(c as Buffer);
   }
-  const raw = Buffer.concat(chunks).toString('utf8');
-  if (raw.trim() === '') return { raw, json: {} };
-  const type = String(req.headers['content-type'] ?? 'application/json');
-  if (/application\/x-www-form-urlencoded/.test(type)) return { raw, json: formToObject(raw) };
-  if (/json/.test(type) || !/yaml/.test(type)) {
-    try {
-      return { raw, json: JSON.parse(raw) };
-    } catch {
-      if (/yaml/.test(type) || !/json/.test(type)) return { raw, json: undefined };
-      throw new HttpError(400, { message: 'Cannot parse JSON body' });
-    }
-  }
-  return { raw, json: undefined };
+  return decodeBody(req.headers['content-type'], Buffer.concat(chunks).toString('utf8'), { yaml });
 }
 
-/** Kong's form encoding: `a=1&b[]=x&service.id=…` → nested objects. */
-function formToObject(raw: string): Row {
-  const out: Row = {};
-  for (const [k, v] of new URLSearchParams(raw)) {
-    const arr = k.endsWith('[]');
-    const path = (arr ? k.slice(0, -2) : k).split('.');
-    let cur = out;
-    for (const p of path.slice(0, -1)) cur = (cur[p] ??= {}) as Row;
-    const last = path.at(-1)!;
-    const value: unknown = /^\d+$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
-    if (arr) ((cur[last] ??= []) as unknown[]).push(value);
-    else cur[last] = value;
+/** The request target as a URL; `//x` stays a path (not a host) and a bad target is a 400. */
+function requestUrl(target: string): URL {
+  try {
+    return /^[a-z][a-z0-9+.-]*:\/\//i.test(target) ? new URL(target) : new URL(`http://admin${target.startsWith('/') ? '' : '/'}${target}`);
+  } catch {
+    throw new HttpError(400, { message: 'invalid request target' });
   }
-  return out;
 }
 
 export function send(res: ServerResponse, status: number, body?: unknown, headers: Record<string, string> = {}): void {
@@ -88,12 +73,19 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
   let active = 0;
   const server = createServer((req, res) => {
     total += 1;
-    const url = new URL(req.url ?? '/', 'http://admin');
+    let url: URL;
+    try {
+      url = requestUrl(req.url ?? '/');
+    } catch (err) {
+      send(res, (err as HttpError).status, (err as HttpError).body);
+      return;
+    }
+    const path = url.pathname.replace(/\/+$/, '') || '/';
     const ctx: Ctx = {
       method: req.method ?? 'GET',
-      path: url.pathname.replace(/\/+$/, '') || '/',
+      path,
       query: url.searchParams,
-      body: async () => readBody(req),
+      body: async () => readBody(req, path === '/config'),
       store: o.store,
       info: { nodeId: o.nodeId, hostname: hostname(), started, total: () => total, active: () => active, metrics: o.metrics, configHash: o.configHash },
       plugins: o.plugins,
@@ -101,8 +93,14 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
     route(ctx).then(
       (r) => send(res, r.status, r.body, r.headers),
       (err: unknown) => {
-        if (err instanceof EntityError || err instanceof HttpError) send(res, err.status, err.body);
-        else {
+        const disk = storageFailure(err, o.storePath);
+        // A 413 leaves the rest of the body unread: the connection cannot carry another request.
+        if (err instanceof HttpError && err.status === 413) send(res, err.status, err.body, { Connection: 'close' });
+        else if (err instanceof EntityError || err instanceof HttpError) send(res, err.status, err.body);
+        else if (disk) {
+          o.log.error(`store write failed: ${disk.reason}`, { code: disk.code, path: o.storePath ?? null, method: req.method, url: url.pathname, error: err instanceof Error ? err.message : String(err) });
+          send(res, disk.status, { message: disk.message });
+        } else {
           o.log.error('admin request failed', { method: req.method, path: url.pathname, error: err instanceof Error ? err.message : String(err) });
           send(res, 500, { message: 'An unexpected error occurred' });
         }

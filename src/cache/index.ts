@@ -2,43 +2,26 @@
 // directory, as Kong keeps it), so a restart without the control plane still serves traffic.
 // One record holds hash and table together, so a reader never sees one without the other.
 import { createCipheriv, createDecipheriv, createHash, createPrivateKey, hkdfSync, randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { open, type RootDatabase } from 'lmdb';
+import type { RootDatabase } from 'lmdb';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
+import { inspectLmdbDir, moveAside, openLmdbEnv, storageError } from '../util/lmdb-safe.js';
 
 export type CacheMode = 'off' | 'unencrypted' | 'encrypted';
 
 export interface ConfigCache {
   readonly path: string | null;
   load(): { configTable: Record<string, unknown>; hash: string } | null;
-  save(configTable: Record<string, unknown>, hash: string): Promise<void>;
+  /**
+   * Never rejects: the cache is best effort, so a failure (a full disk) is logged here, once until
+   * it heals, and reported as false.
+   */
+  save(configTable: Record<string, unknown>, hash: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
 const RECORD = 'config';
-const LMDB_MAGIC = 0xbeefc0de;
-
-/**
- * LMDB trusts its files: a damaged data.mdb can crash the process rather than fail an open.
- * Check the meta page before handing the file to it.
- */
-export function looksLikeLmdb(dir: string): boolean {
-  const file = join(dir, 'data.mdb');
-  if (!existsSync(file)) return true; // a fresh directory is created by LMDB
-  const size = statSync(file).size;
-  if (size < 8192) return false;
-  const fd = openSync(file, 'r');
-  try {
-    const head = Buffer.alloc(64);
-    readSync(fd, head, 0, 64, 0);
-    // The meta header sits after the page header, whose size depends on the LMDB build.
-    return [16, 24].some((off) => head.readUInt32LE(off) === LMDB_MAGIC);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function deriveKey(keyPem: string): Buffer {
   const der = createPrivateKey(keyPem).export({ format: 'der', type: 'pkcs8' });
@@ -62,32 +45,52 @@ function unseal(data: Buffer, key: Buffer): Buffer {
 export function openConfigCache(opts: { prefix: string; mode: CacheMode; path?: string; keyPem?: string; log: Logger }): ConfigCache {
   const log = opts.log;
   if (opts.mode === 'off') {
-    return { path: null, load: () => null, save: async () => undefined, close: async () => undefined };
+    return { path: null, load: () => null, save: async () => false, close: async () => undefined };
   }
   const dir = opts.path ?? join(opts.prefix, 'dbless.lmdb');
   const key = opts.mode === 'encrypted' ? (opts.keyPem ? deriveKey(opts.keyPem) : null) : null;
   if (opts.mode === 'encrypted' && !key) throw new Error('data_plane_config_cache_mode = encrypted needs the cluster key');
   let db: RootDatabase<Buffer, string> | null = null;
+  // The last failure logged: a full disk is one line when it starts and one when it heals, not a
+  // line per push.
+  let failing: string | null = null;
+  const failed = (msg: string, err: unknown, what: string): void => {
+    const e = storageError(what, dir, err);
+    // The same failure again is not a new line (lmdb's text differs in positions and sizes).
+    const kind = e.code !== undefined ? `${what} ${String(e.code)}` : e.message.replace(/\d+/g, '#');
+    if (failing !== kind) {
+      log.warn(msg, {
+        cache: dir,
+        error: e.message,
+        ...(e.code === 'ENOSPC' ? { hint: `free space on the disk holding ${dir}; the next configuration is cached again` } : {}),
+      });
+    }
+    failing = kind;
+  };
 
   const openDb = (): RootDatabase<Buffer, string> => {
     if (db) return db;
-    if (!looksLikeLmdb(dir)) {
-      const aside = `${dir}.corrupt-${Date.now()}`;
-      renameSync(dir, aside);
-      log.warn('the config cache is damaged (not an LMDB environment); moved it aside and starting without it', { cache: dir, moved_to: aside });
+    const state = inspectLmdbDir(dir);
+    // An empty data file is what an interrupted first write leaves: nothing was cached, LMDB starts it over.
+    if (state.kind === 'damaged' && !state.empty) {
+      const aside = moveAside(dir);
+      log.warn(`the config cache is damaged (${state.file} ${state.reason}); moved it aside and starting without it`, { cache: dir, moved_to: aside });
     }
-    // The cached config holds plugin credentials: the directory is private before LMDB writes into it.
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    chmodSync(dir, 0o700);
-    db = open<Buffer, string>({ path: dir, noSubdir: false, encoding: 'binary', compression: false });
+    db = openLmdbEnv<Buffer>(dir, { encoding: 'binary' });
     return db;
   };
 
   return {
     path: dir,
     load() {
+      let raw: Buffer | undefined;
       try {
-        const raw = openDb().get(RECORD);
+        raw = openDb().get(RECORD);
+      } catch (err) {
+        failed('cannot open the config cache; running without it until it can be written', err, `cannot open the config cache ${dir}`);
+        return null;
+      }
+      try {
         if (!raw) return null;
         const plain = key ? unseal(Buffer.from(raw), key) : Buffer.from(raw);
         const doc = JSON.parse(plain.toString('utf8')) as { hash?: unknown; sha256?: unknown; config_table?: unknown };
@@ -101,15 +104,29 @@ export function openConfigCache(opts: { prefix: string; mode: CacheMode; path?: 
       }
     },
     async save(configTable, hash) {
-      const body = JSON.stringify(configTable);
-      const doc = `{"hash":${JSON.stringify(hash)},"sha256":"${createHash('sha256').update(body).digest('hex')}","config_table":${body}}`;
-      const plain = Buffer.from(doc, 'utf8');
-      await openDb().put(RECORD, key ? seal(plain, key) : plain);
+      try {
+        const body = JSON.stringify(configTable);
+        const doc = `{"hash":${JSON.stringify(hash)},"sha256":"${createHash('sha256').update(body).digest('hex')}","config_table":${body}}`;
+        const plain = Buffer.from(doc, 'utf8');
+        // Synchronous on purpose: lmdb-js's asynchronous put rejects promises of its own that no
+        // caller holds when a commit fails (a full disk), and an unhandled rejection ends the process.
+        openDb().putSync(RECORD, key ? seal(plain, key) : plain);
+      } catch (err) {
+        failed('configuration applied but not cached; a restart without the control plane would not have it', err, `cannot write the config cache ${dir}`);
+        return false;
+      }
+      if (failing) log.info('the config cache is written again', { cache: dir });
+      failing = null;
+      return true;
     },
     async close() {
       const d = db;
       db = null;
-      await d?.close();
+      if (!d) return;
+      // After a failed commit lmdb-js may never settle close(): shutdown must not wait on it.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([d.close().catch(() => undefined), new Promise((r) => (timer = setTimeout(r, 2000).unref()))]);
+      clearTimeout(timer);
     },
   };
 }

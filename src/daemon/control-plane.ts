@@ -98,6 +98,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
           metrics: () => metrics.render(clusterRef.metrics()),
           configHash: () => current?.hash ?? null,
           plugins,
+          storePath: join(s.prefix, 'cp-store'),
         })
       : null;
     if (admin) opened.push(admin);

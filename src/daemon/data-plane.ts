@@ -7,7 +7,7 @@ import { ConfigError, errorMessage } from '../errors.js';
 import { ensureDefaultProxyCert } from './proxy-cert.js';
 import { openConfigCache } from '../cache/index.js';
 import { stableNodeId } from '../cache/node-id.js';
-import { startSyncClient } from '../cluster/client/index.js';
+import { configHashProblem, startSyncClient } from '../cluster/client/index.js';
 import { startStatus } from '../status/server.js';
 import type { DpSettings } from './settings-types.js';
 import { loadDeclarativeFile } from './declarative-file.js';
@@ -16,6 +16,7 @@ import { startProxyWorkers, type ProxyFleet } from './proxy-workers.js';
 import { buildPlan } from '../plugins/runtime/plan.js';
 import type { ConfigTable } from '../proxy/config.js';
 import type { EnabledSet } from './settings-types.js';
+import { assertValidConfigTable } from '../proxy/validate-table.js';
 
 /**
  * A config this data plane can enforce whole: every plugin it names is enabled here and configured
@@ -23,6 +24,18 @@ import type { EnabledSet } from './settings-types.js';
  */
 export function assertEnforceable(configTable: Record<string, unknown>, plugins: EnabledSet): void {
   buildPlan(configTable as ConfigTable, plugins);
+}
+
+/**
+ * What a config must pass before it is served or cached, wherever it comes from (a push, the
+ * cache): the shape Kong's schema gives it, a real config hash, then every plugin enforceable.
+ * Throws, naming what is wrong, and nothing has been touched yet.
+ */
+export function assertServable(configTable: unknown, hash: unknown, plugins: EnabledSet): asserts configTable is Record<string, unknown> {
+  const badHash = configHashProblem(hash);
+  if (badHash) throw new ConfigError(badHash);
+  assertValidConfigTable(configTable);
+  assertEnforceable(configTable, plugins);
 }
 
 export interface DataPlane {
@@ -52,10 +65,10 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     let origin = 'the cached configuration';
     if (initial) {
       try {
-        assertEnforceable(initial.configTable, s.plugins);
+        assertServable(initial.configTable, initial.hash, s.plugins);
       } catch (err) {
-        // Serving it would leave what its plugins protect unprotected: nothing is served instead.
-        log.error('not serving the cached configuration: this data plane cannot enforce it', { error: errorMessage(err), config_hash: initial.hash });
+        // Serving it would leave what its plugins protect unprotected, or crash on it: nothing is served instead.
+        log.error('not serving the cached configuration: this data plane cannot enforce it', { error: errorMessage(err), ...(configHashProblem(initial.hash) ? {} : { config_hash: initial.hash }) });
         initial = null;
       }
     }
@@ -63,7 +76,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       initial = loadDeclarativeFile(s.declarativeConfig);
       origin = 'declarative_config';
       try {
-        assertEnforceable(initial.configTable, s.plugins);
+        assertServable(initial.configTable, initial.hash, s.plugins);
       } catch (err) {
         throw new ConfigError(`declarative_config ${s.declarativeConfig} cannot be served: ${errorMessage(err)}`, [], {
           hint: 'enable the plugin on this data plane (kong.conf plugins) or remove it from the file',
@@ -108,7 +121,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       log: log.child('clustering'),
       currentHash: () => hash,
       apply: async (configTable, next) => {
-        assertEnforceable(configTable, s.plugins);
+        assertServable(configTable, next, s.plugins);
         await proxy.swap(configTable);
         hash = effectiveHash(configTable, next);
         try {

@@ -5,7 +5,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log.js';
 import { createLogger, type Level } from '../log.js';
 import { errorMessage, RuntimeError } from '../errors.js';
-import { startProxy, type Proxy } from '../proxy/server.js';
+import { CLOSE_GRACE_MS, startProxy, type Proxy } from '../proxy/server.js';
 import type { ConfigTable } from '../proxy/config.js';
 import type { SharedCounters } from '../plugins/pdk/types.js';
 import { CounterStore, answerCounters, ipcCounters, localCounters, type CounterReply, type CounterRequest } from '../plugins/runtime/counters.js';
@@ -114,13 +114,21 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   // Rate-limit counters for the whole node live here, so N workers do not allow N times the limit.
   const counterStore = new CounterStore();
 
+  // Replacements not yet forked: a stop cancels them, so nothing is forked once it has begun.
+  const respawns = new Set<NodeJS.Timeout>();
   const spawn = (): Promise<Worker> =>
     new Promise((resolveSpawn, rejectSpawn) => {
+      if (closing) return rejectSpawn(new RuntimeError('the data plane is stopping'));
       const w = cluster.fork({ [WORKER_ENV]: '1' });
       workers.add(w);
+      // A send to a worker that just died fails here; its 'exit' says the rest.
+      w.on('error', (err) => log.debug('proxy worker channel error', { pid: w.process.pid, error: errorMessage(err) }));
       let given: Record<string, unknown> | null = null;
       w.on('message', (m: FromWorker) => {
-        if (m.t === 'ready') {
+        if (closing && m.t === 'ready') {
+          // Forked just before the stop: told to leave instead of being started.
+          w.send({ t: 'close' } satisfies ToWorker);
+        } else if (m.t === 'ready') {
           // Every worker asks for the configured ports (0 included): node:cluster hands them shared sockets.
           given = current;
           w.send({ t: 'init', listeners: o.listeners, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId } satisfies ToWorker);
@@ -153,7 +161,14 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
           return;
         }
         log.error('proxy worker exited; starting a new one', { pid: w.process.pid, code, signal });
-        setTimeout(() => void spawn().catch((err: unknown) => log.error('could not replace a proxy worker', { error: errorMessage(err) })), 200).unref();
+        const t = setTimeout(() => {
+          respawns.delete(t);
+          void spawn().catch((err: unknown) => {
+            if (!closing) log.error('could not replace a proxy worker', { error: errorMessage(err) });
+          });
+        }, 200);
+        t.unref();
+        respawns.add(t);
       });
     });
 
@@ -191,35 +206,74 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
     },
     async close() {
       closing = true;
-      await Promise.all(
-        [...workers].map(
-          (w) =>
-            new Promise<void>((done) => {
-              w.once('exit', () => done());
-              w.send({ t: 'close' } satisfies ToWorker);
-            }),
-        ),
-      );
+      for (const t of respawns) clearTimeout(t);
+      respawns.clear();
+      // Every worker gets the grace its requests have, then is killed: a stop always ends, even
+      // for a worker still starting (or stuck) that never answers.
+      await Promise.all([...workers].map((w) => stopWorker(w, CLOSE_GRACE_MS + 2_000)));
     },
   };
+}
+
+function stopWorker(w: Worker, graceMs: number): Promise<void> {
+  return new Promise<void>((done) => {
+    if (w.process.exitCode !== null || w.process.signalCode !== null) return done();
+    const kill = setTimeout(() => w.process.kill('SIGKILL'), graceMs);
+    w.once('exit', () => {
+      clearTimeout(kill);
+      done();
+    });
+    if (w.isConnected()) {
+      try {
+        w.send({ t: 'close' } satisfies ToWorker);
+      } catch {
+        w.process.kill('SIGKILL');
+      }
+    } else w.process.kill('SIGKILL');
+  });
 }
 
 /** In a proxy worker process: serve until told to close. Returns false in any other process. */
 export async function runProxyWorkerIfAsked(): Promise<boolean> {
   if (!cluster.isWorker || !process.env[WORKER_ENV]) return false;
-  const send = (m: FromWorker) => process.send?.(m);
+  const send = (m: FromWorker) => {
+    if (process.connected) process.send?.(m);
+  };
   // Signals go to the sync process, which stops the workers in order.
   process.on('SIGINT', () => undefined);
   process.on('SIGTERM', () => undefined);
-  const init = await new Promise<Extract<ToWorker, { t: 'init' }>>((resolve) => {
+  // Told to close (or the sync process gone) at any point, starting included: close what is
+  // open and leave. Nothing may keep a worker of a stopped data plane alive.
+  let proxies: Proxy[] = [];
+  let leaving = false;
+  const leave = () => {
+    if (leaving) return;
+    leaving = true;
+    void Promise.all(proxies.map((p) => p.close())).finally(() => {
+      send({ t: 'closed' });
+      if (process.connected) process.disconnect();
+      // Whatever still holds the event loop: the listeners are closed, the process is done.
+      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2_000).unref();
+    });
+  };
+  process.on('message', (m: ToWorker) => {
+    if (m.t === 'close') leave();
+  });
+  process.on('disconnect', leave);
+  const init = await new Promise<Extract<ToWorker, { t: 'init' }> | null>((resolve) => {
     const onInit = (m: ToWorker) => {
       if (m.t !== 'init') return;
       process.off('message', onInit);
       resolve(m);
     };
     process.on('message', onInit);
+    process.once('disconnect', () => resolve(null));
     send({ t: 'ready' });
   });
+  if (!init || leaving) {
+    leave();
+    return true;
+  }
   const log = createLogger({ level: init.level, format: init.format }).child('proxy', { worker: process.pid });
   const counters = ipcCounters(
     (m) => send(m),
@@ -228,34 +282,30 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
     }),
   );
   const plugins = enabledPlugins(init.plugins.join(',') || 'off', BUNDLED).modules;
-  let proxies: Proxy[];
   try {
     proxies = await startAll(init.listeners, log, init.table, { plugins, nodeId: init.nodeId, counters });
   } catch (err) {
     // The sync process reports it; this process just leaves.
     send({ t: 'failed', error: errorMessage(err), code: (err as NodeJS.ErrnoException).code, listener: (err as { listener?: string }).listener ?? '' });
     process.exitCode = 1;
-    process.disconnect?.();
+    leave();
     return true;
   }
-  const closeAll = () => Promise.all(proxies.map((p) => p.close()));
+  // A close that came while the listeners were starting.
+  if (leaving) {
+    leaving = false;
+    leave();
+    return true;
+  }
   process.on('message', (m: ToWorker) => {
-    if (m.t === 'swap') {
-      try {
-        for (const p of proxies) p.swap(m.table as ConfigTable);
-        send({ t: 'swapped', id: m.id });
-      } catch (err) {
-        send({ t: 'swapped', id: m.id, error: errorMessage(err) });
-      }
-    } else if (m.t === 'close') {
-      void closeAll().finally(() => {
-        send({ t: 'closed' });
-        process.disconnect?.();
-      });
+    if (m.t !== 'swap') return;
+    try {
+      for (const p of proxies) p.swap(m.table as ConfigTable);
+      send({ t: 'swapped', id: m.id });
+    } catch (err) {
+      send({ t: 'swapped', id: m.id, error: errorMessage(err) });
     }
   });
-  process.on('disconnect', () => void closeAll());
   send({ t: 'listening', ports: proxies.map((p) => p.address.port) });
   return true;
 }
-

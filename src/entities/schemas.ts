@@ -14,8 +14,10 @@ export interface Field {
   auto?: 'uuid' | 'timestamp' | 'random';
   /** Secrets (credentials): never logged. */
   secret?: boolean;
-  /** Strings of an array/set, checked by a rule. */
-  elements?: 'path' | 'host' | 'method' | 'protocol' | 'string';
+  /** The rule a string (or each string of an array/set) is checked by: Kong's typedef of the field. */
+  elements?: 'path' | 'host' | 'route_host' | 'wildcard_host' | 'host_with_port' | 'upstream_name' | 'target' | 'utf8_name' | 'tag' | 'method' | 'protocol' | 'string';
+  /** Maps whose keys and values Kong checks: `headers` is header name → array of strings. */
+  map?: 'headers';
   startsWith?: string;
 }
 
@@ -30,7 +32,8 @@ export interface EntitySchema {
 
 const id: Field = { type: 'string', auto: 'uuid' };
 const ts: Field = { type: 'integer', auto: 'timestamp' };
-const tags: Field = { type: 'set', elements: 'string' };
+const tags: Field = { type: 'set', elements: 'tag' };
+const name: Field = { type: 'string', unique: true, elements: 'utf8_name' };
 const timeout: Field = { type: 'integer', default: 60000, between: [1, 2147483646] };
 // Kong's healthchecks defaults (upstreams.lua): probing and circuit breaking off until configured.
 const HEALTHCHECKS_DEFAULT = {
@@ -56,7 +59,7 @@ export const SCHEMAS: Record<string, EntitySchema> = {
     endpointKey: 'name',
     fields: {
       id, created_at: ts, updated_at: ts,
-      name: { type: 'string', unique: true },
+      name,
       retries: { type: 'integer', default: 5, between: [0, 32767] },
       protocol: { type: 'string', required: true, default: 'http', oneOf: PROTOCOLS },
       host: { type: 'string', required: true, elements: 'host' },
@@ -77,12 +80,12 @@ export const SCHEMAS: Record<string, EntitySchema> = {
     parents: ['services'],
     fields: {
       id, created_at: ts, updated_at: ts,
-      name: { type: 'string', unique: true },
+      name,
       protocols: { type: 'set', required: true, default: ['http', 'https'], elements: 'protocol' },
       methods: { type: 'set', elements: 'method' },
-      hosts: { type: 'array', elements: 'host' },
+      hosts: { type: 'array', elements: 'route_host' },
       paths: { type: 'array', elements: 'path' },
-      headers: { type: 'map' },
+      headers: { type: 'map', map: 'headers' },
       https_redirect_status_code: { type: 'integer', required: true, default: 426, oneOf: ['426', '301', '302', '307', '308'] },
       regex_priority: { type: 'integer', default: 0 },
       strip_path: { type: 'boolean', required: true, default: true },
@@ -90,7 +93,7 @@ export const SCHEMAS: Record<string, EntitySchema> = {
       preserve_host: { type: 'boolean', required: true, default: false },
       request_buffering: { type: 'boolean', required: true, default: true },
       response_buffering: { type: 'boolean', required: true, default: true },
-      snis: { type: 'set', elements: 'string' },
+      snis: { type: 'set', elements: 'wildcard_host' },
       sources: { type: 'set' },
       destinations: { type: 'set' },
       tags,
@@ -102,7 +105,7 @@ export const SCHEMAS: Record<string, EntitySchema> = {
     endpointKey: 'name',
     fields: {
       id, created_at: ts, updated_at: ts,
-      name: { type: 'string', required: true, unique: true, elements: 'host' },
+      name: { type: 'string', required: true, unique: true, elements: 'upstream_name' },
       algorithm: { type: 'string', default: 'round-robin', oneOf: ['consistent-hashing', 'least-connections', 'round-robin', 'latency'] },
       hash_on: { type: 'string', default: 'none', oneOf: ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'] },
       hash_fallback: { type: 'string', default: 'none', oneOf: ['none', 'consumer', 'ip', 'header', 'cookie', 'path', 'query_arg', 'uri_capture'] },
@@ -117,7 +120,7 @@ export const SCHEMAS: Record<string, EntitySchema> = {
       slots: { type: 'integer', default: 10000, between: [10, 65536] },
       healthchecks: { type: 'record', default: HEALTHCHECKS_DEFAULT },
       tags,
-      host_header: { type: 'string', elements: 'host' },
+      host_header: { type: 'string', elements: 'host_with_port' },
       client_certificate: { type: 'foreign', reference: 'certificates' },
       use_srv_name: { type: 'boolean', default: false },
     },
@@ -129,7 +132,7 @@ export const SCHEMAS: Record<string, EntitySchema> = {
     fields: {
       id, created_at: { type: 'number', auto: 'timestamp' }, updated_at: { type: 'number', auto: 'timestamp' },
       upstream: { type: 'foreign', reference: 'upstreams', required: true },
-      target: { type: 'string', required: true },
+      target: { type: 'string', required: true, elements: 'target' },
       weight: { type: 'integer', default: 100, between: [0, 65535] },
       tags,
     },
@@ -151,7 +154,7 @@ export const SCHEMAS: Record<string, EntitySchema> = {
     fields: {
       id, created_at: ts, updated_at: ts,
       name: { type: 'string', required: true },
-      instance_name: { type: 'string', unique: true },
+      instance_name: { ...name },
       config: { type: 'record', default: {} },
       enabled: { type: 'boolean', required: true, default: true },
       protocols: { type: 'set', required: true, default: ['grpc', 'grpcs', 'http', 'https'], elements: 'protocol' },

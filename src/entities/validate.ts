@@ -3,12 +3,14 @@
 import { createHash, createPublicKey, randomBytes } from 'node:crypto';
 import { PROTOCOLS, SCHEMAS, type EntitySchema, type Field } from './schemas.js';
 import type { PluginCatalogue } from './plugin-catalogue.js';
+import { plainJson } from './json-shape.js';
+import { validateHost, validateHostWithOptionalPort, validateRouteHost, validateTarget, validateUpstreamName, validateWildcardHost } from './ip.js';
+import { badUtf8Position, validateHeaderName, validateTag, validateUtf8Name } from './names.js';
 
 export type Row = Record<string, unknown>;
 export type FieldErrors = Record<string, unknown>;
 
 const METHOD = /^[A-Z]+$/;
-const HOST = /^(\*\.)?[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_])?(\.\*)?(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const isObject = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -23,7 +25,21 @@ function checkElement(f: Field, v: unknown): string | null {
     case 'protocol':
       return (PROTOCOLS as readonly string[]).includes(v) ? null : `expected one of: ${PROTOCOLS.join(', ')}`;
     case 'host':
-      return HOST.test(v) ? null : 'invalid hostname';
+      return validateHost(v);
+    case 'route_host':
+      return validateRouteHost(v);
+    case 'wildcard_host':
+      return validateWildcardHost(v);
+    case 'host_with_port':
+      return validateHostWithOptionalPort(v);
+    case 'upstream_name':
+      return validateUpstreamName(v, badUtf8Position(v) === 0);
+    case 'target':
+      return validateTarget(v, badUtf8Position(v) === 0);
+    case 'utf8_name':
+      return validateUtf8Name(v);
+    case 'tag':
+      return validateTag(v);
     default:
       return null;
   }
@@ -59,13 +75,25 @@ function checkField(f: Field, v: unknown): unknown {
     }
     case 'map':
       if (!isObject(v)) return 'expected a map';
-      return null;
+      return f.map === 'headers' ? checkHeaders(v) : null;
     case 'record':
       return isObject(v) ? null : 'expected a record';
     case 'foreign':
       if (!isObject(v)) return 'expected a record';
       return null;
   }
+}
+
+/** typedefs.headers with routes' rule: header name → array of strings, never `host`. */
+function checkHeaders(v: Row): unknown {
+  const errs: Record<string, string> = {};
+  for (const [k, vals] of Object.entries(v)) {
+    const bad = validateHeaderName(k) ?? (/^host$/i.test(k) ? "cannot contain 'host' header, which must be specified in the 'hosts' attribute" : null);
+    if (bad) errs[k] = bad;
+    else if (!Array.isArray(vals)) errs[k] = 'expected an array';
+    else if (vals.some((x) => typeof x !== 'string')) errs[k] = 'expected a string';
+  }
+  return Object.keys(errs).length ? errs : null;
 }
 
 /** Kong's `url` shorthand on services: protocol, host, port and path in one field. */
@@ -119,6 +147,18 @@ function entityChecks(schema: EntitySchema, row: Row): string[] {
   return out;
 }
 
+/** Every entity, plugin configs included: deeper or larger than this is refused before it is stored. */
+export const ENTITY_LIMITS = { maxDepth: 32, maxBytes: 1024 * 1024 } as const;
+
+function shapeError(path: string[], message: string): FieldErrors {
+  const at = path.length > 1 ? ` at '${path.join('.').slice(0, 200)}'` : '';
+  // A refused key is never used as an error key: `errors.__proto__ = …` would be lost.
+  if (path.length === 0 || path[0] === '__proto__' || path[0] === 'constructor' || path[0] === 'prototype') {
+    return { '@entity': [`${message}${at}`] };
+  }
+  return { [path[0]!]: `${message}${at}` };
+}
+
 export interface Validated {
   row: Row;
   errors: FieldErrors | null;
@@ -132,7 +172,10 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
   const schema = SCHEMAS[entity]!;
   const errors: FieldErrors = {};
   if (!isObject(input)) return { row: {}, errors: { '@entity': ['expected a record'] } };
-  let source = input;
+  // Shape first, before any field is looked at: what is stored must serialize, whatever its depth.
+  const shaped = plainJson(input, ENTITY_LIMITS);
+  if (!shaped.ok) return { row: {}, errors: shapeError(shaped.path, shaped.message) };
+  let source = shaped.value as Row;
   if (entity === 'services') {
     const expanded = expandServiceUrl(input);
     if (expanded.error) errors.url = expanded.error;
@@ -140,7 +183,8 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
   }
   const row: Row = {};
   for (const [k, v] of Object.entries(source)) {
-    const f = schema.fields[k];
+    // Own fields only: `toString` or `constructor` must not find Object.prototype's members.
+    const f = Object.hasOwn(schema.fields, k) ? schema.fields[k] : undefined;
     if (!f) {
       errors[k] = 'unknown field';
       continue;

@@ -7,6 +7,8 @@ import { Balancer, parseTarget } from './upstream/balancer.js';
 import { buildPlan, type PluginPlan } from '../plugins/runtime/plan.js';
 import type { PluginModule } from '../plugins/types.js';
 import { BUNDLED } from '../plugins/registry.js';
+import { normalizeIp, validateHost, validateTarget } from '../entities/ip.js';
+import { InvalidConfigTableError } from './validate-table.js';
 
 export interface ServiceTarget {
   id: string;
@@ -42,7 +44,7 @@ function serviceTarget(s: ServiceRow): ServiceTarget {
   return {
     id: s.id,
     protocol,
-    host: s.host ?? 'localhost',
+    host: connectHost(s.host ?? 'localhost'),
     port: s.port ?? (protocol === 'https' ? 443 : 80),
     path: s.path ?? '/',
     retries: s.retries ?? 5,
@@ -51,6 +53,29 @@ function serviceTarget(s: ServiceRow): ServiceTarget {
     writeTimeout: s.write_timeout ?? 60_000,
     tlsVerify: s.tls_verify === true,
   };
+}
+
+/** The address to connect to as Kong reads it: 010.0.0.1 is 10.0.0.1 (not octal), [::1] is ::1. */
+function connectHost(host: string): string {
+  const n = normalizeIp(host);
+  return 'error' in n || n.ok.type === 'name' ? host : n.ok.host;
+}
+
+/**
+ * Hosts Kong refuses (999.1.1.1, [1::1::1]) are refused here too, whoever validated the table
+ * before: a request to one must never reach a connection attempt that throws.
+ */
+function assertHosts(table: ConfigTable): void {
+  const problems: string[] = [];
+  list(table.services).forEach((s, i) => {
+    const p = typeof s.host === 'string' ? validateHost(s.host) : null;
+    if (p) problems.push(`services.${i + 1}.host: ${p}`);
+  });
+  list(table.targets).forEach((t, i) => {
+    const p = typeof t.target === 'string' ? validateTarget(t.target, true) : null;
+    if (p) problems.push(`targets.${i + 1}.target: ${p}`);
+  });
+  if (problems.length > 0) throw new InvalidConfigTableError(problems);
 }
 
 /** Keeps the balancer state (round-robin position, health) of upstreams whose targets did not change. */
@@ -64,6 +89,7 @@ function balancerKey(b: Balancer): string {
  */
 export function compileConfig(table: ConfigTable, previous?: CompiledConfig | null, plugins: ReadonlyMap<string, PluginModule> = ALL_BUNDLED): CompiledConfig {
   const plan = buildPlan(table, plugins);
+  assertHosts(table);
   const services = new Map<string, ServiceTarget>();
   const serviceRows = new Map<string, ServiceRow>();
   const disabled = new Set<string>();
@@ -87,7 +113,8 @@ export function compileConfig(table: ConfigTable, previous?: CompiledConfig | nu
     const uid = refId(t.upstream);
     if (!uid) continue;
     const arr = targetsByUpstream.get(uid) ?? [];
-    arr.push({ ...parseTarget(t.target), weight: t.weight ?? 100 });
+    const target = parseTarget(t.target);
+    arr.push({ host: connectHost(target.host), port: target.port, weight: t.weight ?? 100 });
     targetsByUpstream.set(uid, arr);
   }
   const balancers = new Map<string, Balancer>();

@@ -48,7 +48,15 @@ function attempt(job: ForwardJob, retriesLeft: number, previous: Destination | n
   const dest = chooseDestination(job.cfg, svc, previous);
   if (!dest) return job.hooks ? job.hooks.error(503, MESSAGES.noPeer) : sendError(res, 503, MESSAGES.noPeer, info.requestId);
   const hostHeader = job.preserveHost && req.headers.host ? req.headers.host : upstreamHost(svc, dest);
-  const pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout, svc.tlsVerify);
+  let pool;
+  try {
+    pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout, svc.tlsVerify);
+  } catch (err) {
+    // A host no connection can be made to (Kong refuses these; a peer may not have): this route
+    // answers as Kong does for a name it cannot resolve, and the worker serves on.
+    job.onError(err as Error, dest);
+    return job.hooks ? job.hooks.error(503, MESSAGES.nameResolution) : sendError(res, 503, MESSAGES.nameResolution, info.requestId);
+  }
   const edits = job.edits;
   const body = edits?.body ?? (hasBody(req) ? req : null);
   const handler = new ForwardHandler(job, dest, retriesLeft, body);

@@ -11,6 +11,8 @@ export const MESSAGES = {
   noRoute: 'no Route matched with those values',
   noService: 'no Service found with those values',
   noPeer: 'failure to get a peer from the ring-balancer',
+  nameResolution: 'name resolution failed',
+  unexpected: 'An unexpected error occurred',
   badGateway: 'An invalid response was received from the upstream server',
   timeout: 'The upstream server is timing out',
   useHttps: 'Please use HTTPS protocol',
@@ -45,5 +47,5 @@ export function writeSocketError(socket: Duplex, status: number, message: string
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  404: 'Not Found', 426: 'Upgrade Required', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  404: 'Not Found', 500: 'Internal Server Error', 426: 'Upgrade Required', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };

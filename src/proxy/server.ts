@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import type { Logger } from '../log.js';
+import { errorMessage } from '../errors.js';
 import type { ConfigTable } from './config.js';
 import { refId } from './config.js';
 import { compileConfig } from './compile.js';
@@ -141,7 +142,30 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
 
   const proto = opts.tls ? 'https' : 'http';
   const env = { log, counters: opts.counters ?? localCounters(), nodeId: opts.nodeId ?? '' };
+  // One request that throws answers 500 and is logged (at most once a second); the worker, and
+  // every other request on it, carry on.
+  let lastFailureLog = 0;
+  let failuresSinceLog = 0;
+  const failed = (err: unknown, req: IncomingMessage) => {
+    failuresSinceLog++;
+    const now = Date.now();
+    if (now - lastFailureLog < 1000) return;
+    log.error('a request failed inside the proxy; it got a 500, this worker serves on', {
+      error: errorMessage(err).slice(0, 300), path: (req.url ?? '').slice(0, 200), failures: failuresSinceLog,
+    });
+    lastFailureLog = now;
+    failuresSinceLog = 0;
+  };
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    try {
+      serve(req, res);
+    } catch (err) {
+      failed(err, req);
+      if (res.headersSent) res.destroy();
+      else sendError(res, 500, MESSAGES.unexpected, nextRequestId());
+    }
+  };
+  const serve = (req: IncomingMessage, res: ServerResponse) => {
     const startedAt = performance.now();
     const cfg = current;
     const requestId = nextRequestId();
@@ -194,6 +218,14 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     });
   }
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    try {
+      upgrade(req, socket, head);
+    } catch (err) {
+      failed(err, req);
+      writeSocketError(socket, 500, MESSAGES.unexpected, nextRequestId());
+    }
+  });
+  const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     const cfg = current;
     const requestId = nextRequestId();
     tunnels.add(socket);
@@ -217,7 +249,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     // The handshake goes through the same plugins as any request: an upgrade never skips authentication.
     const pr = new PluginRequest(facts(cfg!, req, socketSink(socket), r, r.info, startedAt), cfg!.plan, chain, env);
     pr.run((edits) => go(edits.path(r.path), edits.headers));
-  });
+  };
   server.on('clientError', (_err, socket) => socket.destroy());
 
   if (opts.initial) current = compileConfig(opts.initial, null, opts.plugins);

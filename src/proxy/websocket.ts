@@ -34,9 +34,15 @@ export function tunnel(job: TunnelJob): void {
   const headers = job.headers ? job.headers(built) : built;
   let lines = `${req.method} ${job.path} HTTP/1.1\r\n`;
   for (let i = 0; i < headers.length; i += 2) lines += `${headers[i]}: ${headers[i + 1]}\r\n`;
-  const upstream: Socket = svc.protocol === 'https'
-    ? tlsConnect({ host: dest.host, port: dest.port, servername: dest.host })
-    : netConnect({ host: dest.host, port: dest.port });
+  let upstream: Socket;
+  try {
+    upstream = svc.protocol === 'https'
+      ? tlsConnect({ host: dest.host, port: dest.port, servername: dest.host })
+      : netConnect({ host: dest.host, port: dest.port });
+  } catch {
+    // net throws on a host or port it cannot even try: this handshake fails, nothing else does.
+    return writeSocketError(client, 503, MESSAGES.nameResolution, info.requestId);
+  }
   job.track(upstream);
   let connected = false;
   const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), svc.connectTimeout);

@@ -5,7 +5,7 @@ import {
   CREDENTIAL_ENTITIES, ENTITY_ORDER, SCHEMAS, UUID, emptyRows, foreignKeyViolation, notFound, primaryKeyViolation, referencedViolation, schemaViolation,
   toConfigTable, uniqueViolation, validateRow, type DataPlaneRow, type EntityName, type PluginCatalogue, type Row, type Rows,
 } from '../entities/index.js';
-import { lmdbPersistence, memoryPersistence, type Persistence } from './persistence.js';
+import { openLmdbPersistence, memoryPersistence, type Persistence } from './persistence.js';
 
 export interface Page {
   data: Row[];
@@ -297,5 +297,5 @@ export function openMemoryStore(plugins?: PluginCatalogue): Store {
 }
 
 export async function openLmdbStore(dir: string, plugins?: PluginCatalogue): Promise<Store> {
-  return new EntityStore(lmdbPersistence(dir), plugins);
+  return new EntityStore(await openLmdbPersistence(dir), plugins);
 }

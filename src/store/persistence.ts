@@ -1,7 +1,9 @@
 // Where the store's rows live between restarts. Every write is one transaction: it lands whole or
 // not at all. The LMDB backend is the default; memory is for tests; PostgreSQL fits the same shape.
-import { chmodSync, mkdirSync } from 'node:fs';
-import { open, type RootDatabase } from 'lmdb';
+import { renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { RuntimeError, errorMessage } from '../errors.js';
+import { inspectLmdbDir, openLmdbEnv, storageError } from '../util/lmdb-safe.js';
 
 export interface Record_ {
   key: string;
@@ -30,25 +32,64 @@ export function memoryPersistence(): Persistence {
   };
 }
 
-export function lmdbPersistence(dir: string): Persistence {
-  // Plugin configurations hold credentials: the directory is private before LMDB creates its files.
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
-  const db: RootDatabase<string, string> = open<string, string>({ path: dir, noSubdir: false, encoding: 'string', compression: false });
+/**
+ * The control plane's store in `dir`. Only a missing directory is a first start: anything else that
+ * LMDB cannot open whole (a file of 0 bytes, truncated, unreadable, not LMDB) is refused, because
+ * starting empty would push an empty configuration to every data plane.
+ */
+export async function openLmdbPersistence(dir: string): Promise<Persistence> {
+  const state = inspectLmdbDir(dir);
+  if (state.kind === 'absent') await createStore(dir);
+  else if (state.kind === 'empty') refuse(dir, dir, `holds no ${'data.mdb'}`);
+  else if (state.kind === 'damaged') refuse(dir, state.file, state.reason);
+  const db = openLmdbEnv<string>(dir, { encoding: 'string' });
   return {
     loadAll(prefix) {
       const out: Record_[] = [];
-      for (const { key, value } of db.getRange({ start: prefix, end: `${prefix}\uffff` })) out.push({ key: String(key), value: JSON.parse(value) });
+      for (const { key, value } of db.getRange({ start: prefix, end: `${prefix}\uffff` })) {
+        try {
+          out.push({ key: String(key), value: JSON.parse(value) });
+        } catch (err) {
+          refuse(dir, join(dir, 'data.mdb'), `has a record ${JSON.stringify(String(key)).slice(0, 80)} that is not JSON (${errorMessage(err)})`);
+        }
+      }
       return out;
     },
     async commit(ops) {
-      db.transactionSync(() => {
-        for (const op of ops) {
-          if (op.value === undefined) db.removeSync(op.key);
-          else db.putSync(op.key, JSON.stringify(op.value));
-        }
-      });
+      try {
+        db.transactionSync(() => {
+          for (const op of ops) {
+            if (op.value === undefined) db.removeSync(op.key);
+            else db.putSync(op.key, JSON.stringify(op.value));
+          }
+        });
+      } catch (err) {
+        throw storageError(`cannot write to the store ${dir}`, dir, err);
+      }
     },
     close: () => db.close(),
   };
+}
+
+function refuse(dir: string, file: string, reason: string): never {
+  throw new RuntimeError(`the control plane store ${file} ${reason}; refusing to start rather than push an empty or partial configuration to the data planes`, {
+    hint: `restore ${dir} from a backup; or, to start with an empty store (every data plane then gets an empty configuration), move it aside: mv ${dir} ${dir}.damaged`,
+  });
+}
+
+// A first start builds the store beside its final name and renames it into place, so an existing
+// directory always holds a complete environment and a directory without one is damage, never a
+// fresh start.
+async function createStore(dir: string): Promise<void> {
+  const staging = `${dir}.creating`;
+  rmSync(staging, { recursive: true, force: true });
+  try {
+    const db = openLmdbEnv<string>(staging, { encoding: 'string' });
+    await db.close();
+    renameSync(staging, dir);
+  } catch (err) {
+    rmSync(staging, { recursive: true, force: true });
+    const e = storageError(`cannot create the control plane store ${dir}`, dir, err);
+    throw new RuntimeError(e.message, { hint: e.code === 'ENOSPC' ? `free space on the disk holding ${dir}` : `check that ${dir} can be created and written`, cause: err });
+  }
 }

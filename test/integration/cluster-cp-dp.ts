@@ -105,6 +105,8 @@ export interface TestCp {
   lines: string[];
   rows: DataPlaneRow[];
   setConfig(table: Record<string, unknown>): string;
+  /** A hostile CP: these exact frame bytes (any gzip, any hash) become the config every DP is sent. */
+  setRaw(payload: Buffer, hash: string): void;
   /** Resolves with the first log line matching, waiting for it if needed. */
   line(re: RegExp): Promise<string>;
   /** Resolves with the first status row matching. */
@@ -141,6 +143,9 @@ export async function startCp(o: Omit<ClusterServerOptions, 'listen' | 'log' | '
     setConfig(table) {
       current = buildReconfigure(table);
       return current.hash;
+    },
+    setRaw(payload, hash) {
+      current = { payload, hash };
     },
     line: (re) => until(() => lines.find((l) => re.test(l))),
     row: (pred) => until(() => rows.find(pred)),

@@ -43,6 +43,24 @@ export interface SyncClient {
 
 const DEFAULT_MAX_INFLATED = 128 * 1024 * 1024;
 
+/**
+ * Kong's config hash is an md5 in hex: anything else from a peer is refused before it is compared,
+ * logged, cached or served by /status (a 1 MB "hash" would be all four). Names the length, never
+ * echoes the value.
+ */
+export function configHashProblem(hash: unknown): string | null {
+  if (typeof hash !== 'string') return `config_hash: expected a string, got ${hash === null ? 'null' : typeof hash}`;
+  if (!/^[0-9a-f]{32}$/i.test(hash)) return `config_hash: expected 32 hexadecimal characters, got ${hash.length} characters${hash.length === 32 ? ' (not hexadecimal)' : ''}`;
+  return null;
+}
+
+/** An error that may quote what a peer sent, as one bounded log field. */
+function capped(text: string, max = 1000): string {
+  const cut = text.length > max ? `${text.slice(0, max)}… (${text.length - max} more characters)` : text;
+  // eslint-disable-next-line no-control-regex
+  return cut.replace(/[\u0000-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 export function parseCpAddress(address: string): { host: string; port: number } {
   const bare = address.trim().replace(/^(wss?|https?):\/\//, '').replace(/\/.*$/, '');
   const m = /^\[([^\]]+)\](?::(\d+))?$/.exec(bare) ?? /^([^:]+)(?::(\d+))?$/.exec(bare);
@@ -178,6 +196,8 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
       applying = applying.then(async () => {
         try {
           const msg = await decodeReconfigure(Buffer.from(data), { maxInflated: o.maxInflated ?? DEFAULT_MAX_INFLATED });
+          const badHash = configHashProblem(msg.config_hash);
+          if (badHash) throw new Error(badHash);
           if (msg.config_hash === o.currentHash()) {
             log.debug('configuration unchanged, skipping', { config_hash: msg.config_hash });
             return;
@@ -187,13 +207,16 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
           log.info('configuration applied', { config_hash: msg.config_hash, ms: Date.now() - started });
           ping();
         } catch (err) {
-          log.error('rejected a configuration from the control plane; the previous one keeps serving', { error: errorMessage(err) });
+          log.error('rejected a configuration from the control plane; the previous one keeps serving', { error: capped(errorMessage(err)) });
         }
       });
     });
     socket.on('unexpected-response', (_req, res) => {
       let body = '';
-      res.on('data', (d: Buffer) => (body += d.toString().slice(0, 500)));
+      // A peer's body: only its start is worth a log line.
+      res.on('data', (d: Buffer) => {
+        if (body.length < 500) body = (body + d.toString()).slice(0, 500);
+      });
       res.on('end', () => {
         report(explain(Object.assign(new Error(`the control plane answered HTTP ${res.statusCode}${body ? `: ${body.trim()}` : ''}`), { status: res.statusCode }), { servername, mode: o.mode }));
         socket.terminate();

@@ -126,7 +126,7 @@ export async function decodeReconfigure(payload: Buffer, opts: { maxInflated?: n
     throw new ProtocolError('unable to decode config from control plane: not a reconfigure message');
   }
   const m = msg as Partial<ReconfigureMessage> & { type: 'reconfigure' };
-  if (m.config_table === null || typeof m.config_table !== 'object') throw new ProtocolError('unable to decode config from control plane: config_table missing');
+  if (m.config_table === null || typeof m.config_table !== 'object') throw new ProtocolError('unable to decode config from control plane: config_table missing or not a record');
   // A DP fills what an older or foreign CP left out: the hash from the table, zeros for families.
   const computed = m.config_hash && m.hashes ? null : configHash(m.config_table);
   const hashes: ConfigHashes = { ...(computed?.hashes ?? emptyHashes()), ...(m.hashes ?? {}) };
