@@ -5,7 +5,8 @@ import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
 import { EntityError } from '../entities/index.js';
 import type { Store } from '../store/index.js';
-import { route, type AdminPlugins, type Ctx } from './routes.js';
+import { route, type AdminPlugins, type Ctx, type Reply } from './routes.js';
+import { optionsReply } from './options.js';
 import { HttpError } from './http-error.js';
 import { listenOn } from '../util/listen.js';
 import { decodeBody, type Body } from './body.js';
@@ -90,13 +91,16 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
       info: { nodeId: o.nodeId, hostname: hostname(), started, total: () => total, active: () => active, metrics: o.metrics, configHash: o.configHash },
       plugins: o.plugins,
     };
-    route(ctx).then(
-      (r) => send(res, r.status, r.body, r.headers),
+    // Kong's CORS headers on every answer: the request's Origin (none configured to check it against).
+    const cors = { 'Access-Control-Allow-Origin': req.headers.origin ?? '*', 'Access-Control-Allow-Credentials': 'true' };
+    const answer = ctx.method === 'OPTIONS' ? Promise.resolve().then(() => optionsReply(path, req.headers['access-control-request-headers'])) : route(ctx.method === 'HEAD' ? { ...ctx, method: 'GET' } : ctx);
+    answer.then(
+      (r: Reply) => send(res, r.status, r.body, { ...cors, ...r.headers }),
       (err: unknown) => {
         const disk = storageFailure(err, o.storePath);
         // A 413 leaves the rest of the body unread: the connection cannot carry another request.
-        if (err instanceof HttpError && err.status === 413) send(res, err.status, err.body, { Connection: 'close' });
-        else if (err instanceof EntityError || err instanceof HttpError) send(res, err.status, err.body);
+        if (err instanceof HttpError && err.status === 413) send(res, err.status, err.body, { ...cors, Connection: 'close' });
+        else if (err instanceof EntityError || err instanceof HttpError) send(res, err.status, err.body, cors);
         else if (disk) {
           o.log.error(`store write failed: ${disk.reason}`, { code: disk.code, path: o.storePath ?? null, method: req.method, url: url.pathname, error: err instanceof Error ? err.message : String(err) });
           send(res, disk.status, { message: disk.message });

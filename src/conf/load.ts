@@ -117,6 +117,8 @@ export function loadConf(opts: LoadOptions = {}): LoadedConf {
   return { path, entries, unknown, conf: typed(entries, problems), problems };
 }
 
+const TYPED_ENUMS = new Set(['role', 'database', 'log_level', 'cluster_mtls', 'cluster_ocsp', 'data_plane_config_cache_mode']);
+
 function typed(entries: Map<string, Entry>, problems: Finding[]): KongConf {
   const raw = (k: string) => entries.get(k)?.value ?? null;
   const problem = (key: string, message: string, rule: string, severity: Finding['severity'] = 'error') =>
@@ -161,6 +163,8 @@ function typed(entries: Map<string, Entry>, problems: Finding[]): KongConf {
     const found = systemBundle();
     return found ? [found] : [];
   });
+  // Enums KongConf does not carry are still checked, as Kong checks every one.
+  for (const [k, p] of Object.entries(SCHEMA)) if (p.type === 'enum' && !TYPED_ENUMS.has(k)) enumOf(k);
   return {
     role: enumOf<RoleName>('role'),
     database: enumOf('database'),

@@ -25,6 +25,12 @@ export const SCHEMA: Readonly<Record<string, Property>> = {
   role: { type: 'enum', values: ['data_plane', 'control_plane', 'traditional'] },
   database: { type: 'enum', values: ['postgres', 'cassandra', 'off'] },
   log_level: { type: 'enum', values: ['debug', 'info', 'notice', 'warn', 'error', 'crit', 'alert', 'emerg'] },
+  // The remaining enums of Kong's conf_loader/constants.lua: checked even though hybridctl does not act on them.
+  error_default_type: { type: 'enum', values: ['application/json', 'application/xml', 'text/html', 'text/plain'] },
+  worker_consistency: { type: 'enum', values: ['strict', 'eventual'] },
+  router_consistency: { type: 'enum', values: ['strict', 'eventual'] },
+  router_flavor: { type: 'enum', values: ['traditional', 'traditional_compatible', 'expressions'] },
+  untrusted_lua: { type: 'enum', values: ['on', 'off', 'sandbox'] },
   proxy_listen: { type: 'listeners', roles: ['data_plane', 'traditional'] },
   admin_listen: { type: 'listeners', roles: ['control_plane', 'traditional'] },
   status_listen: { type: 'listeners' },

@@ -12,6 +12,7 @@ import { CounterStore, answerCounters, ipcCounters, localCounters, type CounterR
 import { enabledPlugins } from '../plugins/enabled.js';
 import { BUNDLED } from '../plugins/registry.js';
 import type { EnabledSet } from './settings-types.js';
+import { heapRelease } from './heap-release.js';
 
 export interface ProxyListener {
   host: string;
@@ -85,13 +86,16 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
     // One process: listeners of this node share its counters.
     const counters = localCounters();
     const proxies = await startAll(o.listeners, o.log.child('proxy'), o.initial ?? null, { plugins: o.plugins, nodeId: o.nodeId, counters });
+    const release = heapRelease(o.log.child('proxy'));
     return {
       addresses: proxies.map((p, i) => ({ ...p.address, tls: Boolean(o.listeners[i]!.tls) })),
       workers: 1,
       swap: async (table) => {
         for (const p of proxies) p.swap(table as ConfigTable);
+        release.afterSwap();
       },
       close: async () => {
+        release.cancel();
         await Promise.all(proxies.map((p) => p.close()));
       },
     };
@@ -113,6 +117,8 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   let ports = o.listeners.map((l) => l.port);
   // Rate-limit counters for the whole node live here, so N workers do not allow N times the limit.
   const counterStore = new CounterStore();
+  // This process decodes and checks every config and holds the current one for new workers.
+  const release = heapRelease(log);
 
   // Replacements not yet forked: a stop cancels them, so nothing is forked once it has begun.
   const respawns = new Set<NodeJS.Timeout>();
@@ -199,6 +205,7 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
         for (const w of left) w.send({ t: 'swap', id, table } satisfies ToWorker);
       });
       pending.delete(id);
+      release.afterSwap();
       if (errors.length > 0) {
         current = previous;
         throw new RuntimeError(`configuration refused by the proxy: ${errors[0]}`);
@@ -206,6 +213,7 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
     },
     async close() {
       closing = true;
+      release.cancel();
       for (const t of respawns) clearTimeout(t);
       respawns.clear();
       // Every worker gets the grace its requests have, then is killed: a stop always ends, even
@@ -297,6 +305,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
     leave();
     return true;
   }
+  const release = heapRelease(log);
   process.on('message', (m: ToWorker) => {
     if (m.t !== 'swap') return;
     try {
@@ -305,6 +314,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
     } catch (err) {
       send({ t: 'swapped', id: m.id, error: errorMessage(err) });
     }
+    release.afterSwap();
   });
   send({ t: 'listening', ports: proxies.map((p) => p.address.port) });
   return true;

@@ -31,7 +31,7 @@ export function toConfigTable(rows: Rows): Record<string, unknown> {
       }
       if (name === 'plugins' && row.enabled === false) continue;
       const copy: Row = {};
-      for (const k of Object.keys(schema.fields)) copy[k] = row[k] ?? null;
+      for (const [k, f] of Object.entries(schema.fields)) if (!f.transient) copy[k] = row[k] ?? null;
       let skip = false;
       for (const fk of fks) {
         const id = refId(row[fk]);

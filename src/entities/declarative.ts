@@ -6,7 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { ENTITY_ORDER, SCHEMAS, isEntity, type EntityName } from './schemas.js';
 import { validateRow, UUID, type Row } from './validate.js';
 import { toConfigTable, emptyRows, type Rows } from './config-table.js';
-import { declarativeError } from './errors.js';
+import { declarativeInvalid, declarativeInvalidFlattened, declarativeParseError, fieldErrors, putError, type ErrTable } from './declarative-errors.js';
 import { migrateLegacyPath } from './migrate-paths.js';
 import type { PluginCatalogue } from './plugin-catalogue.js';
 import { CREDENTIAL_ENTITIES } from './credentials.js';
@@ -64,17 +64,18 @@ export function parseDeclarativeText(text: string): unknown {
     try {
       return JSON.parse(text);
     } catch (err) {
-      throw declarativeError({}, `failed parsing declarative configuration: ${(err as Error).message}`);
+      throw declarativeParseError((err as Error).message);
     }
   }
   try {
     return parseYaml(text, { maxAliasCount: 100 });
   } catch (err) {
-    throw declarativeError({}, `failed parsing declarative configuration: ${(err as Error).message.split('\n')[0]}`);
+    throw declarativeParseError((err as Error).message.split('\n')[0]!);
   }
 }
 
 const CHILDREN: Record<string, { field: string; entity: EntityName; fk: string }[]> = {
+  certificates: [{ field: 'snis', entity: 'snis', fk: 'certificate' }],
   services: [{ field: 'routes', entity: 'routes', fk: 'service' }, { field: 'plugins', entity: 'plugins', fk: 'service' }],
   routes: [{ field: 'plugins', entity: 'plugins', fk: 'route' }],
   upstreams: [{ field: 'targets', entity: 'targets', fk: 'upstream' }],
@@ -83,25 +84,40 @@ const CHILDREN: Record<string, { field: string; entity: EntityName; fk: string }
 
 const isObj = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Validated rows of a declarative document, ready to replace a store's content. */
-export function declarativeToRows(doc: unknown, now: number | null = null, plugins?: PluginCatalogue): Rows {
-  const errors: Record<string, unknown> = {};
-  if (!isObj(doc)) throw declarativeError({}, 'declarative configuration must be a map (YAML or JSON object)');
+export interface DeclarativeOptions {
+  /** Kong's flatten_errors=1: per-entity error records in `flattened_errors`. */
+  flattenErrors?: boolean;
+}
+
+const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+const uniqueness = (entity: string, key: string, value: unknown) => `uniqueness violation: '${entity}' entity with ${key} set to '${String(value)}' already declared`;
+
+/**
+ * Validated rows of a declarative document, ready to replace a store's content. Errors come in
+ * Kong's phases, each only when the one before passed: schema, then references and key/primary-key
+ * uniqueness, then the other unique fields; each in Kong's nested shape.
+ */
+export function declarativeToRows(doc: unknown, now: number | null = null, plugins?: PluginCatalogue, opts: DeclarativeOptions = {}): Rows {
+  if (!isObj(doc)) throw declarativeParseError('expected an object');
+  const fail = (errs: ErrTable) => (opts.flattenErrors ? declarativeInvalidFlattened(doc, errs, CHILDREN) : declarativeInvalid(errs));
+  const schemaErrs: ErrTable = {};
   const version = doc._format_version;
-  if (version === undefined) errors._format_version = 'required field missing';
-  else if (!(FORMAT_VERSIONS as readonly string[]).includes(String(version))) errors._format_version = `expected one of: ${FORMAT_VERSIONS.join(', ')}`;
+  if (version === undefined || version === null) schemaErrs._format_version = 'required field missing';
+  else if (typeof version !== 'string') schemaErrs._format_version = 'expected a string';
+  else if (!(FORMAT_VERSIONS as readonly string[]).includes(version)) schemaErrs._format_version = `expected one of: ${FORMAT_VERSIONS.join(', ')}`;
   const legacy = version === '1.1' || version === '2.1';
-  const pending: { entity: EntityName; raw: Row; path: string; parent?: { fk: string; id: string } }[] = [];
-  const walk = (entity: EntityName, list: unknown, path: string, parent?: { fk: string; id: string }) => {
+  type Pending = { entity: EntityName; raw: Row; at: (string | number)[]; index: number; parent?: { fk: string; id: string; entity: EntityName; index: number } };
+  const pending: Pending[] = [];
+  const walk = (entity: EntityName, list: unknown, at: (string | number)[], parent?: Pending['parent']) => {
     if (list === undefined || list === null) return;
     if (!Array.isArray(list)) {
-      errors[path] = 'expected an array';
+      putError(schemaErrs, at, 'expected an array');
       return;
     }
     list.forEach((item, i) => {
-      const p = `${path}.${i + 1}`;
+      const here = [...at, i + 1];
       if (!isObj(item)) {
-        errors[p] = 'expected a record';
+        putError(schemaErrs, here, 'expected a record');
         return;
       }
       const raw: Row = { ...item };
@@ -111,68 +127,88 @@ export function declarativeToRows(doc: unknown, now: number | null = null, plugi
       for (const k of kids) delete raw[k.field];
       if (typeof raw.id !== 'string') raw.id = declarativeId(entity, raw, parent);
       if (parent) raw[parent.fk] = { id: parent.id };
-      pending.push({ entity, raw, path: p, parent });
-      for (const n of nested) walk(n.entity, n.list, `${p}.${n.field}`, { fk: n.fk, id: raw.id as string });
+      pending.push({ entity, raw, at: here, index: i + 1, parent });
+      for (const n of nested) walk(n.entity, n.list, [...here, n.field], { fk: n.fk, id: raw.id as string, entity, index: i + 1 });
     });
   };
   for (const [k, v] of Object.entries(doc)) {
     if (k.startsWith('_')) continue;
-    if (!isEntity(k)) {
-      errors[k] = 'unknown entity';
-      continue;
-    }
-    walk(k, v, k);
+    if (!isEntity(k)) schemaErrs[k] = 'unknown field';
+    else walk(k, v, [k]);
   }
-  // References by name (`service: my-service`) become ids.
+  // References by name (`service: my-service`) or id become ids.
   const byKey = new Map<string, string>();
   for (const p of pending) {
     const key = SCHEMAS[p.entity]!.endpointKey;
     if (key && typeof p.raw[key] === 'string') byKey.set(`${p.entity}|${p.raw[key]}`, p.raw.id as string);
     byKey.set(`${p.entity}|${p.raw.id}`, p.raw.id as string);
   }
+  const refErrs: ErrTable = {};
   const rows = emptyRows();
-  const seen = new Set<string>();
   for (const p of pending) {
     const schema = SCHEMAS[p.entity]!;
+    const endpointKey = schema.endpointKey && schema.fields[schema.endpointKey]?.unique ? schema.endpointKey : null;
+    const at = endpointKey && typeof p.raw[endpointKey] === 'string' ? (p.raw[endpointKey] as string) : String(p.raw.id);
     for (const [fk, f] of Object.entries(schema.fields)) {
       if (f.type !== 'foreign' || p.raw[fk] === undefined || p.raw[fk] === null) continue;
       const ref = p.raw[fk];
       const name = typeof ref === 'string' ? ref : isObj(ref) ? (ref.id ?? ref[SCHEMAS[f.reference!]?.endpointKey ?? 'name']) : undefined;
       const id = typeof name === 'string' ? byKey.get(`${f.reference}|${name}`) : undefined;
-      if (!id) errors[`${p.path}.${fk}`] = `could not find ${f.reference} '${String(name)}'`;
-      else p.raw[fk] = { id };
+      if (id) p.raw[fk] = { id };
+      else {
+        const shown = typeof ref === 'string' ? ref : JSON.stringify(ref);
+        const list = (refErrs[p.entity] ??= {}) as ErrTable;
+        ((list[at] ??= []) as string[]).push(`invalid reference '${fk}: ${shown}' (no such entry in '${f.reference}')`);
+        // Checked as if it resolved, so the schema phase reports only schema errors.
+        p.raw[fk] = { id: NIL_UUID };
+      }
     }
-    if (typeof p.raw.id !== 'string' || !UUID.test(p.raw.id)) errors[`${p.path}.id`] = 'expected a valid UUID';
+    if (typeof p.raw.id !== 'string' || !UUID.test(p.raw.id)) putError(schemaErrs, [...p.at, 'id'], 'expected a valid UUID');
     const { id, ...rest } = p.raw;
     const v = validateRow(p.entity, rest, null, plugins);
-    if (v.errors) for (const [k, msg] of Object.entries(v.errors)) errors[k === '@entity' ? p.path : `${p.path}.${k}`] = Array.isArray(msg) ? msg.join('; ') : msg && typeof msg === 'object' ? flat(msg as Row) : msg;
-    if (seen.has(`${p.entity}|${id}`)) errors[`${p.path}.id`] = `uniqueness violation: '${p.entity}' entity with primary key set to '${id}' already declared`;
-    seen.add(`${p.entity}|${id}`);
-    rows[p.entity].push({ id, ...v.row, ...(SCHEMAS[p.entity]!.fields.created_at ? { created_at: now, updated_at: now } : {}) });
+    if (v.errors) for (const [k, msg] of Object.entries(v.errors)) putError(schemaErrs, [...p.at, k], k === '@entity' ? (msg as string[]).map(String) : fieldErrors(msg));
+    rows[p.entity].push({ id, ...v.row, ...(schema.fields.created_at ? { created_at: now, updated_at: now } : {}) });
   }
+  if (Object.keys(schemaErrs).length) throw fail(schemaErrs);
+  // Kong's populate_references: endpoint keys, then primary keys, each once per entity.
+  const seenKey = new Set<string>();
+  const seenId = new Set<string>();
+  for (const p of pending) {
+    const schema = SCHEMAS[p.entity]!;
+    const where = p.parent ? [p.parent.entity, p.parent.index, p.entity, p.index] : [p.entity, p.index];
+    const ek = schema.endpointKey && schema.fields[schema.endpointKey]?.unique ? schema.endpointKey : null;
+    const key = ek ? p.raw[ek] : undefined;
+    if (ek && typeof key === 'string') {
+      if (seenKey.has(`${p.entity}|${key}`)) {
+        putError(refErrs, where, uniqueness(p.entity, ek, key));
+        continue;
+      }
+      seenKey.add(`${p.entity}|${key}`);
+    }
+    if (seenId.has(`${p.entity}|${p.raw.id}`)) putError(refErrs, where, uniqueness(p.entity, 'primary key', p.raw.id));
+    seenId.add(`${p.entity}|${p.raw.id}`);
+  }
+  if (Object.keys(refErrs).length) throw fail(refErrs);
+  // Every other unique field, keyed by the entity's endpoint key (or id) as Kong's flatten does.
+  const uniqErrs: ErrTable = {};
   for (const e of ENTITY_ORDER) {
-    const key = SCHEMAS[e]!.fields.name?.unique ? 'name' : null;
-    if (!key) continue;
-    const names = new Set<string>();
-    rows[e].forEach((r, i) => {
-      if (typeof r[key] !== 'string') return;
-      if (names.has(r[key] as string)) errors[`${e}.${i + 1}.${key}`] = `uniqueness violation: '${e}' entity with ${key} set to '${r[key]}' already declared`;
-      names.add(r[key] as string);
-    });
+    const schema = SCHEMAS[e]!;
+    for (const [field, f] of Object.entries(schema.fields)) {
+      if (!f.unique) continue;
+      const seen = new Set<unknown>();
+      for (const r of rows[e]) {
+        const value = r[field];
+        if (value === null || value === undefined) continue;
+        if (seen.has(value)) putError(uniqErrs, [e, String((schema.endpointKey && r[schema.endpointKey]) ?? r.id)], uniqueness(e, field, value));
+        seen.add(value);
+      }
+    }
   }
-  if (Object.keys(errors).length > 0) {
-    const first = Object.entries(errors).slice(0, 3).map(([k, v]) => `${k}: ${typeof v === 'string' ? v : JSON.stringify(v)}`).join('; ');
-    throw declarativeError(errors, `declarative config is invalid: ${first}`);
-  }
+  if (Object.keys(uniqErrs).length) throw fail(uniqErrs);
   return rows;
 }
 
 /** A parsed declarative document as the config_table a data plane serves. */
 export function declarativeToConfigTable(doc: unknown, plugins?: PluginCatalogue): Record<string, unknown> {
   return toConfigTable(declarativeToRows(doc, null, plugins));
-}
-
-/** Nested field errors (a plugin's config) in one line: `a.b: message; c: message`. */
-function flat(v: Row, prefix = ''): string {
-  return Object.entries(v).map(([k, m]) => (m && typeof m === 'object' ? flat(m as Row, `${prefix}${k}.`) : `${prefix}${k}: ${String(m)}`)).join('; ');
 }

@@ -1,5 +1,6 @@
 // Kong's Admin API error documents (kong/db/errors.lua): a code, a name, a message and the fields.
 import { describeErrors, type FieldErrors } from './validate.js';
+import { positionsToArrays } from './records.js';
 
 export class EntityError extends Error {
   constructor(
@@ -10,8 +11,9 @@ export class EntityError extends Error {
   }
 }
 
+// Array element errors travel as arrays ({paths: [null, "…"]}), as cjson encodes Kong's tables.
 export const schemaViolation = (fields: FieldErrors) =>
-  new EntityError(400, { code: 2, name: 'schema violation', message: describeErrors(fields), fields });
+  new EntityError(400, { code: 2, name: 'schema violation', message: describeErrors(fields), fields: positionsToArrays(fields) });
 
 export const uniqueViolation = (key: string, value: unknown) =>
   new EntityError(409, { code: 5, name: 'unique constraint violation', message: `UNIQUE violation detected on '{${key}=${JSON.stringify(value)}}'`, fields: { [key]: value } });

@@ -8,3 +8,4 @@ export { toConfigTable, emptyRows, type Rows } from './config-table.js';
 export type { DataPlaneRow } from './data-plane.js';
 export type { PluginCatalogue } from './plugin-catalogue.js';
 export { CREDENTIAL_ENTITIES, CREDENTIAL_PATHS } from './credentials.js';
+export { TLS_ENTITIES } from './tls-entities.js';

@@ -14,8 +14,10 @@ export interface Field {
   auto?: 'uuid' | 'timestamp' | 'random';
   /** Secrets (credentials): never logged. */
   secret?: boolean;
+  /** Kong's transient fields: accepted on writes, never stored on the row (certificates.snis). */
+  transient?: boolean;
   /** The rule a string (or each string of an array/set) is checked by: Kong's typedef of the field. */
-  elements?: 'path' | 'host' | 'route_host' | 'wildcard_host' | 'host_with_port' | 'upstream_name' | 'target' | 'utf8_name' | 'tag' | 'method' | 'protocol' | 'string';
+  elements?: 'path' | 'host' | 'route_host' | 'wildcard_host' | 'host_with_port' | 'upstream_name' | 'target' | 'utf8_name' | 'tag' | 'method' | 'protocol' | 'string' | 'ip_port';
   /** Maps whose keys and values Kong checks: `headers` is header name → array of strings. */
   map?: 'headers';
   startsWith?: string;
@@ -47,11 +49,14 @@ const HEALTHCHECKS_DEFAULT = {
     healthy: { http_statuses: [200, 201, 202, 203, 204, 205, 206, 207, 208, 226, 300, 301, 302, 303, 304, 305, 306, 307, 308], successes: 0 },
     unhealthy: { http_statuses: [429, 500, 503], tcp_failures: 0, timeouts: 0, http_failures: 0 },
   },
+  threshold: 0,
 };
 
 import { CREDENTIAL_ENTITIES, CREDENTIAL_SCHEMAS } from './credentials.js';
+import { TLS_SCHEMAS } from './tls-entities.js';
 
-export const PROTOCOLS = ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp', 'ws', 'wss'] as const;
+// constants.PROTOCOLS of the open-source edition: ws and wss are Enterprise-only.
+export const PROTOCOLS = ['grpc', 'grpcs', 'http', 'https', 'tcp', 'tls', 'tls_passthrough', 'udp'] as const;
 
 export const SCHEMAS: Record<string, EntitySchema> = {
   services: {
@@ -94,8 +99,8 @@ export const SCHEMAS: Record<string, EntitySchema> = {
       request_buffering: { type: 'boolean', required: true, default: true },
       response_buffering: { type: 'boolean', required: true, default: true },
       snis: { type: 'set', elements: 'wildcard_host' },
-      sources: { type: 'set' },
-      destinations: { type: 'set' },
+      sources: { type: 'set', elements: 'ip_port' },
+      destinations: { type: 'set', elements: 'ip_port' },
       tags,
       service: { type: 'foreign', reference: 'services' },
     },
@@ -166,10 +171,12 @@ export const SCHEMAS: Record<string, EntitySchema> = {
     },
   },
   ...CREDENTIAL_SCHEMAS,
+  ...TLS_SCHEMAS,
 };
 
 /** The order entities are exported and imported in: referenced before referencing. */
-export const ENTITY_ORDER = ['services', 'routes', 'upstreams', 'targets', 'consumers', 'plugins', ...CREDENTIAL_ENTITIES] as const;
+// Certificates first: services and upstreams reference them (client_certificate).
+export const ENTITY_ORDER = ['certificates', 'snis', 'ca_certificates', 'services', 'routes', 'upstreams', 'targets', 'consumers', 'plugins', ...CREDENTIAL_ENTITIES] as const;
 export type EntityName = (typeof ENTITY_ORDER)[number];
 
 export const isEntity = (name: string): name is EntityName => (ENTITY_ORDER as readonly string[]).includes(name);

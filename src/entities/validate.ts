@@ -6,6 +6,10 @@ import type { PluginCatalogue } from './plugin-catalogue.js';
 import { plainJson } from './json-shape.js';
 import { validateHost, validateHostWithOptionalPort, validateRouteHost, validateTarget, validateUpstreamName, validateWildcardHost } from './ip.js';
 import { badUtf8Position, validateHeaderName, validateTag, validateUtf8Name } from './names.js';
+import { tlsChecks } from './tls-entities.js';
+import { checkForeignKey, checkIpPort, fillsRecord, mergeRecord } from './records.js';
+import { isIP } from 'node:net';
+import { protocolSubsetsError, routeSubschemaChecks, routeSubschemaDefaults } from './route-subschemas.js';
 
 export type Row = Record<string, unknown>;
 export type FieldErrors = Record<string, unknown>;
@@ -15,7 +19,8 @@ export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
 
 const isObject = (v: unknown): v is Row => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-function checkElement(f: Field, v: unknown): string | null {
+function checkElement(f: Field, v: unknown): unknown {
+  if (f.elements === 'ip_port') return checkIpPort(v, (a) => isIP(a) !== 0);
   if (typeof v !== 'string') return 'expected a string';
   switch (f.elements) {
     case 'path':
@@ -66,7 +71,7 @@ function checkField(f: Field, v: unknown): unknown {
     case 'array':
     case 'set': {
       if (!Array.isArray(v)) return f.type === 'set' ? 'expected a set' : 'expected an array';
-      const errs: Record<string, string> = {};
+      const errs: Record<string, unknown> = {};
       v.forEach((el, i) => {
         const e = checkElement(f, el);
         if (e) errs[String(i + 1)] = e;
@@ -80,7 +85,7 @@ function checkField(f: Field, v: unknown): unknown {
       return isObject(v) ? null : 'expected a record';
     case 'foreign':
       if (!isObject(v)) return 'expected a record';
-      return null;
+      return checkForeignKey(v, SCHEMAS[f.reference ?? ''], UUID, (rf: Field, x) => (rf.type === 'foreign' ? null : checkField(rf, x)));
   }
 }
 
@@ -123,6 +128,12 @@ function entityChecks(schema: EntitySchema, row: Row): string[] {
       const v = row[k];
       return Array.isArray(v) ? v.length > 0 : isObject(v) ? Object.keys(v).length > 0 : v !== null && v !== undefined;
     };
+    // Kong's conditional: a TLS server name can only be matched on a protocol that has one.
+    if (has('snis') && !protocols.some((p) => ['grpcs', 'https', 'tls', 'tls_passthrough'].includes(p))) {
+      out.push(Object.assign(new String("'snis' can only be set when 'protocols' is 'grpcs', 'https', 'tls' or 'tls_passthrough'"), {
+        field: 'snis', message: 'length must be 0',
+      }) as unknown as string);
+    }
     if (protocols.some((p) => p === 'http' || p === 'https') && !['methods', 'hosts', 'headers', 'paths', 'snis'].some(has)) {
       const p = protocols.includes('https') && !protocols.includes('http') ? 'https' : 'http';
       out.push(`must set one of 'methods', 'hosts', 'headers', 'paths'${p === 'https' ? ", 'snis'" : ''} when 'protocols' is '${p}'`);
@@ -157,6 +168,17 @@ function shapeError(path: string[], message: string): FieldErrors {
     return { '@entity': [`${message}${at}`] };
   }
   return { [path[0]!]: `${message}${at}` };
+}
+
+/** Routes: the protocols subsets, then the subschema of the first protocol (defaults, field errors). */
+function routeChecks(merged: Row, given: Row, base: Row | null, errors: FieldErrors): string[] {
+  const subsets = protocolSubsetsError(merged.protocols);
+  if (subsets) errors.protocols ??= subsets;
+  if (errors.protocols !== undefined) return [];
+  routeSubschemaDefaults(merged, given, base === null);
+  const sub = routeSubschemaChecks(merged);
+  for (const [k, m] of Object.entries(sub.fields)) errors[k] ??= m;
+  return sub.entity;
 }
 
 export interface Validated {
@@ -197,7 +219,7 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
     }
     const e = checkField(f, v);
     if (e) errors[k] = e;
-    else row[k] = v;
+    else row[k] = fillsRecord(f) ? mergeRecord(base?.[k] ?? f.default, v) : v;
   }
   const merged: Row = { ...(base ?? {}), ...row };
   for (const [k, f] of Object.entries(schema.fields)) {
@@ -209,8 +231,10 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
   if (entity === 'targets' && typeof merged.target === 'string' && !/:\d+$/.test(merged.target) && !/^\[.*\]:\d+$/.test(merged.target)) {
     merged.target = `${merged.target}:8000`;
   }
+  const tls = tlsChecks(entity, merged, errors);
+  const sub = entity === 'routes' ? routeChecks(merged, row, base, errors) : [];
   if (Object.keys(errors).length === 0) {
-    const entityErrors = entityChecks(schema, merged);
+    const entityErrors = [...entityChecks(schema, merged), ...tls, ...sub];
     // A conditional check also names the field that failed it.
     for (const e of entityErrors) if (typeof e === 'object' && 'field' in e) errors[(e as { field: string }).field] = (e as { message: string }).message;
     if (entityErrors.length) errors['@entity'] = entityErrors.map(String);
@@ -234,7 +258,7 @@ export function describeErrors(fields: FieldErrors): string {
     if (k === '@entity') parts.push(...(Array.isArray(v) ? (v as string[]) : [String(v)]));
     else if (typeof v === 'string') parts.push(`${k}: ${v}`);
     else if (k === 'config' && v && typeof v === 'object') parts.push(...nested(v as Record<string, unknown>, k));
-    else parts.push(`${k}: ${Object.entries(v as Record<string, string>).map(([i, m]) => `${i}: ${m}`).join(', ')}`);
+    else for (const [i, m] of Object.entries(v as Record<string, unknown>)) parts.push(`${k}.${i}: ${typeof m === 'string' ? m : JSON.stringify(m)}`);
   }
   return parts.length > 1 ? `${parts.length} schema violations (${parts.join('; ')})` : `schema violation (${parts[0] ?? ''})`;
 }

@@ -7,12 +7,13 @@ import { KONG_RULES } from './rules/kong.js';
 import { PROXY_RULES } from './rules/proxy.js';
 import { CERT_RULES } from './rules/certs.js';
 import { KONG_VALUE_RULES } from './rules/kong-values.js';
+import { sslListenerCerts } from './rules/kong-ssl.js';
 import { proxyCredentialsEncoding, proxyServerUnused } from './rules/proxy-credentials.js';
 import { SHARED_RULES } from './rules/shared-mode.js';
 import { pluginsInstalled, pluginsOffIgnored } from './rules/plugins.js';
 
 export type { Rule, RuleContext } from './rule.js';
-export const RULES: readonly Rule[] = [...KONG_RULES, ...KONG_VALUE_RULES, ...PROXY_RULES, proxyCredentialsEncoding, proxyServerUnused, ...SHARED_RULES, ...CERT_RULES, pluginsInstalled, pluginsOffIgnored];
+export const RULES: readonly Rule[] = [...KONG_RULES, ...KONG_VALUE_RULES, sslListenerCerts, ...PROXY_RULES, proxyCredentialsEncoding, proxyServerUnused, ...SHARED_RULES, ...CERT_RULES, pluginsInstalled, pluginsOffIgnored];
 
 function unknownKeys(loaded: LoadedConf): Finding[] {
   return loaded.unknown.map((u) =>

@@ -6,6 +6,7 @@ import { createSecureServer } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
+import { createSecureContext, type Server as TlsServer } from 'node:tls';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
 import type { ConfigTable } from './config.js';
@@ -15,7 +16,7 @@ import type { CompiledConfig, ServiceTarget } from './compile.js';
 import { forward } from './forward.js';
 import type { ForwardInfo } from './headers.js';
 import { MESSAGES, sendError, writeSocketError } from './responses.js';
-import { normalizePath } from './router/normalize.js';
+import { escapeUpstream, normalizePath } from './router/normalize.js';
 import { splitHostPort } from './router/matcher.js';
 import type { RouteMatch } from './router/router.js';
 import { upstreamPath } from './router/uri.js';
@@ -28,6 +29,8 @@ import { PluginRequest, type RequestFacts } from '../plugins/runtime/request.js'
 import { localCounters } from '../plugins/runtime/counters.js';
 import { socketSink } from './socket-sink.js';
 import type { Row } from '../entities/index.js';
+import { buildCertIndex, tlsServername, type CertIndex } from './tls-contexts.js';
+import { terminateBySni } from './tls-front.js';
 
 export interface ProxyOptions {
   listen: { host: string; port: number };
@@ -83,6 +86,7 @@ function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: n
     port: hostPort || serverPort,
     path,
     header: (name) => req.headersDistinct[name],
+    sni: proto === 'https' ? tlsServername(req) : undefined,
   });
   if (!match) return { kind: 'error', status: 404, message: MESSAGES.noRoute };
   const route = match.route;
@@ -102,9 +106,15 @@ function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: n
   const svc = cfg.services.get(refId(route.service) ?? '');
   if (!svc) return { kind: 'error', status: 503, message: MESSAGES.noService, route };
   const strip = route.strip_path ?? true;
-  const upath = upstreamPath(svc.path, path, strip, match.consumed);
+  // Kong: runloop/handler.lua escapes the joined path (the router worked on the decoded one).
+  const upath = escapeUpstream(upstreamPath(svc.path, path, strip, match.consumed));
   // Kong: runloop/handler.lua, the stripped prefix goes upstream as X-Forwarded-Prefix.
-  if (strip && match.consumed) info.prefix = path.slice(0, match.consumed);
+  if (strip && match.consumed) {
+    const prefix = path.slice(0, match.consumed);
+    // The matched path is decoded: a control or non-ASCII character cannot go into a header as is
+    // (Node refuses it, nginx would pass raw bytes), so such a prefix goes escaped.
+    info.prefix = /[^\x20-\x7e]/.test(prefix) ? escapeUpstream(prefix) : prefix;
+  }
   return {
     kind: 'ok', svc, path: q === -1 ? upath : upath + url.slice(q), preserveHost: route.preserve_host === true, info,
     route, normalized: path, rawQuery: q === -1 ? '' : url.slice(q + 1),
@@ -192,6 +202,14 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const pr = new PluginRequest(facts(cfg!, req, res, r, r.info, startedAt), cfg!.plan, chain, env);
     pr.run((edits) => forward({ cfg: cfg!, svc: r.svc, req, res, path: edits.path(r.path), preserveHost: r.preserveHost, info: r.info, pools, onError, startedAt, edits, hooks: pr.hooks() }));
   };
+  // Certificates by SNI from the served config, rebuilt on every swap; handshakes only look up.
+  const fallback = opts.tls ? createSecureContext({ cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }) : null;
+  let certs: CertIndex | null = null;
+  const loadCerts = (table: ConfigTable) => {
+    if (!fallback) return;
+    certs = buildCertIndex(table, fallback, certs ?? undefined);
+    for (const f of certs.failed) log.warn('certificate could not be loaded; its SNIs get the default certificate', { certificate: f.id, error: f.error });
+  };
   const server = opts.tls && opts.http2
     ? createSecureServer({ cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2', allowHTTP1: true }, (req, res) => {
         // HTTP/2 names the host in :authority; the router and forwarding read Host.
@@ -201,6 +219,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     : opts.tls
       ? createTlsServer({ keepAlive: true, cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }, handler)
       : createServer({ keepAlive: true }, handler);
+  if (fallback) terminateBySni(server as TlsServer, (name) => (certs ? certs.pick(name) : fallback), opts.http2 ? ['h2', 'http/1.1'] : ['http/1.1']);
   // HTTP/2 sessions and raw TLS sockets, for a graceful close of the HTTP/2 listener.
   const sessions = new Set<{ close(): void }>();
   const sockets = new Set<Duplex>();
@@ -252,7 +271,10 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   };
   server.on('clientError', (_err, socket) => socket.destroy());
 
-  if (opts.initial) current = compileConfig(opts.initial, null, opts.plugins);
+  if (opts.initial) {
+    current = compileConfig(opts.initial, null, opts.plugins);
+    loadCerts(opts.initial);
+  }
   const addr = await listenOn(server, opts.listen);
   port = addr.port;
   log.info('listening', { listener: opts.tls ? (opts.http2 ? 'proxy ssl http2' : 'proxy ssl') : 'proxy', address: `${addr.address}:${addr.port}` });
@@ -263,6 +285,8 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       const started = performance.now();
       const next = compileConfig(table, current, opts.plugins);
       current = next;
+      loadCerts(table);
+      pools.retainFor(next);
       for (const s of next.router.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
       log.debug('config loaded', { routes: next.router.size, services: next.services.size, ms: Math.round(performance.now() - started) });
     },

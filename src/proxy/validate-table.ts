@@ -42,6 +42,8 @@ export function shown(v: string, max = 64): string {
 const typeName = (v: unknown): string => (v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'a record' : `a ${typeof v}`);
 
 function elementProblem(f: Field, v: unknown): string | null {
+  // Route sources/destinations are { ip, port } records.
+  if (f.elements === 'ip_port') return v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `expected a record, got ${typeName(v)}`;
   if (typeof v !== 'string') return `expected a string, got ${typeName(v)}`;
   if (f.elements === 'path' && !v.startsWith('/') && !v.startsWith('~/')) return 'should start with: / (fixed path) or ~/ (regex path)';
   return null;

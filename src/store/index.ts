@@ -6,6 +6,7 @@ import {
   toConfigTable, uniqueViolation, validateRow, type DataPlaneRow, type EntityName, type PluginCatalogue, type Row, type Rows,
 } from '../entities/index.js';
 import { openLmdbPersistence, memoryPersistence, type Persistence } from './persistence.js';
+import { checkDuplicates, checkListIsNew, givenSnis, namesOf, planSnis } from './certificate-snis.js';
 
 export interface Page {
   data: Row[];
@@ -125,29 +126,59 @@ class EntityStore implements Store {
     }
   }
 
-  private async write(entity: EntityName, row: Row, op: 'create' | 'update'): Promise<Row> {
+  /** `snis`: a certificate's new name list (Kong's transient field), written in the same transaction. */
+  private async write(entity: EntityName, row: Row, op: 'create' | 'update', snis?: string[]): Promise<Row> {
     this.checkUnique(entity, row);
     const k = `${entity}:${row.id as string}`;
     const s = this.seqs.get(k) ?? ++this.seq;
-    await this.p.commit([{ key: entityKey(entity, row.id as string), value: { s, e: entity, r: row } }]);
+    const plan = snis ? planSnis(this.rows.get('snis')!.values(), row.id as string, snis, now()) : { put: [], del: [] };
+    const seqs = plan.put.map(() => ++this.seq);
+    await this.p.commit([
+      { key: entityKey(entity, row.id as string), value: { s, e: entity, r: row } },
+      ...plan.put.map((r, i) => ({ key: entityKey('snis', r.id as string), value: { s: seqs[i], e: 'snis', r } })),
+      ...plan.del.map((r) => ({ key: entityKey('snis', r.id as string), value: undefined })),
+    ]);
     this.rows.get(entity)!.set(row.id as string, row);
     this.seqs.set(k, s);
+    plan.put.forEach((r, i) => {
+      this.rows.get('snis')!.set(r.id as string, r);
+      this.seqs.set(`snis:${r.id as string}`, seqs[i]!);
+    });
+    for (const r of plan.del) this.rows.get('snis')!.delete(r.id as string);
     this.emit({ entity, op });
-    return structuredClone(row);
+    return this.present(entity, row);
+  }
+
+  /** What reads answer: a copy, and for certificates Kong's `snis` pseudo-field, sorted. */
+  private present(entity: EntityName, row: Row): Row {
+    const copy = structuredClone(row);
+    if (entity === 'certificates') copy.snis = namesOf(this.rows.get('snis')!.values(), row.id as string);
+    return copy;
+  }
+
+  /** Kong's certificates DAO: the names given are checked before the certificate itself. */
+  private snisFor(entity: EntityName, body: unknown, certId: string | null): string[] | undefined {
+    if (entity !== 'certificates') return undefined;
+    const names = givenSnis(body);
+    if (names) {
+      checkDuplicates(names);
+      checkListIsNew(this.rows.get('snis')!.values(), names.filter((n) => typeof n === 'string'), certId);
+    }
+    return names;
   }
 
   async list(entity: EntityName, opts: { size?: number; offset?: string; where?: (r: Row) => boolean } = {}): Promise<Page> {
     const size = Math.min(Math.max(1, opts.size ?? DEFAULT_PAGE), MAX_PAGE);
     const all = [...this.rows.get(entity)!.values()].filter(opts.where ?? (() => true));
     const start = opts.offset ? Number(Buffer.from(opts.offset, 'base64url').toString('utf8')) : 0;
-    const data = all.slice(start, start + size).map((r) => structuredClone(r));
+    const data = all.slice(start, start + size).map((r) => this.present(entity, r));
     const next = start + size < all.length ? Buffer.from(String(start + size)).toString('base64url') : null;
     return { data, offset: next };
   }
 
   async get(entity: EntityName, idOrKey: string): Promise<Row | null> {
     const r = this.find(entity, idOrKey);
-    return r ? structuredClone(r) : null;
+    return r ? this.present(entity, r) : null;
   }
 
   insert(entity: EntityName, input: unknown, id?: string): Promise<Row> {
@@ -158,12 +189,14 @@ class EntityStore implements Store {
       if (wantId && this.rows.get(entity)!.has(wantId.toLowerCase())) throw primaryKeyViolation(wantId);
       const body = given ? { ...given } : input;
       if (given) delete (body as Row).id;
+      const snis = this.snisFor(entity, body, wantId?.toLowerCase() ?? null);
       const v = validateRow(entity, this.resolveForeign(entity, body), null, this.plugins);
       if (v.errors) throw schemaViolation(v.errors);
       const t = now();
       const row: Row = { id: (wantId ?? randomUUID()).toLowerCase(), ...v.row };
       if (SCHEMAS[entity]!.fields.created_at) Object.assign(row, { created_at: t, updated_at: t });
-      return this.write(entity, row, 'create');
+      delete row.snis;
+      return this.write(entity, row, 'create', snis);
     });
   }
 
@@ -178,11 +211,13 @@ class EntityStore implements Store {
       delete base.created_at;
       delete base.updated_at;
       if (entity === 'services' && body && typeof body === 'object' && 'url' in (body as Row)) for (const k of ['protocol', 'host', 'port', 'path']) delete base[k];
+      const snis = this.snisFor(entity, body, existing.id as string);
       const v = validateRow(entity, this.resolveForeign(entity, body), base, this.plugins);
       if (v.errors) throw schemaViolation(v.errors);
       const row: Row = { id: existing.id, ...v.row };
       if (SCHEMAS[entity]!.fields.created_at) Object.assign(row, { created_at: existing.created_at, updated_at: now() });
-      return this.write(entity, row, 'update');
+      delete row.snis;
+      return this.write(entity, row, 'update', snis);
     });
   }
 
@@ -207,9 +242,11 @@ class EntityStore implements Store {
       const id = existing.id as string;
       const refs = (e: EntityName, fk: string) => [...this.rows.get(e)!.values()].filter((r) => (r[fk] as Row | null)?.id === id);
       if (entity === 'services' && refs('routes', 'service').length > 0) throw referencedViolation('services', 'routes');
+      for (const by of ['services', 'upstreams'] as const) if (entity === 'certificates' && refs(by, 'client_certificate').length > 0) throw referencedViolation('certificates', by);
       // Kong cascades targets with their upstream and plugins with what they are scoped to.
       const cascade: [EntityName, Row][] = [];
       if (entity === 'upstreams') cascade.push(...refs('targets', 'upstream').map((r): [EntityName, Row] => ['targets', r]));
+      if (entity === 'certificates') cascade.push(...refs('snis', 'certificate').map((r): [EntityName, Row] => ['snis', r]));
       const scope = entity === 'services' ? 'service' : entity === 'routes' ? 'route' : entity === 'consumers' ? 'consumer' : null;
       if (scope) cascade.push(...refs('plugins', scope).map((r): [EntityName, Row] => ['plugins', r]));
       if (entity === 'consumers') for (const e of CREDENTIAL_ENTITIES) cascade.push(...refs(e, 'consumer').map((r): [EntityName, Row] => [e, r]));

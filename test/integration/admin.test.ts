@@ -63,7 +63,8 @@ describe('Admin API', () => {
     expect((await call('POST', '/services', { host: 'c.test', client_certificate: { id: '3f1b1c8e-0000-4000-8000-000000000001' } })).json).toMatchObject({ code: 4, name: 'foreign key violation' });
     const noMatch = await call('POST', '/routes', { protocols: ['http'] });
     expect(noMatch.json.fields['@entity']).toEqual(["must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'"]);
-    expect((await call('POST', '/routes', { paths: ['x'] })).json.fields.paths).toEqual({ 1: 'should start with: / (fixed path) or ~/ (regex path)' });
+    // Kong's cjson writes element errors as an array.
+    expect((await call('POST', '/routes', { paths: ['x'] })).json.fields.paths).toEqual(['should start with: / (fixed path) or ~/ (regex path)']);
     expect((await call('POST', '/consumers', {})).json.fields['@entity']).toEqual(["at least one of these fields must be non-empty: 'custom_id', 'username'"]);
     expect(store.counts()).toMatchObject({ routes: 0, consumers: 0, services: 1 });
     expect(await call('GET', '/services/nope')).toMatchObject({ status: 404, json: { message: 'Not found' } });
@@ -112,8 +113,8 @@ describe('Admin API', () => {
     for (let i = 0; i < 5; i++) await call('POST', '/consumers', { username: `u${i}` });
     const p1 = await call('GET', '/consumers?size=2');
     expect(p1.json.data.map((c: { username: string }) => c.username)).toEqual(['u0', 'u1']);
-    expect(p1.json.next).toBe(`/consumers?size=2&offset=${p1.json.offset}`);
-    const p3 = await call('GET', `/consumers?size=2&offset=${(await call('GET', p1.json.next)).json.offset}`);
+    expect(p1.json.next).toBe(`/consumers?offset=${encodeURIComponent(p1.json.offset)}&size=2`);
+    const p3 = await call('GET', `/consumers?size=2&offset=${encodeURIComponent((await call('GET', p1.json.next)).json.offset)}`);
     expect(p3.json).toMatchObject({ next: null });
     expect(p3.json.data.map((c: { username: string }) => c.username)).toEqual(['u4']);
     expect((await call('GET', '/consumers?size=0')).status).toBe(400);

@@ -296,7 +296,7 @@ describe('control plane + data plane processes', () => {
       const bad = startDaemon(['dp', 'run', '--prefix', join(dir, 'dp-bad'), '--cp-address', '127.0.0.1:1', '--cluster-mtls', 'pki', '--ca-cert-file', p('ca.crt'), '--cert-file', p('dp.crt'), '--key-file', p('dp.key'),
         '--proxy-listen', `127.0.0.1:${await freePort()}`, '--status-listen', 'off', '--declarative-config', file]);
       expect(await bad.exited).toBe(2);
-      expect(bad.stderr()).toMatch(/declarative_config .*kong\.yml is not a valid declarative configuration: .*host: required field missing/);
+      expect(bad.stderr()).toMatch(/declarative_config .*kong\.yml is not a valid declarative configuration: declarative config is invalid: \{services=\{\{host="required field missing"\}\}\}/);
     } finally {
       up.server.close();
     }

@@ -106,18 +106,15 @@ export function checkPathLen({ path }: CheckContext): Problem[] {
   return problems;
 }
 
-export function checkEku({ path, role, mode }: CheckContext): Problem[] {
+export function checkEku({ path, role }: CheckContext): Problem[] {
   const leaf = path.certs[0]!;
   const need = ROLE_EKU[role];
   const fix = role === 'dp'
     ? 'issue a DP certificate with clientAuth: hybridctl gen-cert --mode pki --profile dp --issuer-cert CA.crt --issuer-key CA.key --out-cert dp.crt --out-key dp.key'
     : 'issue a CP certificate with serverAuth: hybridctl gen-cert --mode pki --profile cp --cp-hostname NAME --issuer-cert CA.crt --issuer-key CA.key --out-cert cp.crt --out-key cp.key';
-  if (leaf.eku === undefined) {
-    // Kong's own shared-mode certificate has no extensions; OpenSSL accepts that, so only pki
-    // mode, where roles are meant to be distinct, calls it a problem.
-    if (mode === 'shared') return [];
-    return [{ code: 'eku', certificate: 0, message: `the ${ROLE_NAME[role]} certificate has no extendedKeyUsage; it needs ${ekuName(need)}`, hint: fix }];
-  }
+  // No extendedKeyUsage at all means "any purpose" to OpenSSL, and so to Kong: accepted for
+  // either role (verify/index.ts warns about it in pki mode). Only an EKU that excludes the role is refused.
+  if (leaf.eku === undefined) return [];
   if (leaf.eku.includes(need) || leaf.eku.includes(EKU.any)) return [];
   const has = leaf.eku.map(ekuName).join(', ') || 'none';
   return [{ code: 'eku', certificate: 0, message: `the ${ROLE_NAME[role]} certificate has extendedKeyUsage ${has} but needs ${ekuName(need)}`, hint: fix }];

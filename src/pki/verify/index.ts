@@ -81,7 +81,7 @@ export function verifyChain(input: VerifyInput, opts: VerifyOptions = {}): Verif
     role,
     path: certs.map(entry),
     problems: best.problems,
-    warnings: warningsFor(certs, input, at),
+    warnings: warningsFor(certs, input, at, mode),
     certs,
     anchored: best.path.anchored,
   };
@@ -101,7 +101,7 @@ function entry(c: Cert): PathEntry {
   return { subject: c.subject, issuer: c.issuer, notAfter: c.notAfter.toISOString(), sha256: c.sha256, isCA: c.isCA === true };
 }
 
-function warningsFor(path: Cert[], input: VerifyInput, at: Date): Warning[] {
+function warningsFor(path: Cert[], input: VerifyInput, at: Date, mode: 'pki' | 'shared'): Warning[] {
   const warnings: Warning[] = [];
   const leaf = path[0]!;
   const daysLeft = (leaf.notAfter.getTime() - at.getTime()) / 86_400_000;
@@ -114,6 +114,9 @@ function warningsFor(path: Cert[], input: VerifyInput, at: Date): Warning[] {
       warnings.push({ code: 'extra-certificate', certificate: null, message: `'${c.subject}' is in the bundle but not part of the path; it can be removed` });
       inPath.add(c.sha256);
     }
+  }
+  if (mode === 'pki' && leaf.eku === undefined && !leaf.isCA) {
+    warnings.push({ code: 'no-eku', certificate: 0, message: 'the leaf certificate has no extendedKeyUsage, so it is valid for either role (OpenSSL and Kong accept it); issue it with serverAuth or clientAuth to keep the roles apart' });
   }
   path.forEach((c, i) => {
     if (c.signatureHash === 'SHA-1' && !(c.selfSigned && i === path.length - 1 && i > 0)) {

@@ -3,6 +3,7 @@
 import type { RouteRow } from '../config.js';
 import type { SubRoute } from './priority.js';
 import { isRegexPath } from './priority.js';
+import { compileSnis, sniMatches, type SniRules } from './sni.js';
 
 export interface RouterRequest {
   method: string;
@@ -14,6 +15,8 @@ export interface RouterRequest {
   path: string;
   /** All values of a request header (lower-case name), or undefined. */
   header(name: string): readonly string[] | undefined;
+  /** The TLS server name when the request came over TLS ('' when the client sent none); undefined over plain http. */
+  sni?: string;
 }
 
 const enum HostKind { Exact, Suffix, Prefix }
@@ -30,6 +33,7 @@ export interface Matcher {
   headers: HeaderRule[] | null;
   prefixes: string[] | null;
   regexes: RegExp[] | null;
+  snis: SniRules | null;
 }
 
 /** Split `host[:port]`; port 0 means "any". */
@@ -59,10 +63,13 @@ export function compileMatcher(sub: SubRoute, rank: number): Matcher {
   let headers: HeaderRule[] | null = null;
   if (r.headers && typeof r.headers === 'object' && Object.keys(r.headers).length) {
     headers = Object.entries(r.headers).map(([name, vals]) => {
-      const rule: HeaderRule = { name: name.toLowerCase(), values: new Set(), regexes: [] };
+      // Kong reads http.headers.<name with '_'> through ngx.req.get_headers, which maps '_' to '-':
+      // a route header "x_foo" matches the request header "X-Foo".
+      const rule: HeaderRule = { name: name.toLowerCase().replace(/_/g, '-'), values: new Set(), regexes: [] };
       for (const v of vals ?? []) {
-        // Kong: a value starting with "~*" is a regex on the lower-cased header value (unanchored).
-        if (v.startsWith('~*')) rule.regexes.push(new RegExp(v.slice(2)));
+        // Kong: transform.lua lower-cases the value, "~*" regexes included, and matches it against
+        // lower(header) (unanchored), so "~*Quote" matches "QUOTE" and "quote" alike.
+        if (v.startsWith('~*')) rule.regexes.push(new RegExp(v.slice(2).toLowerCase()));
         else rule.values.add(v.toLowerCase());
       }
       return rule;
@@ -74,6 +81,7 @@ export function compileMatcher(sub: SubRoute, rank: number): Matcher {
     rank, sub, route: r, methods, hosts, headers,
     prefixes: paths && !regex ? paths : null,
     regexes: paths && regex ? paths.map(pathRegex) : null,
+    snis: compileSnis(r),
   };
 }
 
@@ -108,6 +116,7 @@ export function test(m: Matcher, req: RouterRequest): number {
   if (m.methods && !m.methods.has(req.method)) return -1;
   if (m.hosts && !hostMatches(m.hosts, req)) return -1;
   if (m.headers && !headersMatch(m.headers, req)) return -1;
+  if (m.snis && !sniMatches(m.snis, req.sni)) return -1;
   if (m.prefixes) {
     for (const p of m.prefixes) if (req.path.startsWith(p)) return p.length;
     return -1;

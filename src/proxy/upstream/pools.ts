@@ -1,12 +1,33 @@
 // Keep-alive connection pools, one per upstream origin and connect timeout. They outlive config
-// swaps so a new config reuses warm connections.
+// swaps so a new config reuses warm connections; after a swap, pools for origins the new config no
+// longer names are closed, or every service that ever existed would keep its pool (and its idle
+// sockets) for the life of the worker.
 import { Pool } from 'undici';
+import type { CompiledConfig } from '../compile.js';
+
+const poolKey = (protocol: string, host: string, port: number, connectTimeout: number, tlsVerify: boolean): string =>
+  `${protocol}://${host}:${port}#${connectTimeout}${tlsVerify ? '+v' : ''}`;
+
+/** Every pool key a request served from `cfg` can ask for: service hosts, or their upstream's peers. */
+export function liveKeys(cfg: CompiledConfig): Set<string> {
+  const keys = new Set<string>();
+  for (const svc of cfg.services.values()) {
+    const balancer = cfg.balancers.get(svc.host);
+    if (!balancer) keys.add(poolKey(svc.protocol, svc.host, svc.port, svc.connectTimeout, svc.tlsVerify));
+    else for (const p of balancer.peers) keys.add(poolKey(svc.protocol, p.host, p.port, svc.connectTimeout, svc.tlsVerify));
+  }
+  return keys;
+}
 
 export class Pools {
   readonly #pools = new Map<string, Pool>();
 
+  get size(): number {
+    return this.#pools.size;
+  }
+
   get(protocol: string, host: string, port: number, connectTimeout: number, tlsVerify: boolean): Pool {
-    const key = `${protocol}://${host}:${port}#${connectTimeout}${tlsVerify ? '+v' : ''}`;
+    const key = poolKey(protocol, host, port, connectTimeout, tlsVerify);
     let pool = this.#pools.get(key);
     if (!pool) {
       const h = host.includes(':') ? `[${host}]` : host;
@@ -20,6 +41,23 @@ export class Pools {
       this.#pools.set(key, pool);
     }
     return pool;
+  }
+
+  /**
+   * Closes the pools `cfg` cannot use. close() lets requests already on a pool finish; a request of
+   * the old config that retries after this gets a fresh pool, closed at the next swap.
+   */
+  retainFor(cfg: CompiledConfig): number {
+    if (this.#pools.size === 0) return 0;
+    const live = liveKeys(cfg);
+    let closed = 0;
+    for (const [key, pool] of this.#pools) {
+      if (live.has(key)) continue;
+      this.#pools.delete(key);
+      closed++;
+      pool.close().catch(() => undefined);
+    }
+    return closed;
   }
 
   async close(): Promise<void> {

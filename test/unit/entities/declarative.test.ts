@@ -54,10 +54,14 @@ describe('declarative configuration', () => {
   });
 
   it('names every problem by entity, position and field', () => {
+    // Kong's phases: schema errors first (nested like the input), references only once those pass.
     expect(() => declarativeToRows(parseDeclarativeText('_format_version: "3.0"\nservices:\n  - name: a\n    port: x\nroutes:\n  - service: missing\n    paths: [/]\n'))).toThrow(
-      /services\.1\.host: required field missing; services\.1\.port: expected an integer; routes\.1\.service: could not find services 'missing'|routes\.1\.service/,
+      'declarative config is invalid: {services={{host="required field missing",port="expected an integer"}}}',
     );
-    expect(() => declarativeToRows({ _format_version: '4.0' })).toThrow(/_format_version: expected one of: 1\.1, 2\.1, 3\.0/);
+    expect(() => declarativeToRows(parseDeclarativeText('_format_version: "3.0"\nroutes:\n  - name: r\n    service: missing\n    paths: [/]\n'))).toThrow(
+      `declarative config is invalid: {routes={r={"invalid reference 'service: missing' (no such entry in 'services')"}}}`,
+    );
+    expect(() => declarativeToRows({ _format_version: '4.0' })).toThrow('declarative config is invalid: {_format_version="expected one of: 1.1, 2.1, 3.0"}');
     expect(() => parseDeclarativeText('services: [')).toThrow(/failed parsing declarative configuration/);
   });
 

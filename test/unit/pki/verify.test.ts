@@ -17,7 +17,8 @@ describe('a valid path', () => {
 
   it('accepts a self-signed certificate that is itself the anchor (a CP pinned by its DP)', async () => {
     const r = await root('cp-self');
-    expect(verifyChain({ presented: [r.cert], anchors: [r.cert] }, { role: 'cp', at: days(1) }).problems.map((p) => p.code)).toEqual(['eku']);
+    // No extendedKeyUsage: any purpose, as OpenSSL (and so Kong) sees it.
+    expect(verifyChain({ presented: [r.cert], anchors: [r.cert] }, { role: 'cp', at: days(1) }).problems.map((p) => p.code)).toEqual([]);
   });
 });
 
@@ -95,11 +96,17 @@ describe('eku', () => {
     expect(verifyChain({ presented: [cp.leaf.cert, cp.inters[0]!.cert], anchors: [cp.root.cert] }, { role: 'cp', at: days(1) }).valid).toBe(true);
   });
 
-  it('calls an absent EKU a problem in pki mode only', async () => {
+  it('accepts an absent EKU for either role (OpenSSL: any purpose), warning no-eku in pki mode only', async () => {
     const r = await root();
     const leaf = await child(r, 'shared', 'no-eku');
-    expect(codes(verifyChain({ presented: [leaf.cert], anchors: [r.cert] }, { at: days(1) }))).toEqual(['eku']);
-    expect(verifyChain({ presented: [leaf.cert], anchors: [leaf.cert] }, { mode: 'shared', at: days(1) }).valid).toBe(true);
+    for (const role of ['cp', 'dp'] as const) {
+      const report = verifyChain({ presented: [leaf.cert], anchors: [r.cert] }, { role, at: days(1) });
+      expect(codes(report)).toEqual([]);
+      expect(report.warnings.map((w) => w.code)).toContain('no-eku');
+    }
+    const shared = verifyChain({ presented: [leaf.cert], anchors: [leaf.cert] }, { mode: 'shared', at: days(1) });
+    expect(shared.valid).toBe(true);
+    expect(shared.warnings.map((w) => w.code)).not.toContain('no-eku');
   });
 });
 
