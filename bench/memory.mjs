@@ -356,6 +356,9 @@ async function soak(startDp, admin, seconds, routes) {
     const mx = half.reduce((a, p) => a + p.at, 0) / half.length;
     const my = half.reduce((a, p) => a + p.rss, 0) / half.length;
     const slope = half.reduce((a, p) => a + (p.at - mx) * (p.rss - my), 0) / half.reduce((a, p) => a + (p.at - mx) ** 2, 0);
-    console.log(`soak: ${writes} writes; RSS ${MiB(start)} → ${MiB(points.at(-1).rss)} MiB, trend over the second half ${((slope * 60) / 1024).toFixed(2)} MiB/min`);
+    // RSS is a sawtooth (garbage builds up between collections): compare the halves' lows and highs too.
+    const first = points.slice(0, Math.floor(points.length / 2));
+    const range = (ps) => `${MiB(Math.min(...ps.map((p) => p.rss)))}–${MiB(Math.max(...ps.map((p) => p.rss)))} MiB`;
+    console.log(`soak: ${writes} writes; RSS ${MiB(start)} → ${MiB(points.at(-1).rss)} MiB; first half ${range(first)}, second half ${range(half)}, trend over the second half ${((slope * 60) / 1024).toFixed(2)} MiB/min`);
   }
 }
