@@ -181,6 +181,10 @@ function routeChecks(merged: Row, given: Row, base: Row | null, errors: FieldErr
   return sub.entity;
 }
 
+/** Service/upstream fields a hybridctl data plane does not apply to upstream connections yet. */
+const UNENFORCED_UPSTREAM_TLS = ['client_certificate', 'ca_certificates', 'tls_verify_depth'] as const;
+const UNENFORCED_MESSAGE = 'not supported by hybridctl data planes yet (upstream mTLS and custom CA verification); leave it unset';
+
 export interface Validated {
   row: Row;
   errors: FieldErrors | null;
@@ -238,6 +242,13 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
     // A conditional check also names the field that failed it.
     for (const e of entityErrors) if (typeof e === 'object' && 'field' in e) errors[(e as { field: string }).field] = (e as { message: string }).message;
     if (entityErrors.length) errors['@entity'] = entityErrors.map(String);
+  }
+  // Upstream TLS settings the data plane cannot apply yet are refused, not stored and silently ignored.
+  if ((entity === 'services' || entity === 'upstreams') && Object.keys(errors).length === 0) {
+    for (const k of UNENFORCED_UPSTREAM_TLS) {
+      const v = merged[k];
+      if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) errors[k] = UNENFORCED_MESSAGE;
+    }
   }
   // Kong's basic-auth transformation: the password is stored as sha1(password .. consumer id).
   if (entity === 'basicauth_credentials' && typeof row.password === 'string' && Object.keys(errors).length === 0) {

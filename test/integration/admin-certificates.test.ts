@@ -251,13 +251,15 @@ describe('certificates beyond the ported spec', () => {
     expect(r.text).not.toContain(rsa.key.slice(40, 120));
   });
 
-  it('lets a service reference a certificate, and refuses deleting a certificate still referenced', async () => {
+  it('(hybridctl) refuses upstream TLS settings its data planes do not apply yet, rather than ignoring them', async () => {
     const { call, addCertificate } = await admin();
     const { cert } = await addCertificate();
     const svc = await call('POST', '/services', { host: 'a.test', client_certificate: { id: cert.id } });
-    expect(svc).toMatchObject({ status: 201, json: { client_certificate: { id: cert.id } } });
-    const del = await call('DELETE', `/certificates/${cert.id}`);
-    expect(del).toMatchObject({ status: 400, json: { code: 4, message: "an existing 'services' entity references this 'certificates' entity" } });
+    expect(svc.status).toBe(400);
+    expect(svc.json.fields.client_certificate).toMatch(/^not supported by hybridctl data planes yet/);
+    expect((await call('POST', '/services', { host: 'a.test', tls_verify_depth: 2 })).json.fields.tls_verify_depth).toMatch(/^not supported/);
+    expect((await call('POST', '/upstreams', { name: 'u', client_certificate: { id: cert.id } })).json.fields.client_certificate).toMatch(/^not supported/);
+    expect((await call('POST', '/services', { host: 'a.test', tls_verify: true })).status).toBe(201);
   });
 
   it('computes ca_certificates.cert_digest and refuses a leaf as a CA', async () => {

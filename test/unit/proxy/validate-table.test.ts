@@ -117,3 +117,15 @@ describe('config_table structure', () => {
     );
   });
 });
+
+describe('upstream TLS settings this data plane does not apply', () => {
+  it('refuses a config that sets them (a newer CP), rather than connecting without them', () => {
+    const t = good() as Record<string, Record<string, unknown>[]>;
+    t.services![0]!.client_certificate = '3f1b1c8e-0000-4000-8000-000000000001';
+    t.services![0]!.tls_verify_depth = 2;
+    expect(configTableProblems(t)).toEqual([
+      'services.1.client_certificate: not supported by this data plane (upstream mTLS and custom CA verification)',
+      'services.1.tls_verify_depth: not supported by this data plane (upstream mTLS and custom CA verification)',
+    ]);
+  });
+});
