@@ -26,7 +26,20 @@ const run: Runner = async (fn, opts) => {
   }
 };
 
+/**
+ * A reader that leaves early (`| head`, `| grep -q`) ends the output, not the command: no stack
+ * trace, and the exit code the command had so far (a pipe's reader choosing to stop is no error).
+ */
+function quietOnClosedPipe(): void {
+  // stdout only: the daemons log to stderr, and one whose log reader vanished must not look like a clean stop.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+  });
+}
+
 async function main(argv: string[]): Promise<void> {
+  quietOnClosedPipe();
   // A forked proxy worker of `dp run` gets its settings from the environment; its argv differs
   // between Node and the single executable, so it skips command-line parsing altogether.
   if (process.env.HYBRIDCTL_PROXY_WORKER && process.send) {
