@@ -11,6 +11,7 @@ import type { Chain, Instance, PluginPlan } from './plan.js';
 import { resolveEntry } from './plan.js';
 import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue } from './headers.js';
 import { BodyTooLarge, readBody } from './body.js';
+import { lingerThen } from './linger.js';
 import type { Body, HeaderValue, Kong, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, SharedCounters } from '../pdk/types.js';
 import { ClientApi, LogApi, RequestApi, ResponseApi, ServiceRequestApi, errorBody, negotiate } from '../pdk/impl.js';
 import type { Row } from '../../entities/index.js';
@@ -267,8 +268,12 @@ export class PluginRequest implements Kong {
     else flatSet(this.resp.flat, 'content-length', String(body.length));
     this.afterLog();
     if (res.headersSent) return void res.destroy();
-    res.writeHead(this.resp.status, this.facts.req.httpVersionMajor === 2 ? flatToObject(this.resp.flat) : this.resp.flat);
-    res.end(this.facts.req.method === 'HEAD' ? undefined : body);
+    const write = () => {
+      if (res.headersSent || res.destroyed) return;
+      res.writeHead(this.resp.status, this.facts.req.httpVersionMajor === 2 ? flatToObject(this.resp.flat) : this.resp.flat);
+      res.end(this.facts.req.method === 'HEAD' ? undefined : body);
+    };
+    lingerThen(this.facts.req, write);
   }
 
   /** The hooks forward.ts calls for the upstream's response. */
@@ -363,4 +368,3 @@ export class PluginRequest implements Kong {
 }
 
 const hasResponsePhase = (i: Instance) => Boolean(i.module.header_filter || i.module.body_filter || i.module.log);
-
