@@ -1,21 +1,11 @@
 // POST /config over real HTTP, answered as Kong's kong/api/routes/config.lua answers it. Cases ported
 // from spec/02-integration/04-admin_api/15-off_spec.lua and
 // spec/01-unit/01-db/01-schema/11-declarative_config/01-validate_spec.lua cite file and it().
-import { afterEach, describe, expect, it } from 'vitest';
-import { startAdmin } from '../../src/admin/server.js';
-import { openMemoryStore } from '../../src/store/index.js';
-import { createLogger } from '../../src/log.js';
-
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+import { describe, expect, it } from 'vitest';
+import { adminBase } from '../helpers/admin.js';
 
 async function admin() {
-  const store = openMemoryStore();
-  const a = await startAdmin({ listen: { host: '127.0.0.1', port: 0 }, store, log: createLogger({ level: 'error' }), nodeId: '11111111-2222-4333-8444-555555555555' });
-  cleanup.push(() => a.close());
-  const base = `http://127.0.0.1:${a.address.port}`;
+  const base = await adminBase();
   return async (path: string, body?: unknown, type = 'application/json') => {
     const res = await fetch(base + path, { method: 'POST', headers: body !== undefined ? { 'content-type': type } : {}, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
     const text = await res.text();

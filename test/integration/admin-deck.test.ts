@@ -1,22 +1,12 @@
 // What decK (go-kong underneath) asks of the Admin API, over real HTTP: /schemas/{entity} in Kong's
 // format and its validate endpoint, Kong's paging and tag filters, /tags, and the collections decK
 // lists. Cases ported from Kong's spec/02-integration/04-admin_api/*_spec.lua cite file and it().
-import { afterEach, describe, expect, it } from 'vitest';
-import { startAdmin } from '../../src/admin/server.js';
-import { openMemoryStore } from '../../src/store/index.js';
-import { createLogger } from '../../src/log.js';
+import { describe, expect, it } from 'vitest';
+import { adminBase } from '../helpers/admin.js';
 import { SCHEMAS } from '../../src/entities/index.js';
 
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
-
 async function admin() {
-  const store = openMemoryStore();
-  const a = await startAdmin({ listen: { host: '127.0.0.1', port: 0 }, store, log: createLogger({ level: 'error' }), nodeId: '11111111-2222-4333-8444-555555555555' });
-  cleanup.push(() => a.close());
-  const base = `http://127.0.0.1:${a.address.port}`;
+  const base = await adminBase();
   return async (method: string, path: string, body?: unknown) => {
     const res = await fetch(base + path, { method, headers: body !== undefined ? { 'content-type': 'application/json' } : {}, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();

@@ -1,21 +1,11 @@
 // The Admin API's route handling as Kong answers it, over real HTTP: OPTIONS and HEAD, CORS headers,
 // foreign keys that do not resolve or are malformed, and route defaults per protocol. Cases ported
 // from spec/02-integration/04-admin_api/02-kong_routes_spec.lua and 09-routes_routes_spec.lua cite it().
-import { afterEach, describe, expect, it } from 'vitest';
-import { startAdmin } from '../../src/admin/server.js';
-import { openMemoryStore } from '../../src/store/index.js';
-import { createLogger } from '../../src/log.js';
-
-const cleanup: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanup.splice(0).reverse()) await c();
-});
+import { describe, expect, it } from 'vitest';
+import { adminBase } from '../helpers/admin.js';
 
 async function admin() {
-  const store = openMemoryStore();
-  const a = await startAdmin({ listen: { host: '127.0.0.1', port: 0 }, store, log: createLogger({ level: 'error' }), nodeId: '11111111-2222-4333-8444-555555555555' });
-  cleanup.push(() => a.close());
-  const base = `http://127.0.0.1:${a.address.port}`;
+  const base = await adminBase();
   return async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await fetch(base + path, { method, headers: { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
     const text = await res.text();
