@@ -19,7 +19,7 @@ export const uniqueViolation = (key: string, value: unknown) =>
   new EntityError(409, { code: 5, name: 'unique constraint violation', message: `UNIQUE violation detected on '{${key}=${JSON.stringify(value)}}'`, fields: { [key]: value } });
 
 export const primaryKeyViolation = (id: string) =>
-  new EntityError(409, { code: 6, name: 'primary key violation', message: `primary key violation on key '{id="${id}"}'`, fields: { id } });
+  new EntityError(409, { code: 3, name: 'primary key violation', message: `primary key violation on key '{id="${id}"}'`, fields: { id } });
 
 export const foreignKeyViolation = (field: string, reference: string, key: Record<string, unknown>) =>
   new EntityError(400, {
@@ -31,6 +31,9 @@ export const foreignKeyViolation = (field: string, reference: string, key: Recor
 
 export const referencedViolation = (entity: string, by: string) =>
   new EntityError(400, { code: 4, name: 'foreign key violation', message: `an existing '${by}' entity references this '${entity}' entity`, fields: { '@referenced_by': by } });
+
+/** Kong's ca_certificates DAO: a CA a service still trusts is not deleted (kong/db/dao/ca_certificates.lua). */
+export const referencedByOthers = (message: string) => new EntityError(400, { code: 19, name: 'referenced by others', message });
 
 export const notFound = () => new EntityError(404, { message: 'Not found' });
 

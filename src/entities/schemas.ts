@@ -17,7 +17,7 @@ export interface Field {
   /** Kong's transient fields: accepted on writes, never stored on the row (certificates.snis). */
   transient?: boolean;
   /** The rule a string (or each string of an array/set) is checked by: Kong's typedef of the field. */
-  elements?: 'path' | 'host' | 'route_host' | 'wildcard_host' | 'host_with_port' | 'upstream_name' | 'target' | 'utf8_name' | 'tag' | 'method' | 'protocol' | 'string' | 'ip_port';
+  elements?: 'path' | 'host' | 'route_host' | 'wildcard_host' | 'host_with_port' | 'upstream_name' | 'target' | 'utf8_name' | 'tag' | 'method' | 'protocol' | 'string' | 'ip_port' | 'uuid';
   /** Maps whose keys and values Kong checks: `headers` is header name → array of strings. */
   map?: 'headers';
   startsWith?: string;
@@ -75,7 +75,7 @@ export const SCHEMAS: Record<string, EntitySchema> = {
       client_certificate: { type: 'foreign', reference: 'certificates' },
       tls_verify: { type: 'boolean' },
       tls_verify_depth: { type: 'integer', between: [0, 64] },
-      ca_certificates: { type: 'array', elements: 'string' },
+      ca_certificates: { type: 'array', elements: 'uuid' },
       enabled: { type: 'boolean', required: true, default: true },
     },
   },

@@ -7,6 +7,7 @@ import { plainJson } from './json-shape.js';
 import { validateHost, validateHostWithOptionalPort, validateRouteHost, validateTarget, validateUpstreamName, validateWildcardHost } from './ip.js';
 import { badUtf8Position, validateHeaderName, validateTag, validateUtf8Name } from './names.js';
 import { tlsChecks } from './tls-entities.js';
+import { serviceTlsChecks } from './service-tls.js';
 import { checkForeignKey, checkIpPort, fillsRecord, mergeRecord } from './records.js';
 import { isIP } from 'node:net';
 import { protocolSubsetsError, routeSubschemaChecks, routeSubschemaDefaults } from './route-subschemas.js';
@@ -45,6 +46,8 @@ function checkElement(f: Field, v: unknown): unknown {
       return validateUtf8Name(v);
     case 'tag':
       return validateTag(v);
+    case 'uuid':
+      return UUID.test(v) ? null : 'expected a valid UUID';
     default:
       return null;
   }
@@ -152,6 +155,7 @@ function entityChecks(schema: EntitySchema, row: Row): string[] {
     }
     if (bad) out.push(Object.assign(new String("failed conditional validation given value of field 'algorithm'"), { field: 'rsa_public_key', message: bad }) as unknown as string);
   }
+  if (schema.name === 'services') out.push(...serviceTlsChecks(row));
   if (schema.name === 'consumers' && (row.username === null || row.username === undefined) && (row.custom_id === null || row.custom_id === undefined)) {
     out.push("at least one of these fields must be non-empty: 'custom_id', 'username'");
   }
@@ -180,10 +184,6 @@ function routeChecks(merged: Row, given: Row, base: Row | null, errors: FieldErr
   for (const [k, m] of Object.entries(sub.fields)) errors[k] ??= m;
   return sub.entity;
 }
-
-/** Service/upstream fields a hybridctl data plane does not apply to upstream connections yet. */
-const UNENFORCED_UPSTREAM_TLS = ['client_certificate', 'ca_certificates', 'tls_verify_depth'] as const;
-const UNENFORCED_MESSAGE = 'not supported by hybridctl data planes yet (upstream mTLS and custom CA verification); leave it unset';
 
 export interface Validated {
   row: Row;
@@ -242,13 +242,6 @@ export function validateRow(entity: string, input: unknown, base: Row | null = n
     // A conditional check also names the field that failed it.
     for (const e of entityErrors) if (typeof e === 'object' && 'field' in e) errors[(e as { field: string }).field] = (e as { message: string }).message;
     if (entityErrors.length) errors['@entity'] = entityErrors.map(String);
-  }
-  // Upstream TLS settings the data plane cannot apply yet are refused, not stored and silently ignored.
-  if ((entity === 'services' || entity === 'upstreams') && Object.keys(errors).length === 0) {
-    for (const k of UNENFORCED_UPSTREAM_TLS) {
-      const v = merged[k];
-      if (v !== null && v !== undefined && !(Array.isArray(v) && v.length === 0)) errors[k] = UNENFORCED_MESSAGE;
-    }
   }
   // Kong's basic-auth transformation: the password is stored as sha1(password .. consumer id).
   if (entity === 'basicauth_credentials' && typeof row.password === 'string' && Object.keys(errors).length === 0) {

@@ -9,6 +9,7 @@ import type { PluginModule } from '../plugins/types.js';
 import { BUNDLED } from '../plugins/registry.js';
 import { normalizeIp, validateHost, validateTarget } from '../entities/ip.js';
 import { InvalidConfigTableError } from './validate-table.js';
+import { tlsMaterial, upstreamTls, type UpstreamTls } from './upstream/tls.js';
 
 export interface ServiceTarget {
   id: string;
@@ -20,8 +21,8 @@ export interface ServiceTarget {
   connectTimeout: number;
   readTimeout: number;
   writeTimeout: number;
-  /** Verify the upstream certificate (https); Kong's default leaves it off. */
-  tlsVerify: boolean;
+  /** TLS to the upstream (https services): client certificate, verification, trust store. */
+  tls: UpstreamTls | null;
 }
 
 export interface CompiledConfig {
@@ -39,7 +40,7 @@ const ALL_BUNDLED: ReadonlyMap<string, PluginModule> = new Map(BUNDLED.map((m) =
 
 const HTTP_PROTOCOLS = new Set(['http', 'https']);
 
-function serviceTarget(s: ServiceRow): ServiceTarget {
+function serviceTarget(s: ServiceRow, tls: UpstreamTls | null): ServiceTarget {
   const protocol = s.protocol === 'https' || s.protocol === 'wss' || s.protocol === 'grpcs' ? 'https' : 'http';
   return {
     id: s.id,
@@ -51,7 +52,7 @@ function serviceTarget(s: ServiceRow): ServiceTarget {
     connectTimeout: s.connect_timeout ?? 60_000,
     readTimeout: s.read_timeout ?? 60_000,
     writeTimeout: s.write_timeout ?? 60_000,
-    tlsVerify: s.tls_verify === true,
+    tls,
   };
 }
 
@@ -93,10 +94,12 @@ export function compileConfig(table: ConfigTable, previous?: CompiledConfig | nu
   const services = new Map<string, ServiceTarget>();
   const serviceRows = new Map<string, ServiceRow>();
   const disabled = new Set<string>();
+  const material = tlsMaterial(table);
+  const upstreamCerts = new Map(list(table.upstreams).map((u) => [u.name, u.client_certificate]));
   for (const s of list(table.services)) {
     if (s.enabled === false) disabled.add(s.id);
     else {
-      services.set(s.id, serviceTarget(s));
+      services.set(s.id, serviceTarget(s, upstreamTls(s, upstreamCerts.get(s.host ?? ''), material)));
       serviceRows.set(s.id, s);
     }
   }

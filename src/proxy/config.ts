@@ -32,12 +32,16 @@ export interface ServiceRow {
   write_timeout?: number | null;
   enabled?: boolean | null;
   tls_verify?: boolean | null;
+  tls_verify_depth?: number | null;
+  client_certificate?: Ref;
+  ca_certificates?: string[] | null;
 }
 
 export interface UpstreamRow {
   id: string;
   name: string;
   host_header?: string | null;
+  client_certificate?: Ref;
 }
 
 export interface TargetRow {

@@ -48,9 +48,13 @@ function attempt(job: ForwardJob, retriesLeft: number, previous: Destination | n
   const dest = chooseDestination(job.cfg, svc, previous);
   if (!dest) return job.hooks ? job.hooks.error(503, MESSAGES.noPeer) : sendError(res, 503, MESSAGES.noPeer, info.requestId);
   const hostHeader = job.preserveHost && req.headers.host ? req.headers.host : upstreamHost(svc, dest);
+  if (svc.tls?.broken) {
+    job.onError(Object.assign(new Error(svc.tls.broken), { code: 'UPSTREAM_TLS_UNAVAILABLE' }), dest);
+    return job.hooks ? job.hooks.error(502, MESSAGES.badGateway) : sendError(res, 502, MESSAGES.badGateway, info.requestId);
+  }
   let pool;
   try {
-    pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout, svc.tlsVerify);
+    pool = job.pools.get(svc.protocol, dest.host, dest.port, svc.connectTimeout, svc.tls);
   } catch (err) {
     // A host no connection can be made to (Kong refuses these; a peer may not have): this route
     // answers as Kong does for a name it cannot resolve, and the worker serves on.

@@ -27,6 +27,7 @@ import type { PluginModule } from '../plugins/types.js';
 import type { SharedCounters } from '../plugins/pdk/types.js';
 import { PluginRequest, type RequestFacts } from '../plugins/runtime/request.js';
 import { localCounters } from '../plugins/runtime/counters.js';
+import { isUpstreamTlsFailure } from './upstream/tls.js';
 import { socketSink } from './socket-sink.js';
 import type { Row } from '../entities/index.js';
 import { buildCertIndex, tlsServername, type CertIndex } from './tls-contexts.js';
@@ -147,8 +148,12 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   let current: CompiledConfig | null = null;
   let port = 0;
 
-  const onError = (err: Error, dest: { host: string; port: number } | null) =>
-    log.debug('upstream request failed', { error: err.message, code: (err as { code?: string }).code, upstream: dest ? `${dest.host}:${dest.port}` : undefined });
+  const onError = (err: Error, dest: { host: string; port: number } | null) => {
+    const code = (err as { code?: string }).code;
+    // An upstream whose certificate fails verification is a configuration problem an operator must see (Kong logs it at error).
+    const level = code !== undefined && isUpstreamTlsFailure(code) ? 'warn' : 'debug';
+    log[level]('upstream request failed', { error: err.message, code, upstream: dest ? `${dest.host}:${dest.port}` : undefined });
+  };
 
   const proto = opts.tls ? 'https' : 'http';
   const env = { log, counters: opts.counters ?? localCounters(), nodeId: opts.nodeId ?? '' };

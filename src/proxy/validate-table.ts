@@ -46,6 +46,7 @@ function elementProblem(f: Field, v: unknown): string | null {
   if (f.elements === 'ip_port') return v !== null && typeof v === 'object' && !Array.isArray(v) ? null : `expected a record, got ${typeName(v)}`;
   if (typeof v !== 'string') return `expected a string, got ${typeName(v)}`;
   if (f.elements === 'path' && !v.startsWith('/') && !v.startsWith('~/')) return 'should start with: / (fixed path) or ~/ (regex path)';
+  if (f.elements === 'uuid' && !UUID.test(v)) return 'expected a valid UUID';
   return null;
 }
 
@@ -159,15 +160,6 @@ function tooDeep(root: unknown): boolean {
   return false;
 }
 
-/** Upstream TLS settings this data plane does not apply yet: a newer CP's config that uses them is refused. */
-function unenforcedTls(row: Record<string, unknown>, at: string, out: string[]): void {
-  for (const k of ['client_certificate', 'ca_certificates', 'tls_verify_depth']) {
-    const v = row[k];
-    const empty = v === null || v === undefined || (Array.isArray(v) && v.length === 0) || (isRecord(v) && Object.keys(v).length === 0 && k === 'ca_certificates');
-    if (!empty) out.push(`${at}.${k}: not supported by this data plane (upstream mTLS and custom CA verification)`);
-  }
-}
-
 /** Every structural problem of a config_table (capped), Kong-style paths: `services.2.port: ...`. */
 export function configTableProblems(table: unknown): string[] {
   if (!isRecord(table)) return [`config_table: expected a record, got ${typeName(table)}`];
@@ -189,10 +181,7 @@ export function configTableProblems(table: unknown): string[] {
     for (let i = 0; i < list.length && out.length < MAX_PROBLEMS; i++) {
       const row = list[i];
       if (!isRecord(row)) out.push(`${at}.${i + 1}: expected a record, got ${typeName(row)}`);
-      else {
-        if (fields) rowProblems(key, fields, row, () => `${at}.${i + 1}`, ids, out);
-        if (key === 'services' || key === 'upstreams') unenforcedTls(row, `${at}.${i + 1}`, out);
-      }
+      else if (fields) rowProblems(key, fields, row, () => `${at}.${i + 1}`, ids, out);
     }
     if (out.length >= MAX_PROBLEMS) break;
   }

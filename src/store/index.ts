@@ -2,7 +2,7 @@
 // single transaction, rows kept in memory for reads and exports and persisted underneath.
 import { randomUUID } from 'node:crypto';
 import {
-  CREDENTIAL_ENTITIES, ENTITY_ORDER, SCHEMAS, UUID, emptyRows, foreignKeyViolation, notFound, primaryKeyViolation, referencedViolation, schemaViolation,
+  CREDENTIAL_ENTITIES, ENTITY_ORDER, SCHEMAS, UUID, emptyRows, foreignKeyViolation, notFound, primaryKeyViolation, referencedViolation, referencedByOthers, schemaViolation,
   toConfigTable, uniqueViolation, validateRow, type DataPlaneRow, type EntityName, type PluginCatalogue, type Row, type Rows,
 } from '../entities/index.js';
 import { openLmdbPersistence, memoryPersistence, type Persistence } from './persistence.js';
@@ -243,6 +243,10 @@ class EntityStore implements Store {
       const refs = (e: EntityName, fk: string) => [...this.rows.get(e)!.values()].filter((r) => (r[fk] as Row | null)?.id === id);
       if (entity === 'services' && refs('routes', 'service').length > 0) throw referencedViolation('services', 'routes');
       for (const by of ['services', 'upstreams'] as const) if (entity === 'certificates' && refs(by, 'client_certificate').length > 0) throw referencedViolation('certificates', by);
+      if (entity === 'ca_certificates') {
+        const user = [...this.rows.get('services')!.values()].find((s) => Array.isArray(s.ca_certificates) && s.ca_certificates.includes(id));
+        if (user) throw referencedByOthers(`ca certificate ${id} is still referenced by services (id = ${user.id as string})`);
+      }
       // Kong cascades targets with their upstream and plugins with what they are scoped to.
       const cascade: [EntityName, Row][] = [];
       if (entity === 'upstreams') cascade.push(...refs('targets', 'upstream').map((r): [EntityName, Row] => ['targets', r]));

@@ -251,15 +251,27 @@ describe('certificates beyond the ported spec', () => {
     expect(r.text).not.toContain(rsa.key.slice(40, 120));
   });
 
-  it('(hybridctl) refuses upstream TLS settings its data planes do not apply yet, rather than ignoring them', async () => {
+  // services.lua entity_checks: the upstream TLS fields are conditional on a TLS protocol.
+  it("takes the upstream TLS fields on an https service and refuses them on http with Kong's conditional error", async () => {
     const { call, addCertificate } = await admin();
     const { cert } = await addCertificate();
-    const svc = await call('POST', '/services', { host: 'a.test', client_certificate: { id: cert.id } });
-    expect(svc.status).toBe(400);
-    expect(svc.json.fields.client_certificate).toMatch(/^not supported by hybridctl data planes yet/);
-    expect((await call('POST', '/services', { host: 'a.test', tls_verify_depth: 2 })).json.fields.tls_verify_depth).toMatch(/^not supported/);
-    expect((await call('POST', '/upstreams', { name: 'u', client_certificate: { id: cert.id } })).json.fields.client_certificate).toMatch(/^not supported/);
-    expect((await call('POST', '/services', { host: 'a.test', tls_verify: true })).status).toBe(201);
+    const caRow = (await call('POST', '/ca_certificates', { cert: await caPem('Upstream CA') })).json;
+    const body = { client_certificate: { id: cert.id }, tls_verify: true, tls_verify_depth: 2, ca_certificates: [caRow.id] };
+    const ok = await call('POST', '/services', { host: 'a.test', protocol: 'https', ...body });
+    expect(ok.status, ok.text).toBe(201);
+    expect(ok.json).toMatchObject(body);
+    const plain = await call('POST', '/services', { host: 'a.test', protocol: 'http', ...body });
+    expect(plain.status).toBe(400);
+    expect(plain.json.fields).toMatchObject({ client_certificate: 'value must be null', tls_verify: 'value must be null', tls_verify_depth: 'value must be null', ca_certificates: 'value must be null' });
+    expect(plain.json.fields['@entity']).toContain("failed conditional validation given value of field 'protocol'");
+    expect((await call('POST', '/services', { host: 'a.test', protocol: 'https', ca_certificates: ['nope'] })).json.fields.ca_certificates).toEqual(['expected a valid UUID']);
+    expect((await call('POST', '/upstreams', { name: 'u', client_certificate: { id: cert.id } })).status).toBe(201);
+    // ca_certificates DAO: a CA a service still trusts is not deleted.
+    const del = await call('DELETE', `/ca_certificates/${caRow.id}`);
+    expect(del.status).toBe(400);
+    expect(del.json).toEqual({ code: 19, name: 'referenced by others', message: `ca certificate ${caRow.id} is still referenced by services (id = ${ok.json.id})` });
+    expect((await call('DELETE', `/services/${ok.json.id}`)).status).toBe(204);
+    expect((await call('DELETE', `/ca_certificates/${caRow.id}`)).status).toBe(204);
   });
 
   it('computes ca_certificates.cert_digest and refuses a leaf as a CA', async () => {

@@ -60,7 +60,7 @@ describe('Admin API', () => {
     const dangling = await call('POST', '/routes', { paths: ['/x'], service: { id: '3f1b1c8e-0000-4000-8000-000000000000' } });
     expect(dangling).toMatchObject({ status: 400, json: { code: 4, name: 'foreign key violation' } });
     expect(dangling.json.message).toBe(`the foreign key '{id="3f1b1c8e-0000-4000-8000-000000000000"}' does not reference an existing 'services' entity.`);
-    expect((await call('POST', '/services', { host: 'c.test', client_certificate: { id: '3f1b1c8e-0000-4000-8000-000000000001' } })).json).toMatchObject({ code: 4, name: 'foreign key violation' });
+    expect((await call('POST', '/services', { host: 'c.test', protocol: 'https', client_certificate: { id: '3f1b1c8e-0000-4000-8000-000000000001' } })).json).toMatchObject({ code: 4, name: 'foreign key violation' });
     const noMatch = await call('POST', '/routes', { protocols: ['http'] });
     expect(noMatch.json.fields['@entity']).toEqual(["must set one of 'methods', 'hosts', 'headers', 'paths' when 'protocols' is 'http'"]);
     // Kong's cjson writes element errors as an array.

@@ -4,12 +4,17 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { connect, type PeerCertificate } from 'node:tls';
 import { request } from 'node:https';
+import { get as httpGet } from 'node:http';
 import { join } from 'node:path';
 import { writeFileSync } from 'node:fs';
 import { tempDir } from '../helpers/cli.js';
 import { createServer, type AddressInfo } from 'node:net';
 import { pki, post, startCp, startDp, until, upstream } from '../helpers/cluster.js';
 import { serverPair, type Pair } from '../helpers/tls-certs.js';
+import { createServer as createHttpsServer } from 'node:https';
+import type { TLSSocket } from 'node:tls';
+import { issue } from '../../src/pki/generate.js';
+import { asIssuer } from '../helpers/pki.js';
 
 let a: Pair, b: Pair, bEc: Pair, c: Pair;
 beforeAll(async () => {
@@ -133,6 +138,54 @@ describe('dp run: ssl proxy listeners serve the configured certificates', () => 
       agent.destroy();
     } finally {
       up.server.close();
+    }
+  }, 60_000);
+
+  it('sends requests to an https upstream with the client certificate and CA set through the Admin API', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const since = new Date(Date.now() - 86_400_000);
+    const EC = { type: 'ec', curve: 'P-256' } as const;
+    const root = await issue({ profile: 'root', subject: 'CN=Upstream Root', notBefore: since, days: 30, keySpec: EC });
+    const server = await issue({ profile: 'cp', subject: 'CN=up.test', dnsNames: ['up.test'], notBefore: since, days: 30, keySpec: EC, issuer: asIssuer(root) });
+    const client = await issue({ profile: 'dp', subject: 'CN=proxy-client', notBefore: since, days: 30, keySpec: EC, issuer: asIssuer(root) });
+    const up = createHttpsServer({ cert: server.certPem, key: server.keyPem, ca: root.certPem, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+      res.end(String((req.socket as TLSSocket).getPeerCertificate().subject.CN));
+    });
+    await new Promise<void>((ok) => up.listen(0, '127.0.0.1', ok));
+    try {
+      const cp = await startCp(p, join(dir, 'cp'));
+      const [plain] = await ports(1);
+      const dp = await startDp(p, join(dir, 'dp'), cp.cluster, ['--proxy-listen', `127.0.0.1:${plain}`]);
+      const cert = await (await post(`${cp.admin}/certificates`, { cert: client.certPem, key: client.keyPem })).json();
+      const ca = await (await post(`${cp.admin}/ca_certificates`, { cert: root.certPem })).json();
+      const svc = await post(`${cp.admin}/services`, {
+        name: 'mtls', protocol: 'https', host: '127.0.0.1', port: (up.address() as AddressInfo).port,
+        client_certificate: { id: cert.id }, tls_verify: true, ca_certificates: [ca.id],
+      });
+      expect(svc.status).toBe(201);
+      expect((await post(`${cp.admin}/services/mtls/routes`, { paths: ['/m'], preserve_host: true })).status).toBe(201);
+      // The upstream refuses connections without a client certificate from its CA: the body names the one presented.
+      // fetch() cannot set Host; node:http can.
+      const viaHost = () => new Promise<{ status: number; body: string }>((resolve, reject) => {
+        httpGet({ host: '127.0.0.1', port: plain, path: '/m', headers: { host: 'up.test' }, agent: false }, (res) => {
+          let b = '';
+          res.on('data', (d) => (b += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+        }).on('error', reject);
+      });
+      const body = await until(async () => {
+        const r = await viaHost();
+        return r.status === 200 ? r.body : undefined;
+      }, 'the mTLS route served');
+      expect(body).toBe('proxy-client');
+      // By IP the name no longer matches the certificate: Kong's 502, and a warning on the DP.
+      expect((await post(`${cp.admin}/services/mtls/routes`, { paths: ['/by-ip'], preserve_host: false })).status).toBe(201);
+      await until(async () => (await fetch(`http://127.0.0.1:${plain}/by-ip`)).status === 502, 'the by-ip route refused');
+      expect(dp.d.stderr()).toMatch(/upstream request failed.*ERR_TLS_CERT_ALTNAME_INVALID/);
+      expect(dp.d.stderr()).not.toContain(client.keyPem.split('\n')[1]!);
+    } finally {
+      up.close();
     }
   }, 60_000);
 });

@@ -4,17 +4,18 @@
 // sockets) for the life of the worker.
 import { Pool } from 'undici';
 import type { CompiledConfig } from '../compile.js';
+import { connectOptions, type UpstreamTls } from './tls.js';
 
-const poolKey = (protocol: string, host: string, port: number, connectTimeout: number, tlsVerify: boolean): string =>
-  `${protocol}://${host}:${port}#${connectTimeout}${tlsVerify ? '+v' : ''}`;
+const poolKey = (protocol: string, host: string, port: number, connectTimeout: number, tls: UpstreamTls | null): string =>
+  `${protocol}://${host}:${port}#${connectTimeout}${tls ? `+${tls.id}` : ''}`;
 
 /** Every pool key a request served from `cfg` can ask for: service hosts, or their upstream's peers. */
 export function liveKeys(cfg: CompiledConfig): Set<string> {
   const keys = new Set<string>();
   for (const svc of cfg.services.values()) {
     const balancer = cfg.balancers.get(svc.host);
-    if (!balancer) keys.add(poolKey(svc.protocol, svc.host, svc.port, svc.connectTimeout, svc.tlsVerify));
-    else for (const p of balancer.peers) keys.add(poolKey(svc.protocol, p.host, p.port, svc.connectTimeout, svc.tlsVerify));
+    if (!balancer) keys.add(poolKey(svc.protocol, svc.host, svc.port, svc.connectTimeout, svc.tls));
+    else for (const p of balancer.peers) keys.add(poolKey(svc.protocol, p.host, p.port, svc.connectTimeout, svc.tls));
   }
   return keys;
 }
@@ -26,14 +27,14 @@ export class Pools {
     return this.#pools.size;
   }
 
-  get(protocol: string, host: string, port: number, connectTimeout: number, tlsVerify: boolean): Pool {
-    const key = poolKey(protocol, host, port, connectTimeout, tlsVerify);
+  get(protocol: string, host: string, port: number, connectTimeout: number, tls: UpstreamTls | null): Pool {
+    const key = poolKey(protocol, host, port, connectTimeout, tls);
     let pool = this.#pools.get(key);
     if (!pool) {
       const h = host.includes(':') ? `[${host}]` : host;
       pool = new Pool(`${protocol}://${h}:${port}`, {
         // Kong: nginx_proxy_proxy_ssl_verify is off unless the service sets tls_verify.
-        connect: { timeout: connectTimeout, rejectUnauthorized: tlsVerify },
+        connect: { timeout: connectTimeout, ...(protocol === 'https' ? connectOptions(tls) : {}) },
         keepAliveTimeout: 60_000,
         // Kong keeps 60 s idle upstream connections (upstream_keepalive_idle_timeout).
         keepAliveMaxTimeout: 60_000,

@@ -27,7 +27,7 @@ describe('compileConfig', () => {
     table.services![0]!.retries = null;
     table.plugins = [{ id: 'p1', name: 'key-auth', enabled: true }, { id: 'p2', name: 'not-a-plugin', enabled: false }];
     const c = compileConfig(table);
-    expect(c.services.get('s')).toMatchObject({ port: 80, retries: 5, path: '/', tlsVerify: false });
+    expect(c.services.get('s')).toMatchObject({ port: 80, retries: 5, path: '/', tls: null });
     expect(c.plan.globals.map((i) => i.module.name)).toEqual(['key-auth']);
     expect([...c.plan.chains.values()][0]!.entries.map((e) => e.module.name)).toEqual(['key-auth']);
   });

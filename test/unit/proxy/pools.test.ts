@@ -53,13 +53,13 @@ describe('upstream pools across swaps', () => {
     }));
     expect([...liveKeys(cfg)].sort()).toEqual(['http://10.0.0.1:81#1000', 'http://10.0.0.2:82#1000', 'http://127.0.0.1:9001#1000']);
     const pools = new Pools();
-    const kept = pools.get('http', '10.0.0.1', 81, 1000, false);
-    const gone = [pools.get('http', '10.0.0.3', 81, 1000, false), pools.get('http', '10.0.0.1', 81, 2000, false), pools.get('https', '10.0.0.1', 81, 1000, false)];
+    const kept = pools.get('http', '10.0.0.1', 81, 1000, null);
+    const gone = [pools.get('http', '10.0.0.3', 81, 1000, null), pools.get('http', '10.0.0.1', 81, 2000, null), pools.get('https', '10.0.0.1', 81, 1000, null)];
     expect(pools.retainFor(cfg)).toBe(3);
     expect(pools.size).toBe(1);
     expect(gone.every((g) => g.closed)).toBe(true);
     expect(kept.closed).toBe(false);
-    expect(pools.get('http', '10.0.0.1', 81, 1000, false)).toBe(kept);
+    expect(pools.get('http', '10.0.0.1', 81, 1000, null)).toBe(kept);
     return pools.close();
   });
 });

@@ -118,14 +118,14 @@ describe('config_table structure', () => {
   });
 });
 
-describe('upstream TLS settings this data plane does not apply', () => {
-  it('refuses a config that sets them (a newer CP), rather than connecting without them', () => {
+describe('upstream TLS settings', () => {
+  it('are accepted with their types checked: the data plane applies them (see upstream-tls.test.ts)', () => {
     const t = good() as Record<string, Record<string, unknown>[]>;
-    t.services![0]!.client_certificate = '3f1b1c8e-0000-4000-8000-000000000001';
+    t.services![0]!.client_certificate = { id: '3f1b1c8e-0000-4000-8000-000000000001' };
     t.services![0]!.tls_verify_depth = 2;
-    expect(configTableProblems(t)).toEqual([
-      'services.1.client_certificate: not supported by this data plane (upstream mTLS and custom CA verification)',
-      'services.1.tls_verify_depth: not supported by this data plane (upstream mTLS and custom CA verification)',
-    ]);
+    expect(configTableProblems(t)).toEqual([]);
+    t.services![0]!.tls_verify_depth = 'deep';
+    t.services![0]!.ca_certificates = ['not-a-uuid'];
+    expect(configTableProblems(t)).toEqual(['services.1.tls_verify_depth: expected an integer, got a string', 'services.1.ca_certificates: 1: expected a valid UUID']);
   });
 });
