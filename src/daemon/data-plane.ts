@@ -7,7 +7,9 @@ import { ConfigError, errorMessage } from '../errors.js';
 import { ensureDefaultProxyCert } from './proxy-cert.js';
 import { openConfigCache } from '../cache/index.js';
 import { stableNodeId } from '../cache/node-id.js';
-import { configHashProblem, startSyncClient } from '../cluster/client/index.js';
+import { configHashProblem, startSyncClient, type SyncClient } from '../cluster/client/index.js';
+import { renderMetrics } from '../plugins/prometheus/exposition.js';
+import { X509Certificate } from 'node:crypto';
 import { startStatus } from '../status/server.js';
 import type { DpSettings } from './settings-types.js';
 import { loadDeclarativeFile } from './declarative-file.js';
@@ -100,12 +102,18 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     if (initial) log.info(`serving ${origin} until the control plane answers`, { config_hash: hash, ...(origin === 'declarative_config' ? { file: s.declarativeConfig } : {}) });
     else log.info('no cached configuration: every request gets 404 until the control plane sends one');
 
+    let sync: SyncClient | null = null;
+    const facts = { nodeId, version: KONG_PROTOCOL_VERSION, certExpiry: certExpiry(s.certPem), get cpConnected() { return sync?.state() === 'connected'; } };
     const status = s.statusListen
-      ? await startStatus({ listen: s.statusListen, state: () => ({ configurationHash: hash, ready: hash !== null && hash !== EMPTY_CONFIG_HASH }), log: log.child('status') })
+      ? await startStatus({
+        listen: s.statusListen, state: () => ({ configurationHash: hash, ready: hash !== null && hash !== EMPTY_CONFIG_HASH }), log: log.child('status'),
+        proxyStats: async () => ({ ...(await proxy.report()).nginx }),
+        metrics: s.plugins.has('prometheus') ? async () => renderMetrics(await proxy.report(), facts) : undefined,
+      })
       : null;
     if (status) opened.push(status);
 
-    const sync = startSyncClient({
+    sync = startSyncClient({
       cpAddress: s.cpAddress,
       mode: s.mode,
       certPem: s.certPem,
@@ -150,7 +158,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       async close() {
         if (closed) return;
         closed = true;
-        await sync.stop();
+        await sync?.stop();
         for (const o of opened.reverse()) await Promise.resolve(o.close()).catch(() => undefined);
       },
     };
@@ -161,3 +169,12 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
 }
 
 const fmt = (a: Listen) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
+
+/** notAfter of the (first) cluster certificate, unix seconds, for kong_data_plane_cluster_cert_expiry_timestamp. */
+function certExpiry(pem: string): number | null {
+  try {
+    return Math.floor(new Date(new X509Certificate(pem).validTo).getTime() / 1000);
+  } catch {
+    return null;
+  }
+}

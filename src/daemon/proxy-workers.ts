@@ -13,6 +13,7 @@ import { enabledPlugins } from '../plugins/enabled.js';
 import { BUNDLED } from '../plugins/registry.js';
 import type { EnabledSet } from './settings-types.js';
 import { heapRelease } from './heap-release.js';
+import { mergeReports, workerReport, type NodeReport, type WorkerReport } from './worker-report.js';
 
 export interface ProxyListener {
   host: string;
@@ -29,6 +30,8 @@ export interface ProxyFleet {
   workers: number;
   /** Serve a new config in every worker; rejects (old config kept) when it cannot be compiled. */
   swap(table: Record<string, unknown>): Promise<void>;
+  /** Every worker's counters, metrics and heap, summed (a worker that does not answer in 1 s is left out). */
+  report(): Promise<NodeReport>;
   close(): Promise<void>;
 }
 
@@ -51,6 +54,7 @@ type ToWorker =
   | { t: 'init'; listeners: ProxyListener[]; level: Level; format: 'text' | 'json'; table: Record<string, unknown> | null; plugins: string[]; nodeId: string }
   | { t: 'swap'; id: number; table: Record<string, unknown> }
   | { t: 'close' }
+  | { t: 'report'; id: number }
   | CounterReply;
 type FromWorker =
   | { t: 'ready' }
@@ -58,6 +62,7 @@ type FromWorker =
   | { t: 'failed'; error: string; code?: string; listener: string }
   | { t: 'swapped'; id: number; error?: string }
   | { t: 'closed' }
+  | { t: 'report'; id: number; report: WorkerReport }
   | CounterRequest;
 
 const where = (l: ProxyListener) => `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}${l.tls ? ' ssl' : ''}`;
@@ -94,6 +99,7 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
         for (const p of proxies) p.swap(table as ConfigTable);
         release.afterSwap();
       },
+      report: async () => mergeReports([workerReport(proxies)]),
       close: async () => {
         release.cancel();
         await Promise.all(proxies.map((p) => p.close()));
@@ -115,6 +121,9 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   // Workers that are serving; swaps go to these, a starting one gets the config in its init.
   const up = new Set<Worker>();
   let ports = o.listeners.map((l) => l.port);
+  // Answers to a report request, by request id.
+  const reports = new Map<number, (r: WorkerReport) => void>();
+  let nextReport = 1;
   // Rate-limit counters for the whole node live here, so N workers do not allow N times the limit.
   const counterStore = new CounterStore();
   // This process decodes and checks every config and holds the current one for new workers.
@@ -140,6 +149,8 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
           w.send({ t: 'init', listeners: o.listeners, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId } satisfies ToWorker);
         } else if (m.t === 'counters') {
           w.send(answerCounters(counterStore, m) satisfies ToWorker);
+        } else if (m.t === 'report') {
+          reports.get(m.id)?.(m.report);
         } else if (m.t === 'failed') {
           const inUse = m.code === 'EADDRINUSE';
           rejectSpawn(new RuntimeError(`cannot listen on ${m.listener} (proxy_listen): ${inUse ? 'address in use' : m.error}`, { hint: inUse ? 'another process holds the port: stop it or change --proxy-listen' : 'check proxy_listen' }));
@@ -210,6 +221,31 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
         current = previous;
         throw new RuntimeError(`configuration refused by the proxy: ${errors[0]}`);
       }
+    },
+    async report() {
+      const id = nextReport++;
+      const got: WorkerReport[] = [];
+      const asked = [...up];
+      await new Promise<void>((done) => {
+        if (asked.length === 0) return done();
+        const timer = setTimeout(done, 1000);
+        reports.set(id, (r) => {
+          got.push(r);
+          if (got.length === asked.length) {
+            clearTimeout(timer);
+            done();
+          }
+        });
+        for (const w of asked) {
+          try {
+            w.send({ t: 'report', id } satisfies ToWorker);
+          } catch {
+            // A worker that just died: left out of this report.
+          }
+        }
+      });
+      reports.delete(id);
+      return mergeReports(got);
     },
     async close() {
       closing = true;
@@ -307,6 +343,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   }
   const release = heapRelease(log);
   process.on('message', (m: ToWorker) => {
+    if (m.t === 'report') send({ t: 'report', id: m.id, report: workerReport(proxies) });
     if (m.t !== 'swap') return;
     try {
       for (const p of proxies) p.swap(m.table as ConfigTable);

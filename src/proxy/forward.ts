@@ -118,7 +118,7 @@ class ForwardHandler implements Dispatcher.DispatchHandler {
     const latency = ['x-kong-upstream-latency', String(Math.round(performance.now() - this.sentAt)), 'x-kong-proxy-latency', String(Math.round(this.sentAt - this.job.startedAt))];
     let flat = downstreamRawHeaders(rawHeaders, VIA_HEADER, info.requestId, latency);
     if (this.job.hooks) {
-      const h = this.job.hooks.head(statusCode, flat);
+      const h = this.job.hooks.head(statusCode, flat, this.sentAt);
       statusCode = h.status;
       flat = h.flat;
       // body_filter needs the whole body: held until onComplete.

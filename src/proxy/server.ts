@@ -28,6 +28,8 @@ import type { SharedCounters } from '../plugins/pdk/types.js';
 import { PluginRequest, type RequestFacts } from '../plugins/runtime/request.js';
 import { localCounters } from '../plugins/runtime/counters.js';
 import { isUpstreamTlsFailure } from './upstream/tls.js';
+import { ListenerStats, targetHealth, type NginxStats } from './stats.js';
+import { notePrometheus } from '../plugins/prometheus/metric-store.js';
 import { socketSink } from './socket-sink.js';
 import type { Row } from '../entities/index.js';
 import { buildCertIndex, tlsServername, type CertIndex } from './tls-contexts.js';
@@ -58,6 +60,10 @@ export interface Proxy {
   ready(): boolean;
   /** Number of routes (after splitting) in the served config. */
   routeCount(): number;
+  /** nginx's connection and request counters for this listener. */
+  stats(): NginxStats;
+  /** Each balanced target's state: [upstream, target, address, healthy|unhealthy]. */
+  targetHealth(): [string, string, string, string][];
   close(): Promise<void>;
 }
 
@@ -171,7 +177,9 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     lastFailureLog = now;
     failuresSinceLog = 0;
   };
+  const stats = new ListenerStats();
   const handler = (req: IncomingMessage, res: ServerResponse) => {
+    stats.requests++;
     try {
       serve(req, res);
     } catch (err) {
@@ -275,9 +283,11 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     pr.run((edits) => go(edits.path(r.path), edits.headers));
   };
   server.on('clientError', (_err, socket) => socket.destroy());
+  stats.track(server as unknown as Parameters<ListenerStats['track']>[0]);
 
   if (opts.initial) {
     current = compileConfig(opts.initial, null, opts.plugins);
+    notePrometheus(opts.initial);
     loadCerts(opts.initial);
   }
   const addr = await listenOn(server, opts.listen);
@@ -290,6 +300,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       const started = performance.now();
       const next = compileConfig(table, current, opts.plugins);
       current = next;
+      notePrometheus(table);
       loadCerts(table);
       pools.retainFor(next);
       for (const s of next.router.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
@@ -297,6 +308,8 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     },
     ready: () => current !== null,
     routeCount: () => current?.router.size ?? 0,
+    stats: () => stats.snapshot(),
+    targetHealth: () => (current ? targetHealth(current) : []),
     async close() {
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       if ('closeIdleConnections' in server) server.closeIdleConnections();

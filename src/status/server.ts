@@ -17,6 +17,10 @@ export interface StatusOptions {
   listen: { host: string; port: number };
   state: () => StatusState;
   log: Logger;
+  /** The proxy's nginx counters summed over its workers (Kong's /status `server`); unset: this listener's own. */
+  proxyStats?: () => Promise<Record<string, number>>;
+  /** GET /metrics in Prometheus text; unset when the prometheus plugin is not enabled on this node (404, as Kong). */
+  metrics?: () => Promise<string>;
 }
 
 export interface StatusServer {
@@ -66,23 +70,33 @@ export async function startStatus(opts: StatusOptions): Promise<StatusServer> {
   const startedAt = Date.now();
   let accepted = 0;
   let total = 0;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     total++;
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
     const state = opts.state();
     if (path === '/status') {
       const doc = statusDoc(state, startedAt, Date.now());
-      doc.server.connections_accepted = accepted;
-      doc.server.connections_handled = accepted;
-      doc.server.total_requests = total;
+      if (opts.proxyStats) Object.assign(doc.server, await opts.proxyStats());
+      else Object.assign(doc.server, { connections_accepted: accepted, connections_handled: accepted, total_requests: total });
       return send(res, 200, doc);
     }
     if (path === '/status/ready') {
       const why = notReadyMessage(state);
       return why ? send(res, 503, { message: why }) : send(res, 200, { message: 'ready' });
     }
+    if (path === '/metrics' && opts.metrics) {
+      const body = await opts.metrics();
+      res.writeHead(200, { 'content-type': 'text/plain; charset=UTF-8', 'content-length': Buffer.byteLength(body), server: SERVER });
+      return res.end(req.method === 'HEAD' ? undefined : body);
+    }
     send(res, 404, { message: 'Not found' });
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    serve(req, res).catch((err: unknown) => {
+      opts.log.error('status request failed', { error: err instanceof Error ? err.message : String(err) });
+      if (!res.headersSent) send(res, 500, { message: 'An unexpected error occurred' });
+    });
   });
   server.on('connection', () => accepted++);
   const addr = await listenOn(server, opts.listen);

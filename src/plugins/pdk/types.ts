@@ -125,4 +125,20 @@ export interface Kong {
   /** What the current plugin's prepare() built from the config (credentials by key). */
   data: any;
   counters: SharedCounters;
+  /** Log phase: what nginx's variables and Kong's ngx.ctx timings tell Kong's log plugins. */
+  measure(): Measurements;
+}
+
+/** Kong's serializer sources: $request_time, KONG_PROXY_LATENCY, KONG_WAITING_TIME, $request_length, $bytes_sent. */
+export interface Measurements {
+  /** Whole request, ms ($request_time). */
+  requestMs: number;
+  /** Spent in the proxy itself before the upstream was asked (or until an exit answered), ms. */
+  kongMs: number;
+  /** From the request sent upstream to its response headers, ms; -1 when no upstream answered (Kong's -1). */
+  upstreamMs: number;
+  /** Request line, headers and body as received ($request_length). */
+  requestBytes: number;
+  /** Status line, headers and body sent to the client ($bytes_sent). */
+  responseBytes: number;
 }

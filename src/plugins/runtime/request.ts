@@ -12,7 +12,8 @@ import { resolveEntry } from './plan.js';
 import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue } from './headers.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { lingerThen } from './linger.js';
-import type { Body, HeaderValue, Kong, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, SharedCounters } from '../pdk/types.js';
+import { measureRequest } from './measure.js';
+import type { Body, HeaderValue, Kong, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, Measurements, SharedCounters } from '../pdk/types.js';
 import { ClientApi, LogApi, RequestApi, ResponseApi, ServiceRequestApi, errorBody, negotiate } from '../pdk/impl.js';
 import type { Row } from '../../entities/index.js';
 
@@ -52,7 +53,7 @@ export interface UpstreamEdits {
 /** The proxy's side of a response the plugins see (forward.ts calls these). */
 export interface ResponseHooks {
   /** Upstream headers arrived: run header_filter; `buffer` says whether body_filter needs the whole body. */
-  head(status: number, flat: string[]): { status: number; flat: string[]; buffer: boolean };
+  head(status: number, flat: string[], sentAt: number): { status: number; flat: string[]; buffer: boolean };
   /** The whole upstream body, when buffered: run body_filter. */
   body(body: Buffer): Buffer;
   /** Kong's own error instead of the upstream's answer (502, 503, 504). */
@@ -104,10 +105,19 @@ export class PluginRequest implements Kong {
   queryCache: Record<string, string | true | (string | true)[]> | null = null;
   private pluginCtx: Map<Instance, Record<string, unknown>> | null = null;
   private logged = false;
+  /** When the upstream was asked and when its headers came (performance.now()). */
+  private upstreamAt: [number, number] | null = null;
+  /** The connection's bytes written before this response, taken once a log handler is collected. */
+  private bytesBefore = -1;
+  private finishedAt = 0;
 
   constructor(readonly facts: RequestFacts, readonly plan: PluginPlan, readonly chain: Chain | null, readonly env: RuntimeEnv) {
     this.rawQuery = facts.rawQuery;
     this.counters = env.counters;
+  }
+
+  measure(): Measurements {
+    return measureRequest(this.facts, this.upstreamAt, this.bytesBefore, this.finishedAt);
   }
 
   /** Runs rewrite and access, then `proceed` (go upstream) unless a plugin answered. */
@@ -155,7 +165,10 @@ export class PluginRequest implements Kong {
     for (; i < entries.length; i++) {
       const inst = resolveEntry(entries[i]!, this.consumer ? (this.consumer.id as string) : null);
       if (!inst || !this.protocolOk(inst)) continue;
-      if (hasResponsePhase(inst)) this.collected.push(inst);
+      if (hasResponsePhase(inst)) {
+        this.collected.push(inst);
+        if (inst.module.log && this.bytesBefore < 0) this.bytesBefore = this.facts.req.socket?.bytesWritten ?? 0;
+      }
       // Kong keeps collecting after a delayed response, so response phases still run, but no more access handlers.
       if (this.exitResponse || !inst.module.access) continue;
       const r = this.call(inst, 'access');
@@ -279,7 +292,8 @@ export class PluginRequest implements Kong {
   /** The hooks forward.ts calls for the upstream's response. */
   hooks(): ResponseHooks {
     return {
-      head: (status, flat) => {
+      head: (status, flat, sentAt) => {
+        this.upstreamAt = [sentAt, performance.now()];
         this.resp = { status, flat, body: null, source: 'service' };
         this.responseHeaderFilter();
         const buffer = this.needsBody();
@@ -304,7 +318,11 @@ export class PluginRequest implements Kong {
     const logs = this.collected.filter((i) => i.module.log);
     if (logs.length === 0) return;
     this.logged = true;
-    const run = () => this.runResponsePhase('log', logs);
+    if (this.bytesBefore < 0) this.bytesBefore = this.facts.req.socket?.bytesWritten ?? 0;
+    const run = () => {
+      this.finishedAt = performance.now();
+      this.runResponsePhase('log', logs);
+    };
     const res = this.facts.res;
     let done = false;
     const once = () => {
