@@ -82,6 +82,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
       current: () => current,
       checkConfiguration: (dpPlugins) => checkConfigurationCompatibility({ cpPlugins, dpPlugins, configured }),
       onDataPlane: (row) => {
+        metrics.dataPlaneSeen({ ...row, ttl: s.purgeDelaySec });
         void store.upsertDataPlane({ ...row, ttl: s.purgeDelaySec }).catch((err: unknown) =>
           clog.warn('could not record data plane status', { node_id: row.id, error: errorMessage(err) }),
         );

@@ -1,4 +1,11 @@
-// Prometheus text for the control plane (GET /metrics on the Admin API).
+// Prometheus text for the control plane (GET /metrics on the Admin API): hybridctl's own cluster
+// metrics, and the hybrid-mode gauges Kong's prometheus plugin exports on a control plane
+// (kong_data_plane_last_seen, kong_data_plane_config_hash, kong_data_plane_version_compatible).
+import type { DataPlaneRow } from '../entities/index.js';
+
+// Kong counts these statuses as incompatible (exporter.lua).
+const INCOMPATIBLE = new Set(['kong_version_incompatible', 'plugin_set_incompatible', 'plugin_version_incompatible']);
+
 export interface ClusterMetrics {
   connected: number;
   pushes: number;
@@ -11,6 +18,12 @@ const BUCKETS_MS = [5, 10, 25, 50, 100, 200, 500, 1000, 5000];
 export class CpMetrics {
   private builds = 0;
   private hash = '';
+  private readonly dataPlanes = new Map<string, DataPlaneRow>();
+
+  /** Every status a data plane reports (the row the store keeps for clustering_data_planes). */
+  dataPlaneSeen(row: DataPlaneRow): void {
+    this.dataPlanes.set(row.id, row);
+  }
 
   configBuilt(hash: string): void {
     this.builds += 1;
@@ -34,6 +47,21 @@ export class CpMetrics {
     lines.push(`hybridctl_config_push_seconds_sum ${sorted.reduce((a, b) => a + b, 0) / 1000}`, `hybridctl_config_push_seconds_count ${sorted.length}`);
     const reasons = Object.entries(c.rejected).sort(([a], [b]) => a.localeCompare(b));
     metric('hybridctl_handshakes_rejected_total', 'counter', 'Data plane connections refused, by reason.', reasons.map(([r, n]) => [`{reason="${r.replace(/["\\\n]/g, '_')}"}`, n]));
+    this.kongDataPlanes(metric);
     return `${lines.join('\n')}\n`;
+  }
+
+  private kongDataPlanes(metric: (name: string, type: string, help: string, samples: [string, number][]) => void): void {
+    const now = Date.now() / 1000;
+    // Rows Kong would have purged (cluster_data_plane_purge_delay) are gone here too.
+    for (const [id, r] of this.dataPlanes) if (r.ttl !== undefined && r.last_seen + r.ttl < now) this.dataPlanes.delete(id);
+    const rows = [...this.dataPlanes.values()].sort((a, b) => a.id.localeCompare(b.id));
+    if (rows.length === 0) return;
+    const esc = (v: string) => v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    const who = (r: DataPlaneRow) => `node_id="${esc(r.id)}",hostname="${esc(r.hostname)}",ip="${esc(r.ip)}"`;
+    metric('kong_data_plane_config_hash', 'gauge', 'Config hash numeric value of the data plane', rows.map((r) => [`{${who(r)}}`, parseInt(r.config_hash || '0', 16) || 0]));
+    metric('kong_data_plane_last_seen', 'gauge', 'Last time data plane contacted control plane', rows.map((r) => [`{${who(r)}}`, r.last_seen]));
+    metric('kong_data_plane_version_compatible', 'gauge', 'Version compatible status of the data plane, 0 is incompatible',
+      rows.map((r) => [`{${who(r)},kong_version="${esc(r.version)}"}`, INCOMPATIBLE.has(r.sync_status) ? 0 : 1]));
   }
 }
