@@ -2,6 +2,8 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
+import type { AccessLogSink } from '../util/access-log.js';
+import { logAccess } from '../util/access-line.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
 import { EntityError } from '../entities/index.js';
 import type { Store } from '../store/index.js';
@@ -24,6 +26,8 @@ export interface AdminOptions {
   plugins?: AdminPlugins;
   /** Where the store keeps its files, named in the answer and the log when the disk fails. */
   storePath?: string;
+  /** admin_access_log: a line per request in nginx's combined format. */
+  accessLog?: AccessLogSink | null;
 }
 
 export interface AdminServer {
@@ -73,6 +77,7 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
   let total = 0;
   let active = 0;
   const server = createServer((req, res) => {
+    if (o.accessLog) logAccess(o.accessLog, req, res);
     total += 1;
     let url: URL;
     try {

@@ -14,6 +14,7 @@ import { startStatus } from '../status/server.js';
 import { stableNodeId } from '../cache/node-id.js';
 import type { CpSettings } from './settings-types.js';
 import { CpMetrics } from './metrics.js';
+import { openAccessLog } from '../util/access-log.js';
 import { nodePlugins } from '../plugins/catalogue.js';
 import { checkConfigurationCompatibility } from '../cluster/protocol/version.js';
 
@@ -90,6 +91,21 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
     });
     opened.push(cluster);
     const clusterRef = cluster;
+    const adminLog = s.adminListen ? openAccessLog(s.accessLogs?.admin ?? null, 'admin_access_log') : null;
+    const statusLog = s.statusListen ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log') : null;
+    for (const l of [adminLog, statusLog]) if (l) opened.push(l);
+    // logrotate's convention (nginx reopens its logs on SIGUSR1).
+    const reopen = () => {
+      try {
+        adminLog?.reopen();
+        statusLog?.reopen();
+        log.info('access logs reopened');
+      } catch (err) {
+        log.error('could not reopen the access logs', { error: errorMessage(err) });
+      }
+    };
+    process.on('SIGUSR1', reopen);
+    opened.push({ close: async () => void process.off('SIGUSR1', reopen) });
     const admin = s.adminListen
       ? await startAdmin({
           listen: s.adminListen,
@@ -100,11 +116,12 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
           configHash: () => current?.hash ?? null,
           plugins,
           storePath: join(s.prefix, 'cp-store'),
+          accessLog: adminLog,
         })
       : null;
     if (admin) opened.push(admin);
     const status = s.statusListen
-      ? await startStatus({ listen: s.statusListen, state: () => ({ configurationHash: current?.hash ?? null, ready: true }), log: log.child('status') })
+      ? await startStatus({ listen: s.statusListen, state: () => ({ configurationHash: current?.hash ?? null, ready: true }), log: log.child('status'), accessLog: statusLog })
       : null;
     if (status) opened.push(status);
     log.info('control plane started', {

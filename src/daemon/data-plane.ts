@@ -9,6 +9,7 @@ import { openConfigCache } from '../cache/index.js';
 import { stableNodeId } from '../cache/node-id.js';
 import { configHashProblem, startSyncClient, type SyncClient } from '../cluster/client/index.js';
 import { renderMetrics } from '../plugins/prometheus/exposition.js';
+import { openAccessLog } from '../util/access-log.js';
 import { X509Certificate } from 'node:crypto';
 import { startStatus } from '../status/server.js';
 import type { DpSettings } from './settings-types.js';
@@ -95,6 +96,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       log,
       logLevel: s.workerLog?.level,
       logFormat: s.workerLog?.format,
+      accessLog: s.accessLogs?.proxy ?? null,
     });
     const plain = proxy.addresses.find((a) => !a.tls) ?? proxy.addresses[0]!;
     opened.push(proxy);
@@ -102,6 +104,20 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     if (initial) log.info(`serving ${origin} until the control plane answers`, { config_hash: hash, ...(origin === 'declarative_config' ? { file: s.declarativeConfig } : {}) });
     else log.info('no cached configuration: every request gets 404 until the control plane sends one');
 
+    const statusLog = s.statusListen ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log') : null;
+    if (statusLog) opened.push(statusLog);
+    // logrotate's convention (nginx reopens its logs on SIGUSR1).
+    const reopen = () => {
+      try {
+        proxy.reopenLogs();
+        statusLog?.reopen();
+        log.info('access logs reopened');
+      } catch (err) {
+        log.error('could not reopen the access logs', { error: errorMessage(err) });
+      }
+    };
+    process.on('SIGUSR1', reopen);
+    opened.push({ close: () => void process.off('SIGUSR1', reopen) });
     let sync: SyncClient | null = null;
     const facts = { nodeId, version: KONG_PROTOCOL_VERSION, certExpiry: certExpiry(s.certPem), get cpConnected() { return sync?.state() === 'connected'; } };
     const status = s.statusListen
@@ -109,6 +125,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
         listen: s.statusListen, state: () => ({ configurationHash: hash, ready: hash !== null && hash !== EMPTY_CONFIG_HASH }), log: log.child('status'),
         proxyStats: async () => ({ ...(await proxy.report()).nginx }),
         metrics: s.plugins.has('prometheus') ? async () => renderMetrics(await proxy.report(), facts) : undefined,
+        accessLog: statusLog,
       })
       : null;
     if (status) opened.push(status);

@@ -13,6 +13,7 @@ import { enabledPlugins } from '../plugins/enabled.js';
 import { BUNDLED } from '../plugins/registry.js';
 import type { EnabledSet } from './settings-types.js';
 import { heapRelease } from './heap-release.js';
+import { openAccessLog, type AccessLog } from '../util/access-log.js';
 import { mergeReports, workerReport, type NodeReport, type WorkerReport } from './worker-report.js';
 
 export interface ProxyListener {
@@ -32,6 +33,8 @@ export interface ProxyFleet {
   swap(table: Record<string, unknown>): Promise<void>;
   /** Every worker's counters, metrics and heap, summed (a worker that does not answer in 1 s is left out). */
   report(): Promise<NodeReport>;
+  /** Every worker reopens proxy_access_log (after logrotate moved it). */
+  reopenLogs(): void;
   close(): Promise<void>;
 }
 
@@ -45,13 +48,16 @@ interface FleetOptions {
   logFormat?: 'text' | 'json';
   plugins: EnabledSet;
   nodeId: string;
+  /** proxy_access_log; each worker appends to it. */
+  accessLog?: string | null;
 }
 
 const WORKER_ENV = 'HYBRIDCTL_PROXY_WORKER';
 
 // Certificates and keys go over the IPC channel, never through the environment.
 type ToWorker =
-  | { t: 'init'; listeners: ProxyListener[]; level: Level; format: 'text' | 'json'; table: Record<string, unknown> | null; plugins: string[]; nodeId: string }
+  | { t: 'init'; listeners: ProxyListener[]; level: Level; format: 'text' | 'json'; table: Record<string, unknown> | null; plugins: string[]; nodeId: string; accessLog: string | null }
+  | { t: 'reopen' }
   | { t: 'swap'; id: number; table: Record<string, unknown> }
   | { t: 'close' }
   | { t: 'report'; id: number }
@@ -71,13 +77,14 @@ interface Runtime {
   plugins: EnabledSet;
   nodeId: string;
   counters?: SharedCounters;
+  accessLog?: AccessLog | null;
 }
 
 async function startAll(listeners: ProxyListener[], log: Logger, initial: Record<string, unknown> | null, rt: Runtime): Promise<Proxy[]> {
   const started: Proxy[] = [];
   try {
     for (const l of listeners) {
-      started.push(await startProxy({ listen: { host: l.host, port: l.port }, tls: l.tls, http2: l.http2, log, initial: initial as ConfigTable | null, plugins: rt.plugins, nodeId: rt.nodeId, counters: rt.counters }));
+      started.push(await startProxy({ listen: { host: l.host, port: l.port }, tls: l.tls, http2: l.http2, log, initial: initial as ConfigTable | null, plugins: rt.plugins, nodeId: rt.nodeId, counters: rt.counters, accessLog: rt.accessLog }));
     }
     return started;
   } catch (err) {
@@ -90,7 +97,8 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
   if (o.workers <= 1) {
     // One process: listeners of this node share its counters.
     const counters = localCounters();
-    const proxies = await startAll(o.listeners, o.log.child('proxy'), o.initial ?? null, { plugins: o.plugins, nodeId: o.nodeId, counters });
+    const accessLog = openAccessLog(o.accessLog ?? null);
+    const proxies = await startAll(o.listeners, o.log.child('proxy'), o.initial ?? null, { plugins: o.plugins, nodeId: o.nodeId, counters, accessLog });
     const release = heapRelease(o.log.child('proxy'));
     return {
       addresses: proxies.map((p, i) => ({ ...p.address, tls: Boolean(o.listeners[i]!.tls) })),
@@ -100,12 +108,16 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
         release.afterSwap();
       },
       report: async () => mergeReports([workerReport(proxies)]),
+      reopenLogs: () => accessLog?.reopen(),
       close: async () => {
         release.cancel();
         await Promise.all(proxies.map((p) => p.close()));
+        await accessLog?.close();
       },
     };
   }
+  // Checked here, so a file no worker could open stops the start as a configuration error.
+  await openAccessLog(o.accessLog ?? null)?.close();
   return startFleet(o);
 }
 
@@ -146,7 +158,7 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
         } else if (m.t === 'ready') {
           // Every worker asks for the configured ports (0 included): node:cluster hands them shared sockets.
           given = current;
-          w.send({ t: 'init', listeners: o.listeners, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId } satisfies ToWorker);
+          w.send({ t: 'init', listeners: o.listeners, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId, accessLog: o.accessLog ?? null } satisfies ToWorker);
         } else if (m.t === 'counters') {
           w.send(answerCounters(counterStore, m) satisfies ToWorker);
         } else if (m.t === 'report') {
@@ -222,6 +234,15 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
         throw new RuntimeError(`configuration refused by the proxy: ${errors[0]}`);
       }
     },
+    reopenLogs() {
+      for (const w of up) {
+        try {
+          w.send({ t: 'reopen' } satisfies ToWorker);
+        } catch {
+          // A worker that just died opens the file afresh when replaced.
+        }
+      }
+    },
     async report() {
       const id = nextReport++;
       const got: WorkerReport[] = [];
@@ -289,11 +310,12 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   // Told to close (or the sync process gone) at any point, starting included: close what is
   // open and leave. Nothing may keep a worker of a stopped data plane alive.
   let proxies: Proxy[] = [];
+  let accessLog: AccessLog | null = null;
   let leaving = false;
   const leave = () => {
     if (leaving) return;
     leaving = true;
-    void Promise.all(proxies.map((p) => p.close())).finally(() => {
+    void Promise.all(proxies.map((p) => p.close())).then(() => accessLog?.close()).finally(() => {
       send({ t: 'closed' });
       if (process.connected) process.disconnect();
       // Whatever still holds the event loop: the listeners are closed, the process is done.
@@ -327,7 +349,8 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   );
   const plugins = enabledPlugins(init.plugins.join(',') || 'off', BUNDLED).modules;
   try {
-    proxies = await startAll(init.listeners, log, init.table, { plugins, nodeId: init.nodeId, counters });
+    accessLog = openAccessLog(init.accessLog);
+    proxies = await startAll(init.listeners, log, init.table, { plugins, nodeId: init.nodeId, counters, accessLog });
   } catch (err) {
     // The sync process reports it; this process just leaves.
     send({ t: 'failed', error: errorMessage(err), code: (err as NodeJS.ErrnoException).code, listener: (err as { listener?: string }).listener ?? '' });
@@ -344,6 +367,13 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   const release = heapRelease(log);
   process.on('message', (m: ToWorker) => {
     if (m.t === 'report') send({ t: 'report', id: m.id, report: workerReport(proxies) });
+    if (m.t === 'reopen') {
+      try {
+        accessLog?.reopen();
+      } catch (err) {
+        log.error('could not reopen proxy_access_log', { error: errorMessage(err) });
+      }
+    }
     if (m.t !== 'swap') return;
     try {
       for (const p of proxies) p.swap(m.table as ConfigTable);

@@ -1,5 +1,6 @@
 // What the daemons run with, resolved from kong.conf: files read, listeners picked, defaults applied.
 import type { PluginModule } from '../plugins/types.js';
+import type { AccessLogPaths } from './log-paths.js';
 
 export type Listen = { host: string; port: number };
 /** kong.conf `plugins` resolved: the plugins this node runs, by name. */
@@ -21,6 +22,8 @@ export interface CpSettings {
   maxPayload: number;
   purgeDelaySec: number;
   plugins: EnabledSet;
+  /** proxy_access_log, admin_access_log, status_access_log; null: off. */
+  accessLogs?: AccessLogPaths;
 }
 
 export interface DpSettings {
@@ -44,6 +47,7 @@ export interface DpSettings {
   labels?: Record<string, string>;
   workers: number;
   plugins: EnabledSet;
+  accessLogs?: AccessLogPaths;
   workerLog?: { level: 'debug' | 'info' | 'warn' | 'error'; format: 'text' | 'json' };
   hostname?: string;
   timers?: { pingMs?: number; silenceMs?: number; reconnectMinMs?: number; reconnectMaxMs?: number; firstConfigMs?: number };

@@ -7,6 +7,7 @@ import { bindHost, readCertificateValue, readKeyValue, resolvePemValue, type Lis
 import { DEFAULT_MAX_INTERMEDIATES } from '../pki/verify/index.js';
 import { ensureClusterCert } from './cluster-cert.js';
 import { resolvePrefix } from './prefix.js';
+import { accessLogPaths } from './log-paths.js';
 import type { CpSettings, DpSettings, EnabledSet, Listen } from './settings-types.js';
 import { enabledPlugins } from '../plugins/enabled.js';
 import { BUNDLED } from '../plugins/registry.js';
@@ -87,6 +88,7 @@ export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDi
     maxPayload: c.cluster_max_payload,
     purgeDelaySec: c.cluster_data_plane_purge_delay,
     plugins: pluginSet(loaded),
+    accessLogs: accessLogPaths(loaded, prefixOf(loaded, ctx.home)),
   };
 }
 
@@ -138,5 +140,6 @@ export function dpSettings(loaded: LoadedConf, ctx: { home: string; log?: Logger
     labels: labels(c.cluster_dp_labels),
     workers: workers(c.nginx_worker_processes),
     plugins: pluginSet(loaded),
+    accessLogs: ctx.forDoctor ? undefined : accessLogPaths(loaded, prefixOf(loaded, ctx.home)),
   };
 }

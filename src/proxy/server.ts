@@ -28,6 +28,8 @@ import type { SharedCounters } from '../plugins/pdk/types.js';
 import { PluginRequest, type RequestFacts } from '../plugins/runtime/request.js';
 import { localCounters } from '../plugins/runtime/counters.js';
 import { isUpstreamTlsFailure } from './upstream/tls.js';
+import type { AccessLogSink } from '../util/access-log.js';
+import { logAccess } from '../util/access-line.js';
 import { ListenerStats, targetHealth, type NginxStats } from './stats.js';
 import { notePrometheus } from '../plugins/prometheus/metric-store.js';
 import { socketSink } from './socket-sink.js';
@@ -49,6 +51,8 @@ export interface ProxyOptions {
   /** Counters shared across this node's proxy workers (rate limits); default: in this process. */
   counters?: SharedCounters;
   nodeId?: string;
+  /** proxy_access_log: a line per request in Kong's kong_log_format. */
+  accessLog?: AccessLogSink | null;
 }
 
 export interface Proxy {
@@ -192,6 +196,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const startedAt = performance.now();
     const cfg = current;
     const requestId = nextRequestId();
+    if (opts.accessLog) logAccess(opts.accessLog, req, res, requestId);
     const r = resolve(cfg, req, port, requestId, proto);
     if (r.kind === 'error') {
       // A route without a service runs its plugins first (one may answer), then Kong's 503.

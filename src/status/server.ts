@@ -5,6 +5,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
 import { listenOn } from '../util/listen.js';
+import type { AccessLogSink } from '../util/access-log.js';
+import { logAccess } from '../util/access-line.js';
 
 export interface StatusState {
   /** 32 hex characters; null or 32 zeros while no configuration has been loaded. */
@@ -21,6 +23,8 @@ export interface StatusOptions {
   proxyStats?: () => Promise<Record<string, number>>;
   /** GET /metrics in Prometheus text; unset when the prometheus plugin is not enabled on this node (404, as Kong). */
   metrics?: () => Promise<string>;
+  /** status_access_log (Kong's default: off). */
+  accessLog?: AccessLogSink | null;
 }
 
 export interface StatusServer {
@@ -93,6 +97,7 @@ export async function startStatus(opts: StatusOptions): Promise<StatusServer> {
     send(res, 404, { message: 'Not found' });
   };
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    if (opts.accessLog) logAccess(opts.accessLog, req, res);
     serve(req, res).catch((err: unknown) => {
       opts.log.error('status request failed', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) send(res, 500, { message: 'An unexpected error occurred' });
