@@ -75,8 +75,10 @@ export async function listTags(ctx: ListCtx, tag: string | undefined): Promise<L
 /**
  * Entities decK lists that a Kong 3.10 open-source node answers with an empty collection when none
  * are configured: hybridctl stores none of them, so the list is always empty and a write is refused.
+ * `oauth2` is the bundled OAuth 2.0 plugin's credentials (admin_api_name in its daos.lua), which Kong
+ * serves whether or not the plugin is enabled; hybridctl has no such plugin.
  */
-export const EMPTY_COLLECTIONS = new Set(['vaults', 'keys', 'key-sets']);
+export const EMPTY_COLLECTIONS = new Set(['vaults', 'keys', 'key-sets', 'oauth2']);
 
 export function emptyCollection(ctx: ListCtx, key: string | undefined): ListReply {
   if (ctx.method === 'GET' && key === undefined) {

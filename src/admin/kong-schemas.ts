@@ -264,7 +264,44 @@ const credentials: Record<string, J> = {
   acls: { fields: [...owner(), { group: { type: 'string', required: true } }, { tags: tags() }], entity_checks: [] },
 };
 
-const ENTITY_SCHEMAS: Record<string, J> = { services, routes, upstreams, targets, consumers, plugins, ...credentials };
+// certificates.lua, snis.lua, ca_certificates.lua: the PEM checks are custom validators (functions,
+// dropped); wildcard_host keeps only its type.
+const pemCheck = (fieldSources: string[]): J => ({ custom_entity_check: { field_sources: fieldSources } });
+const tls: Record<string, J> = {
+  certificates: {
+    fields: [
+      { id: uuid() }, { created_at: tsS() }, { updated_at: tsS() },
+      { cert: { type: 'string', required: true, referenceable: true } },
+      { key: { type: 'string', required: true, referenceable: true, encrypted: true } },
+      { cert_alt: { type: 'string', required: false, referenceable: true } },
+      { key_alt: { type: 'string', required: false, referenceable: true, encrypted: true } },
+      { tags: tags() },
+      { snis: { type: 'array', elements: { type: 'string' }, required: false, transient: true } },
+    ],
+    entity_checks: [{ mutually_required: ['cert_alt', 'key_alt'] }, pemCheck(['cert', 'key']), pemCheck(['cert_alt', 'key_alt']), pemCheck(['cert', 'cert_alt'])],
+  },
+  snis: {
+    fields: [
+      { id: uuid() },
+      { name: { type: 'string', required: true, unique: true, unique_across_ws: true } },
+      { created_at: tsS() }, { updated_at: tsS() },
+      { tags: tags() },
+      { certificate: foreign('certificates', { required: true }) },
+    ],
+    entity_checks: [],
+  },
+  ca_certificates: {
+    fields: [
+      { id: uuid() }, { created_at: tsS() }, { updated_at: tsS() },
+      { cert: { type: 'string', required: true } },
+      { cert_digest: { type: 'string', unique: true } },
+      { tags: tags() },
+    ],
+    entity_checks: [pemCheck(['cert'])],
+  },
+};
+
+const ENTITY_SCHEMAS: Record<string, J> = { services, routes, upstreams, targets, consumers, plugins, ...credentials, ...tls };
 
 /** Kong's JSON for GET /schemas/{name}, or null for an entity Kong does not have. */
 export function kongEntitySchema(name: string): J | null {

@@ -167,7 +167,7 @@ export function declarativeToRows(doc: unknown, now: number | null = null, plugi
     const { id, ...rest } = p.raw;
     const v = validateRow(p.entity, rest, null, plugins);
     if (v.errors) for (const [k, msg] of Object.entries(v.errors)) putError(schemaErrs, [...p.at, k], k === '@entity' ? (msg as string[]).map(String) : fieldErrors(msg));
-    rows[p.entity].push({ id, ...v.row, ...(schema.fields.created_at ? { created_at: now, updated_at: now } : {}) });
+    rows[p.entity].push({ id, ...v.row, ...(schema.fields.created_at ? { created_at: now } : {}), ...(schema.fields.updated_at ? { updated_at: now } : {}) });
   }
   if (Object.keys(schemaErrs).length) throw fail(schemaErrs);
   // Kong's populate_references: endpoint keys, then primary keys, each once per entity.

@@ -166,7 +166,6 @@ export const SCHEMAS: Record<string, EntitySchema> = {
       route: { type: 'foreign', reference: 'routes' },
       service: { type: 'foreign', reference: 'services' },
       consumer: { type: 'foreign', reference: 'consumers' },
-      ordering: { type: 'record' },
       tags,
     },
   },

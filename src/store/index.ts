@@ -42,6 +42,18 @@ export interface Store {
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
 const now = () => Math.floor(Date.now() / 1000);
+
+/** Kong's transient fields (certificates.snis) are taken on writes, never stored: routes.snis is a real field. */
+function dropTransient(entity: EntityName, row: Row): void {
+  for (const [k, f] of Object.entries(SCHEMAS[entity]!.fields)) if (f.transient) delete row[k];
+}
+
+/** Kong's auto timestamps, each only where the entity has it: credentials have created_at alone. */
+function stamp(entity: EntityName, row: Row, created: unknown, updated: unknown): void {
+  const fields = SCHEMAS[entity]!.fields;
+  if (fields.created_at) row.created_at = created;
+  if (fields.updated_at) row.updated_at = updated;
+}
 const entityKey = (e: string, id: string) => `e:${e}:${id}`;
 
 class EntityStore implements Store {
@@ -194,8 +206,8 @@ class EntityStore implements Store {
       if (v.errors) throw schemaViolation(v.errors);
       const t = now();
       const row: Row = { id: (wantId ?? randomUUID()).toLowerCase(), ...v.row };
-      if (SCHEMAS[entity]!.fields.created_at) Object.assign(row, { created_at: t, updated_at: t });
-      delete row.snis;
+      stamp(entity, row, t, t);
+      dropTransient(entity, row);
       return this.write(entity, row, 'create', snis);
     });
   }
@@ -215,8 +227,8 @@ class EntityStore implements Store {
       const v = validateRow(entity, this.resolveForeign(entity, body), base, this.plugins);
       if (v.errors) throw schemaViolation(v.errors);
       const row: Row = { id: existing.id, ...v.row };
-      if (SCHEMAS[entity]!.fields.created_at) Object.assign(row, { created_at: existing.created_at, updated_at: now() });
-      delete row.snis;
+      stamp(entity, row, existing.created_at, now());
+      dropTransient(entity, row);
       return this.write(entity, row, 'update', snis);
     });
   }
@@ -271,7 +283,7 @@ class EntityStore implements Store {
       for (const e of ENTITY_ORDER) {
         for (const r of rows[e]) {
           const row = { ...r };
-          if (SCHEMAS[e]!.fields.created_at) Object.assign(row, { created_at: row.created_at ?? t, updated_at: row.updated_at ?? t });
+          stamp(e, row, row.created_at ?? t, row.updated_at ?? t);
           const s = ++this.seq;
           this.seqs.set(`${e}:${row.id as string}`, s);
           // A delete and a put of the same key: the put wins inside the transaction.
