@@ -35,6 +35,8 @@ export interface ProxyFleet {
   report(): Promise<NodeReport>;
   /** Every worker reopens proxy_access_log (after logrotate moved it). */
   reopenLogs(): void;
+  /** log_level changed by a reload: the workers log from this level on. */
+  setLogLevel(level: Level): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +63,7 @@ type ToWorker =
   | { t: 'swap'; id: number; table: Record<string, unknown> }
   | { t: 'close' }
   | { t: 'report'; id: number }
+  | { t: 'level'; level: Level }
   | CounterReply;
 type FromWorker =
   | { t: 'ready' }
@@ -109,6 +112,8 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
       },
       report: async () => mergeReports([workerReport(proxies)]),
       reopenLogs: () => accessLog?.reopen(),
+      // The proxies log through this process's logger, whose level the reload sets.
+      setLogLevel: () => undefined,
       close: async () => {
         release.cancel();
         await Promise.all(proxies.map((p) => p.close()));
@@ -136,6 +141,8 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   // Answers to a report request, by request id.
   const reports = new Map<number, (r: WorkerReport) => void>();
   let nextReport = 1;
+  // A respawned worker starts at the level the last reload set.
+  let logLevel: Level = o.logLevel ?? 'info';
   // Rate-limit counters for the whole node live here, so N workers do not allow N times the limit.
   const counterStore = new CounterStore();
   // This process decodes and checks every config and holds the current one for new workers.
@@ -158,7 +165,7 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
         } else if (m.t === 'ready') {
           // Every worker asks for the configured ports (0 included): node:cluster hands them shared sockets.
           given = current;
-          w.send({ t: 'init', listeners: o.listeners, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId, accessLog: o.accessLog ?? null } satisfies ToWorker);
+          w.send({ t: 'init', listeners: o.listeners, level: logLevel, format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId, accessLog: o.accessLog ?? null } satisfies ToWorker);
         } else if (m.t === 'counters') {
           w.send(answerCounters(counterStore, m) satisfies ToWorker);
         } else if (m.t === 'report') {
@@ -268,6 +275,16 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
       reports.delete(id);
       return mergeReports(got);
     },
+    setLogLevel(level) {
+      logLevel = level;
+      for (const w of up) {
+        try {
+          w.send({ t: 'level', level } satisfies ToWorker);
+        } catch {
+          // A worker that just died; its replacement starts at logLevel.
+        }
+      }
+    },
     async close() {
       closing = true;
       release.cancel();
@@ -305,8 +322,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
     if (process.connected) process.send?.(m);
   };
   // Signals go to the sync process, which stops the workers in order.
-  process.on('SIGINT', () => undefined);
-  process.on('SIGTERM', () => undefined);
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP'] as const) process.on(s, () => undefined);
   // Told to close (or the sync process gone) at any point, starting included: close what is
   // open and leave. Nothing may keep a worker of a stopped data plane alive.
   let proxies: Proxy[] = [];
@@ -340,7 +356,11 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
     leave();
     return true;
   }
-  const log = createLogger({ level: init.level, format: init.format }).child('proxy', { worker: process.pid });
+  const root = createLogger({ level: init.level, format: init.format });
+  const log = root.child('proxy', { worker: process.pid });
+  process.on('message', (m: ToWorker) => {
+    if (m.t === 'level') root.setLevel(m.level);
+  });
   const counters = ipcCounters(
     (m) => send(m),
     (fn) => process.on('message', (m: ToWorker) => {
