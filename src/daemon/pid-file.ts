@@ -38,6 +38,11 @@ export function runningPid(prefix: string): number | null {
 
 export interface PidLock {
   path: string;
+  /**
+   * Set when the disk is full and the file could not be written: the daemon runs without it (a
+   * full disk must not stop a data plane), and says so.
+   */
+  unwritten?: string;
   /** Removes the file if it still names this process. */
   release(): void;
 }
@@ -46,10 +51,29 @@ export function acquirePidFile(prefix: string, command: 'cp' | 'dp', pid = proce
   const path = pidFilePath(prefix);
   const dir = join(prefix, 'pids');
   const tmp = join(dir, `.hybridctl.pid.${pid}`);
+  const refuseIfRunning = () => {
+    const other = readPid(prefix);
+    if (other !== null && other !== pid && isRunning(other)) {
+      throw new RefusedError(`hybridctl is already running in ${prefix} (pid ${other})`, {
+        hint: `stop it first (hybridctl ${command} stop -p ${prefix}), or give this daemon its own --prefix`,
+      });
+    }
+    return other;
+  };
   try {
     mkdirSync(dir, { recursive: true, mode: 0o755 });
     writeFileSync(tmp, `${pid}\n`, { mode: 0o644 });
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') {
+      try {
+        unlinkSync(tmp);
+      } catch {
+        // never created
+      }
+      refuseIfRunning();
+      return { path, unwritten: `cannot write ${path}: ${errorMessage(err)}`, release: () => undefined };
+    }
     throw new RuntimeError(`cannot write ${path}: ${errorMessage(err)}`, { hint: 'pass --prefix with a directory you can write' });
   }
   try {
@@ -60,12 +84,7 @@ export function acquirePidFile(prefix: string, command: 'cp' | 'dp', pid = proce
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || tries > 2) throw err;
       }
-      const other = readPid(prefix);
-      if (other !== null && other !== pid && isRunning(other)) {
-        throw new RefusedError(`hybridctl is already running in ${prefix} (pid ${other})`, {
-          hint: `stop it first (hybridctl ${command} stop -p ${prefix}), or give this daemon its own --prefix`,
-        });
-      }
+      const other = refuseIfRunning();
       // Left by a daemon that died without cleaning up: take it over.
       try {
         if (readPid(prefix) === other) unlinkSync(path);

@@ -5,7 +5,7 @@ import { RuntimeError } from '../../errors.js';
 import { assertDaemonConf } from '../../lint/index.js';
 import { redactedEntries } from '../../conf/index.js';
 import { acquirePidFile } from '../../daemon/pid-file.js';
-import { reloadLoop, serveUntilStopped } from '../../daemon/lifecycle.js';
+import { daemonLifecycle, reloadLoop } from '../../daemon/lifecycle.js';
 import type { LoadedConf } from '../../conf/index.js';
 import { cpSettings, dpSettings, prefixOf } from '../../daemon/settings.js';
 import { startControlPlane } from '../../daemon/control-plane.js';
@@ -56,13 +56,13 @@ export async function cpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
     lock.release();
     throw err;
   });
+  if (lock.unwritten) log.warn(`${lock.unwritten}; running without a pid file (reload, stop and health will not find this daemon)`);
+  const life = daemonLifecycle({ log, lock });
   const cp = await startControlPlane(settings, log).catch((err: unknown) => {
-    lock.release();
+    life.abandon();
     return startFailure(err, 'control plane');
   });
-  return serveUntilStopped({
-    log,
-    lock,
+  return life.serve({
     close: () => cp.close(),
     reload: reloadLoop(loaded, {
       role: 'control_plane',
@@ -95,13 +95,13 @@ export async function dpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
     throw err;
   });
   log.addSecret(proxyPassword(settings.forwardProxy?.url));
+  if (lock.unwritten) log.warn(`${lock.unwritten}; running without a pid file (reload, stop and health will not find this daemon)`);
+  const life = daemonLifecycle({ log, lock });
   const dp = await startDataPlane(settings, log).catch((err: unknown) => {
-    lock.release();
+    life.abandon();
     return startFailure(err, 'data plane');
   });
-  return serveUntilStopped({
-    log,
-    lock,
+  return life.serve({
     close: () => dp.close(),
     reload: reloadLoop(loaded, {
       role: 'data_plane',
