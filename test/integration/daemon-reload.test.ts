@@ -7,7 +7,9 @@ import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { join } from 'node:path';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { spawn } from 'node:child_process';
+import { BIN, runCli, tempDir } from '../helpers/cli.js';
+import { freePort } from '../helpers/net.js';
 import { pki, post, startCp, startDp, until } from '../helpers/cluster.js';
 
 async function holdingUpstream() {
@@ -92,5 +94,53 @@ describe('dp reload', () => {
     process.kill(dp.d.proc.pid!, 'SIGHUP');
     await until(async () => dp.d.lines.filter((l) => l.msg.startsWith('reload refused')).length === 2, 'second refusal');
     expect(dp.d.proc.exitCode).toBeNull();
+  });
+});
+
+describe('cp reload', () => {
+  it('rotates the cluster certificate and CA for new connections; a connected DP stays connected', async () => {
+    const dir = tempDir();
+    const oldPki = await pki(join(dir, 'old'));
+    const newPki = await pki(join(dir, 'new'));
+    const live = (f: string) => join(dir, `live-${f}`);
+    for (const f of ['cp.crt', 'cp.key', 'ca.crt']) copyFileSync(oldPki(f), live(f));
+    const prefix = join(dir, 'cp');
+    const cp = await startCp(live, prefix);
+    const before = await startDp(oldPki, join(dir, 'dp-old'), cp.cluster);
+    await before.d.waitFor((l) => l.msg === 'connected to the control plane', 20_000, 'old DP connected');
+    for (const f of ['cp.crt', 'cp.key', 'ca.crt']) copyFileSync(newPki(f), live(f));
+    expect((await runCli(['cp', 'reload', '-p', prefix])).code).toBe(0);
+    await cp.d.waitFor((l) => l.msg === 'configuration reloaded', 20_000, 'reloaded');
+    expect(cp.d.lines.some((l) => l.msg.startsWith('cluster certificate reloaded'))).toBe(true);
+    const after = await startDp(newPki, join(dir, 'dp-new'), cp.cluster);
+    await after.d.waitFor((l) => l.msg === 'connected to the control plane', 20_000, 'new DP connected');
+    await until(async () => (await rows(cp.admin)).length === 2, 'both DPs listed');
+    expect(before.d.lines.filter((l) => l.msg.startsWith('disconnected'))).toHaveLength(0);
+  });
+});
+
+describe('disconnect log line', () => {
+  it('names no reason when the control plane gave none (no reason=undefined)', async () => {
+    const dir = tempDir();
+    const p = await pki(join(dir, 'pki'));
+    const cp = await startCp(p, join(dir, 'cp'));
+    const dp = spawn(process.execPath, [BIN, 'dp', 'run', '--prefix', join(dir, 'dp'), '--cp-address', `localhost:${cp.cluster}`, '--cluster-mtls', 'pki',
+      '--ca-cert-file', p('ca.crt'), '--cert-file', p('dp.crt'), '--key-file', p('dp.key'), '--proxy-listen', `127.0.0.1:${await freePort()}`,
+      '--status-listen', 'off', '--nginx-worker-processes', '1', '--log-format', 'text'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let text = '';
+    dp.stderr!.on('data', (d: Buffer) => (text += d.toString()));
+    const exited = new Promise((r) => dp.on('exit', r));
+    try {
+      await until(async () => text.includes('connected to the control plane'), 'DP connected');
+      // The CP forgets the DP without a close frame: the socket just ends.
+      cp.d.proc.kill('SIGKILL');
+      await until(async () => text.includes('disconnected from the control plane'), 'disconnect line');
+      const line = text.split('\n').find((l) => l.includes('disconnected from the control plane'))!;
+      expect(line).not.toContain('undefined');
+      expect(line).toMatch(/code=\d+/);
+    } finally {
+      dp.kill('SIGTERM');
+      await exited;
+    }
   });
 });
