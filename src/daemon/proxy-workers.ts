@@ -13,6 +13,7 @@ import { enabledPlugins } from '../plugins/enabled.js';
 import { BUNDLED } from '../plugins/registry.js';
 import type { EnabledSet } from './settings-types.js';
 import { heapRelease } from './heap-release.js';
+import { stopWorker } from './worker-stop.js';
 import { openAccessLog, type AccessLog } from '../util/access-log.js';
 import { mergeReports, workerReport, type NodeReport, type WorkerReport } from './worker-report.js';
 
@@ -295,24 +296,6 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
       await Promise.all([...workers].map((w) => stopWorker(w, CLOSE_GRACE_MS + 2_000)));
     },
   };
-}
-
-function stopWorker(w: Worker, graceMs: number): Promise<void> {
-  return new Promise<void>((done) => {
-    if (w.process.exitCode !== null || w.process.signalCode !== null) return done();
-    const kill = setTimeout(() => w.process.kill('SIGKILL'), graceMs);
-    w.once('exit', () => {
-      clearTimeout(kill);
-      done();
-    });
-    if (w.isConnected()) {
-      try {
-        w.send({ t: 'close' } satisfies ToWorker);
-      } catch {
-        w.process.kill('SIGKILL');
-      }
-    } else w.process.kill('SIGKILL');
-  });
 }
 
 /** In a proxy worker process: serve until told to close. Returns false in any other process. */
