@@ -5,7 +5,7 @@ _hybridctl() {
     w="${COMP_WORDS[i]}"
     [[ $w == -* ]] && continue
     case "${cmd:+$cmd }$w" in
-      "gen-cert"|"verify-chain"|"inspect-cert"|"lint"|"init"|"init dp"|"demo"|"cp"|"cp run"|"dp"|"dp run"|"doctor"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
+      "gen-cert"|"verify-chain"|"inspect-cert"|"lint"|"init"|"init dp"|"demo"|"cp"|"cp run"|"cp reload"|"cp stop"|"cp health"|"dp"|"dp run"|"dp reload"|"dp stop"|"dp health"|"doctor"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
     esac
   done
   case "$cmd" in
@@ -91,7 +91,7 @@ _hybridctl() {
       COMPREPLY=($(compgen -W "--keep --dir --verbose --help" -- "$cur"))
       ;;
     "cp")
-      COMPREPLY=($(compgen -W "run --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "run reload stop health --help" -- "$cur"))
       ;;
     "cp run")
       case "$prev" in
@@ -314,8 +314,29 @@ _hybridctl() {
       esac
       COMPREPLY=($(compgen -W "--conf --prefix --log-format --log-level ---debug-pg-ttl-cleanup-interval --admin-access-log --admin-error-log --admin-gui-access-log --admin-gui-api-url --admin-gui-csp-header --admin-gui-error-log --admin-gui-listen --admin-gui-path --admin-gui-ssl-cert --admin-gui-ssl-cert-key --admin-gui-url --admin-listen --admin-ssl-cert --admin-ssl-cert-key --allow-debug-header --anonymous-reports --client-body-buffer-size --client-ssl --client-ssl-cert --client-ssl-cert-key --cluster-allowed-common-names --cluster-ca-cert --cluster-cert --cluster-cert-key --cluster-cjson --cluster-control-plane --cluster-data-plane-purge-delay --cluster-dp-labels --cluster-listen --cluster-max-payload --cluster-mtls --cluster-ocsp --cluster-rpc --cluster-rpc-sync --cluster-server-name --cluster-use-proxy --data-plane-config-cache-mode --data-plane-config-cache-path --database --db-cache-neg-ttl --db-cache-ttl --db-cache-warmup-entities --db-resurrect-ttl --db-update-frequency --db-update-propagation --debug-ssl-cert --debug-ssl-cert-key --declarative-config --declarative-config-string --dedicated-config-processing --dns-cache-size --dns-error-ttl --dns-hostsfile --dns-no-sync --dns-not-found-ttl --dns-order --dns-resolver --dns-stale-ttl --dns-valid-ttl --error-default-type --error-template-html --error-template-json --error-template-plain --error-template-xml --headers --headers-upstream --host-ports --kic --lmdb-environment-path --lmdb-map-size --lua-max-post-args --lua-max-req-headers --lua-max-resp-headers --lua-max-uri-args --lua-package-cpath --lua-package-path --lua-socket-pool-size --lua-ssl-protocols --lua-ssl-trusted-certificate --lua-ssl-verify-depth --mem-cache-size --new-dns-client --nginx-admin-client-body-buffer-size --nginx-admin-client-max-body-size --nginx-daemon --nginx-events-multi-accept --nginx-events-worker-connections --nginx-http-charset --nginx-http-client-body-buffer-size --nginx-http-client-header-buffer-size --nginx-http-client-max-body-size --nginx-http-grpc-ssl-conf-command --nginx-http-keepalive-requests --nginx-http-large-client-header-buffers --nginx-http-lua-regex-cache-max-entries --nginx-http-lua-regex-match-limit --nginx-http-lua-ssl-conf-command --nginx-http-proxy-ssl-conf-command --nginx-http-ssl-conf-command --nginx-http-ssl-dhparam --nginx-http-ssl-prefer-server-ciphers --nginx-http-ssl-protocols --nginx-http-ssl-session-tickets --nginx-http-ssl-session-timeout --nginx-main-daemon --nginx-main-user --nginx-main-worker-processes --nginx-main-worker-rlimit-nofile --nginx-proxy-real-ip-header --nginx-proxy-real-ip-recursive --nginx-stream-lua-ssl-conf-command --nginx-stream-proxy-ssl-conf-command --nginx-stream-ssl-conf-command --nginx-stream-ssl-dhparam --nginx-stream-ssl-prefer-server-ciphers --nginx-stream-ssl-protocols --nginx-stream-ssl-session-tickets --nginx-stream-ssl-session-timeout --nginx-user --nginx-worker-processes --node-id --openresty-path --opentelemetry-tracing --opentelemetry-tracing-sampling-rate --pg-backlog --pg-database --pg-host --pg-keepalive-timeout --pg-max-concurrent-queries --pg-password --pg-pool-size --pg-port --pg-ro-backlog --pg-ro-database --pg-ro-host --pg-ro-keepalive-timeout --pg-ro-max-concurrent-queries --pg-ro-password --pg-ro-pool-size --pg-ro-port --pg-ro-schema --pg-ro-semaphore-timeout --pg-ro-ssl --pg-ro-ssl-verify --pg-ro-timeout --pg-ro-user --pg-schema --pg-semaphore-timeout --pg-ssl --pg-ssl-verify --pg-timeout --pg-user --plugins --pluginserver-names --port-maps --proxy-access-log --proxy-error-log --proxy-listen --proxy-server --proxy-server-ssl-verify --proxy-stream-access-log --proxy-stream-error-log --real-ip-header --real-ip-recursive --request-debug --request-debug-token --resolver-address --resolver-error-ttl --resolver-family --resolver-hosts-file --resolver-lru-cache-size --resolver-mem-cache-size --resolver-stale-ttl --resolver-valid-ttl --role --router-consistency --router-flavor --ssl-cert --ssl-cert-key --ssl-cipher-suite --ssl-ciphers --ssl-dhparam --ssl-prefer-server-ciphers --ssl-protocols --ssl-session-cache-size --ssl-session-tickets --ssl-session-timeout --status-access-log --status-error-log --status-listen --status-ssl-cert --status-ssl-cert-key --stream-listen --tracing-instrumentations --tracing-sampling-rate --trusted-ips --untrusted-lua --untrusted-lua-sandbox-environment --untrusted-lua-sandbox-requires --upstream-keepalive-idle-timeout --upstream-keepalive-max-requests --upstream-keepalive-pool-size --vault-env-prefix --vaults --wasm --wasm-dynamic-module --wasm-filters --wasm-filters-path --worker-consistency --worker-events-max-payload --worker-state-update-frequency --help" -- "$cur"))
       ;;
+    "cp reload")
+      case "$prev" in
+        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--prefix --help" -- "$cur"))
+      ;;
+    "cp stop")
+      case "$prev" in
+        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --timeout|-t) COMPREPLY=(); return ;;
+        --wait|-w) COMPREPLY=(); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--prefix --timeout --wait --help" -- "$cur"))
+      ;;
+    "cp health")
+      case "$prev" in
+        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--prefix --output --help" -- "$cur"))
+      ;;
     "dp")
-      COMPREPLY=($(compgen -W "run --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "run reload stop health --help" -- "$cur"))
       ;;
     "dp run")
       case "$prev" in
@@ -542,6 +563,27 @@ _hybridctl() {
         --worker-state-update-frequency) COMPREPLY=(); return ;;
       esac
       COMPREPLY=($(compgen -W "--cp-address --ca-cert-file --cert-file --key-file --server-name --conf --prefix --log-format --log-level ---debug-pg-ttl-cleanup-interval --admin-access-log --admin-error-log --admin-gui-access-log --admin-gui-api-url --admin-gui-csp-header --admin-gui-error-log --admin-gui-listen --admin-gui-path --admin-gui-ssl-cert --admin-gui-ssl-cert-key --admin-gui-url --admin-listen --admin-ssl-cert --admin-ssl-cert-key --allow-debug-header --anonymous-reports --client-body-buffer-size --client-ssl --client-ssl-cert --client-ssl-cert-key --cluster-allowed-common-names --cluster-ca-cert --cluster-cert --cluster-cert-key --cluster-cjson --cluster-control-plane --cluster-data-plane-purge-delay --cluster-dp-labels --cluster-listen --cluster-max-payload --cluster-mtls --cluster-ocsp --cluster-rpc --cluster-rpc-sync --cluster-server-name --cluster-use-proxy --data-plane-config-cache-mode --data-plane-config-cache-path --database --db-cache-neg-ttl --db-cache-ttl --db-cache-warmup-entities --db-resurrect-ttl --db-update-frequency --db-update-propagation --debug-ssl-cert --debug-ssl-cert-key --declarative-config --declarative-config-string --dedicated-config-processing --dns-cache-size --dns-error-ttl --dns-hostsfile --dns-no-sync --dns-not-found-ttl --dns-order --dns-resolver --dns-stale-ttl --dns-valid-ttl --error-default-type --error-template-html --error-template-json --error-template-plain --error-template-xml --headers --headers-upstream --host-ports --kic --lmdb-environment-path --lmdb-map-size --lua-max-post-args --lua-max-req-headers --lua-max-resp-headers --lua-max-uri-args --lua-package-cpath --lua-package-path --lua-socket-pool-size --lua-ssl-protocols --lua-ssl-trusted-certificate --lua-ssl-verify-depth --mem-cache-size --new-dns-client --nginx-admin-client-body-buffer-size --nginx-admin-client-max-body-size --nginx-daemon --nginx-events-multi-accept --nginx-events-worker-connections --nginx-http-charset --nginx-http-client-body-buffer-size --nginx-http-client-header-buffer-size --nginx-http-client-max-body-size --nginx-http-grpc-ssl-conf-command --nginx-http-keepalive-requests --nginx-http-large-client-header-buffers --nginx-http-lua-regex-cache-max-entries --nginx-http-lua-regex-match-limit --nginx-http-lua-ssl-conf-command --nginx-http-proxy-ssl-conf-command --nginx-http-ssl-conf-command --nginx-http-ssl-dhparam --nginx-http-ssl-prefer-server-ciphers --nginx-http-ssl-protocols --nginx-http-ssl-session-tickets --nginx-http-ssl-session-timeout --nginx-main-daemon --nginx-main-user --nginx-main-worker-processes --nginx-main-worker-rlimit-nofile --nginx-proxy-real-ip-header --nginx-proxy-real-ip-recursive --nginx-stream-lua-ssl-conf-command --nginx-stream-proxy-ssl-conf-command --nginx-stream-ssl-conf-command --nginx-stream-ssl-dhparam --nginx-stream-ssl-prefer-server-ciphers --nginx-stream-ssl-protocols --nginx-stream-ssl-session-tickets --nginx-stream-ssl-session-timeout --nginx-user --nginx-worker-processes --node-id --openresty-path --opentelemetry-tracing --opentelemetry-tracing-sampling-rate --pg-backlog --pg-database --pg-host --pg-keepalive-timeout --pg-max-concurrent-queries --pg-password --pg-pool-size --pg-port --pg-ro-backlog --pg-ro-database --pg-ro-host --pg-ro-keepalive-timeout --pg-ro-max-concurrent-queries --pg-ro-password --pg-ro-pool-size --pg-ro-port --pg-ro-schema --pg-ro-semaphore-timeout --pg-ro-ssl --pg-ro-ssl-verify --pg-ro-timeout --pg-ro-user --pg-schema --pg-semaphore-timeout --pg-ssl --pg-ssl-verify --pg-timeout --pg-user --plugins --pluginserver-names --port-maps --proxy-access-log --proxy-error-log --proxy-listen --proxy-server --proxy-server-ssl-verify --proxy-stream-access-log --proxy-stream-error-log --real-ip-header --real-ip-recursive --request-debug --request-debug-token --resolver-address --resolver-error-ttl --resolver-family --resolver-hosts-file --resolver-lru-cache-size --resolver-mem-cache-size --resolver-stale-ttl --resolver-valid-ttl --role --router-consistency --router-flavor --ssl-cert --ssl-cert-key --ssl-cipher-suite --ssl-ciphers --ssl-dhparam --ssl-prefer-server-ciphers --ssl-protocols --ssl-session-cache-size --ssl-session-tickets --ssl-session-timeout --status-access-log --status-error-log --status-listen --status-ssl-cert --status-ssl-cert-key --stream-listen --tracing-instrumentations --tracing-sampling-rate --trusted-ips --untrusted-lua --untrusted-lua-sandbox-environment --untrusted-lua-sandbox-requires --upstream-keepalive-idle-timeout --upstream-keepalive-max-requests --upstream-keepalive-pool-size --vault-env-prefix --vaults --wasm --wasm-dynamic-module --wasm-filters --wasm-filters-path --worker-consistency --worker-events-max-payload --worker-state-update-frequency --help" -- "$cur"))
+      ;;
+    "dp reload")
+      case "$prev" in
+        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--prefix --help" -- "$cur"))
+      ;;
+    "dp stop")
+      case "$prev" in
+        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --timeout|-t) COMPREPLY=(); return ;;
+        --wait|-w) COMPREPLY=(); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--prefix --timeout --wait --help" -- "$cur"))
+      ;;
+    "dp health")
+      case "$prev" in
+        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--prefix --output --help" -- "$cur"))
       ;;
     "doctor")
       case "$prev" in

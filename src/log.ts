@@ -14,6 +14,8 @@ export interface Logger {
   child(component: string, fields?: Fields): Logger;
   /** Values (proxy passwords, key text) that must never appear in a line, whatever field holds them. */
   addSecret(value: string | undefined): void;
+  /** Changes the lowest level logged, for this logger and every logger sharing its output. */
+  setLevel(level: Level): void;
 }
 
 export interface LoggerOptions {
@@ -81,6 +83,9 @@ function make(shared: Shared, components: string[], base: Fields): Logger {
     child: (component, fields = {}) => make(shared, [...components, component], { ...base, ...fields }),
     addSecret: (value) => {
       if (value && value.length >= 4) shared.secrets.add(value);
+    },
+    setLevel: (level) => {
+      shared.min = LEVELS.indexOf(level);
     },
   };
 }

@@ -1,5 +1,6 @@
 // The Admin API: Kong's paths, status codes and JSON documents, on node:http.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import type { AccessLogSink } from '../util/access-log.js';
@@ -10,12 +11,22 @@ import type { Store } from '../store/index.js';
 import { route, type AdminPlugins, type Ctx, type Reply } from './routes.js';
 import { optionsReply } from './options.js';
 import { HttpError } from './http-error.js';
-import { listenOn } from '../util/listen.js';
+import { listenOnAll, type Bound } from '../util/listen-all.js';
 import { decodeBody, type Body } from './body.js';
 import { storageFailure } from './storage-error.js';
 
+export interface AdminListen {
+  host: string;
+  port: number;
+  /** An `ssl` entry of admin_listen: served over HTTPS with `tls`. */
+  ssl?: boolean;
+}
+
 export interface AdminOptions {
-  listen: { host: string; port: number };
+  /** Every admin_listen entry. */
+  listen: AdminListen | AdminListen[];
+  /** admin_ssl_cert / admin_ssl_cert_key (or the generated default), for the ssl entries. */
+  tls?: { certPem: string; keyPem: string };
   store: Store;
   log: Logger;
   nodeId: string;
@@ -31,9 +42,18 @@ export interface AdminOptions {
 }
 
 export interface AdminServer {
+  /** The first plain entry (else the first). */
   address: { host: string; port: number };
-  close(): Promise<void>;
+  /** One per entry, in the order given, ports resolved. */
+  addresses: { host: string; port: number; ssl: boolean }[];
+  /** A new certificate for the ssl entries, used from the next handshake on. */
+  setTls(tls: { certPem: string; keyPem: string }): void;
+  /** Stops accepting, lets in-flight requests finish (up to `graceMs`), then cuts what is left. */
+  close(graceMs?: number): Promise<void>;
 }
+
+/** How long a stop lets in-flight Admin API requests finish. */
+const CLOSE_GRACE_MS = 10_000;
 
 const MAX_BODY = 64 * 1024 * 1024;
 const SERVER = `kong/${KONG_PROTOCOL_VERSION}`;
@@ -76,7 +96,7 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
   const started = Date.now();
   let total = 0;
   let active = 0;
-  const server = createServer((req, res) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (o.accessLog) logAccess(o.accessLog, req, res);
     total += 1;
     let url: URL;
@@ -115,19 +135,53 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
         }
       },
     );
+  };
+  const listens = Array.isArray(o.listen) ? o.listen : [o.listen];
+  const plain = listens.filter((l) => !l.ssl);
+  const secure = listens.filter((l) => l.ssl);
+  if (secure.length > 0 && !o.tls) throw new Error('admin_listen has ssl entries but no certificate was given');
+  const tlsOptions = (t: { certPem: string; keyPem: string }) => ({ cert: t.certPem, key: t.keyPem, minVersion: 'TLSv1.2' as const });
+  const servers: { server: Server; bound: Bound }[] = [];
+  const serve = async (server: Server, at: AdminListen[]): Promise<Bound> => {
+    server.keepAliveTimeout = 5000;
+    server.on('connection', (sock) => {
+      active += 1;
+      sock.once('close', () => (active -= 1));
+    });
+    const bound = await listenOnAll(server, at);
+    servers.push({ server, bound });
+    return bound;
+  };
+  const tlsServer = secure.length > 0 ? createTlsServer({ ...tlsOptions(o.tls!), ALPNProtocols: ['http/1.1'] }, handler) : undefined;
+  let plainBound: Bound | undefined;
+  let tlsBound: Bound | undefined;
+  try {
+    if (plain.length > 0) plainBound = await serve(createServer(handler), plain);
+    if (tlsServer) tlsBound = await serve(tlsServer, secure);
+  } catch (err) {
+    await Promise.all(servers.map(({ server, bound }) => bound.close().then(() => new Promise((ok) => server.close(ok)))));
+    throw err;
+  }
+  const addresses = listens.map((l) => {
+    const at = l.ssl ? tlsBound!.addresses[secure.indexOf(l)]! : plainBound!.addresses[plain.indexOf(l)]!;
+    return { ...at, ssl: Boolean(l.ssl) };
   });
-  server.keepAliveTimeout = 5000;
-  server.on('connection', (sock) => {
-    active += 1;
-    sock.once('close', () => (active -= 1));
-  });
-  const a = await listenOn(server, o.listen);
+  const first = addresses.find((x) => !x.ssl) ?? addresses[0]!;
   return {
-    address: { host: o.listen.host, port: a.port },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    address: { host: first.host, port: first.port },
+    addresses,
+    setTls(t) {
+      tlsServer?.setSecureContext(tlsOptions(t));
+    },
+    close: (graceMs = CLOSE_GRACE_MS) =>
+      Promise.all(servers.map(async ({ server, bound }) => {
+        await bound.close();
+        const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+        server.closeIdleConnections();
+        const force = setTimeout(() => server.closeAllConnections(), graceMs);
+        force.unref();
+        await closed;
+        clearTimeout(force);
+      })).then(() => undefined),
   };
 }

@@ -3,11 +3,12 @@
 import { Command, Option } from 'commander';
 import type { Runner } from './program.js';
 import { withDocs } from './program-docs.js';
+import { addLifecycleCommands } from './program-lifecycle.js';
 
 const DAEMON_EXIT = `
 Exit codes (daemons):
-  0  stopped by SIGINT/SIGTERM after a graceful shutdown
-  1  fatal runtime error
+  0  stopped by SIGQUIT/SIGTERM/SIGINT after a graceful shutdown
+  1  fatal runtime error, or another daemon already runs in the prefix
   2  configuration error (the findings are printed)`;
 
 const common = (cmd: Command) =>
@@ -36,6 +37,7 @@ export function addDaemonCommands(program: Command, run: Runner, globals: () => 
     const { cpRunAction } = await import('./commands/daemon-run.js');
     await run((io) => cpRunAction(flags, cmd.args, io), globals());
   });
+  addLifecycleCommands(cp, 'control_plane', run, globals);
 
   const dp = program.command('dp').description('data plane daemon');
   withDocs(
@@ -61,6 +63,7 @@ export function addDaemonCommands(program: Command, run: Runner, globals: () => 
     const { dpRunAction } = await import('./commands/daemon-run.js');
     await run((io) => dpRunAction(flags, cmd.args, io), globals());
   });
+  addLifecycleCommands(dp, 'data_plane', run, globals);
 
   withDocs(
     program

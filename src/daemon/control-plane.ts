@@ -17,9 +17,18 @@ import { CpMetrics } from './metrics.js';
 import { openAccessLog } from '../util/access-log.js';
 import { nodePlugins } from '../plugins/catalogue.js';
 import { checkConfigurationCompatibility } from '../cluster/protocol/version.js';
+import { ensureDefaultCert } from './proxy-cert.js';
+import { assertUsablePair, listenerTls, samePems, sameTls } from './reload-checks.js';
 
 export interface ControlPlane {
+  /** The first entry of each listener (the first plain one for admin and status). */
   addresses: { cluster: Listen; admin: Listen | null; status: Listen | null };
+  /**
+   * What SIGHUP applies without dropping a connection: rotated cluster certificate and CA (for new
+   * data plane connections) and the admin/status TLS certificates. Throws, nothing changed, when
+   * a certificate cannot be used.
+   */
+  reload(next: CpSettings): Promise<void>;
   nodeId: string;
   /** Resolves when the current store content has been turned into the config pushed to DPs. */
   settled(): Promise<void>;
@@ -91,8 +100,8 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
     });
     opened.push(cluster);
     const clusterRef = cluster;
-    const adminLog = s.adminListen ? openAccessLog(s.accessLogs?.admin ?? null, 'admin_access_log') : null;
-    const statusLog = s.statusListen ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log') : null;
+    const adminLog = s.adminListen.length > 0 ? openAccessLog(s.accessLogs?.admin ?? null, 'admin_access_log') : null;
+    const statusLog = s.statusListen.length > 0 ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log') : null;
     for (const l of [adminLog, statusLog]) if (l) opened.push(l);
     // logrotate's convention (nginx reopens its logs on SIGUSR1).
     const reopen = () => {
@@ -106,9 +115,11 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
     };
     process.on('SIGUSR1', reopen);
     opened.push({ close: async () => void process.off('SIGUSR1', reopen) });
-    const admin = s.adminListen
+    const adminTls = await listenerTls(s.adminListen, s.adminTls, () => ensureDefaultCert(s.prefix, 'admin', log));
+    const admin = s.adminListen.length > 0
       ? await startAdmin({
           listen: s.adminListen,
+          tls: adminTls,
           store,
           log: log.child('admin'),
           nodeId,
@@ -120,24 +131,41 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
         })
       : null;
     if (admin) opened.push(admin);
-    const status = s.statusListen
-      ? await startStatus({ listen: s.statusListen, state: () => ({ configurationHash: current?.hash ?? null, ready: true }), log: log.child('status'), accessLog: statusLog })
+    const statusTls = await listenerTls(s.statusListen, s.statusTls, () => ensureDefaultCert(s.prefix, 'status', log));
+    const status = s.statusListen.length > 0
+      ? await startStatus({ listen: s.statusListen, tls: statusTls, state: () => ({ configurationHash: current?.hash ?? null, ready: true }), log: log.child('status'), accessLog: statusLog })
       : null;
     if (status) opened.push(status);
     log.info('control plane started', {
       node_id: nodeId,
       hostname: hostname(),
-      cluster_listen: fmt(cluster.address),
-      admin_listen: admin ? fmt(admin.address) : 'off',
-      status_listen: status ? fmt(status.address) : 'off',
+      cluster_listen: cluster.addresses.map(fmt).join(', '),
+      admin_listen: admin ? fmtAll(admin.addresses) : 'off',
+      status_listen: status ? fmtAll(status.addresses) : 'off',
       cluster_mtls: s.mode,
       plugins: cpPlugins.map((p) => p.name).join(',') || 'off',
       prefix: s.prefix,
     });
     let closed = false;
+    let running = s;
     return {
       addresses: { cluster: cluster.address, admin: admin?.address ?? null, status: status?.address ?? null },
       nodeId,
+      async reload(next) {
+        const rotateCluster = next.certPem !== running.certPem || next.keyPem !== running.keyPem || !samePems(next.caPems, running.caPems);
+        if (rotateCluster) assertUsablePair(next.certPem, next.keyPem, 'cluster_cert');
+        const nextAdmin = admin && next.adminTls && !sameTls(next.adminTls, running.adminTls) ? next.adminTls : undefined;
+        if (nextAdmin) assertUsablePair(nextAdmin.certPem, nextAdmin.keyPem, 'admin_ssl_cert');
+        const nextStatus = status && next.statusTls && !sameTls(next.statusTls, running.statusTls) ? next.statusTls : undefined;
+        if (nextStatus) assertUsablePair(nextStatus.certPem, nextStatus.keyPem, 'status_ssl_cert');
+        if (rotateCluster) {
+          clusterRef.rotate({ certPem: next.certPem, keyPem: next.keyPem, caPems: next.caPems });
+          clog.info('cluster certificate reloaded: new data plane connections use it; connected ones stay connected');
+        }
+        if (nextAdmin) admin!.setTls(nextAdmin);
+        if (nextStatus) status!.setTls(nextStatus);
+        running = { ...next, clusterListen: running.clusterListen, adminListen: running.adminListen, statusListen: running.statusListen, prefix: running.prefix };
+      },
       settled: () => building,
       async close() {
         if (closed) return;
@@ -157,3 +185,4 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
 }
 
 const fmt = (a: Listen) => (a.host.includes(':') ? `[${a.host}]:${a.port}` : `${a.host}:${a.port}`);
+const fmtAll = (list: (Listen & { ssl: boolean })[]) => list.map((a) => `${fmt(a)}${a.ssl ? ' ssl' : ''}`).join(', ');

@@ -20,6 +20,8 @@ import { buildPlan } from '../plugins/runtime/plan.js';
 import type { ConfigTable } from '../proxy/config.js';
 import type { EnabledSet } from './settings-types.js';
 import { assertValidConfigTable } from '../proxy/validate-table.js';
+import { ensureDefaultCert } from './proxy-cert.js';
+import { assertUsablePair, listenerTls, samePems, sameTls } from './reload-checks.js';
 
 /**
  * A config this data plane can enforce whole: every plugin it names is enabled here and configured
@@ -46,6 +48,12 @@ export interface DataPlane {
   /** `proxy`: the first plain listener (else the first). */
   addresses: { proxy: Listen; status: Listen | null };
   configHash(): string | null;
+  /**
+   * What SIGHUP applies without dropping proxy traffic: a rotated cluster certificate (the control
+   * plane connection is re-established with it), the status TLS certificate, the workers' log
+   * level. Throws, nothing changed, when a certificate cannot be used.
+   */
+  reload(next: DpSettings): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -59,8 +67,9 @@ export function effectiveHash(configTable: Record<string, unknown>, hash: string
 
 export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPlane> {
   const nodeId = stableNodeId(s.prefix);
-  const cache = openConfigCache({ prefix: s.prefix, mode: s.cacheMode, path: s.cachePath, keyPem: s.keyPem, log: log.child('cache') });
-  const opened: { close(): Promise<void> | void }[] = [cache];
+  const openCache = (keyPem: string) => openConfigCache({ prefix: s.prefix, mode: s.cacheMode, path: s.cachePath, keyPem, log: log.child('cache') });
+  let cache = openCache(s.keyPem);
+  const opened: { close(): Promise<void> | void }[] = [{ close: () => cache.close() }];
   try {
     if (s.proxyListeners.length === 0) throw new ConfigError('proxy_listen must be specified when role = "data_plane"');
     // What to serve before the CP answers is known before the first connection is accepted.
@@ -101,10 +110,11 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     const plain = proxy.addresses.find((a) => !a.tls) ?? proxy.addresses[0]!;
     opened.push(proxy);
     let hash: string | null = initial ? effectiveHash(initial.configTable, initial.hash) : null;
+    let served: { configTable: Record<string, unknown>; hash: string } | null = initial;
     if (initial) log.info(`serving ${origin} until the control plane answers`, { config_hash: hash, ...(origin === 'declarative_config' ? { file: s.declarativeConfig } : {}) });
     else log.info('no cached configuration: every request gets 404 until the control plane sends one');
 
-    const statusLog = s.statusListen ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log') : null;
+    const statusLog = s.statusListen.length > 0 ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log') : null;
     if (statusLog) opened.push(statusLog);
     // logrotate's convention (nginx reopens its logs on SIGUSR1).
     const reopen = () => {
@@ -120,9 +130,10 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     opened.push({ close: () => void process.off('SIGUSR1', reopen) });
     let sync: SyncClient | null = null;
     const facts = { nodeId, version: KONG_PROTOCOL_VERSION, certExpiry: certExpiry(s.certPem), get cpConnected() { return sync?.state() === 'connected'; } };
-    const status = s.statusListen
+    const statusTls = await listenerTls(s.statusListen, s.statusTls, () => ensureDefaultCert(s.prefix, 'status', log));
+    const status = s.statusListen.length > 0
       ? await startStatus({
-        listen: s.statusListen, state: () => ({ configurationHash: hash, ready: hash !== null && hash !== EMPTY_CONFIG_HASH }), log: log.child('status'),
+        listen: s.statusListen, tls: statusTls, state: () => ({ configurationHash: hash, ready: hash !== null && hash !== EMPTY_CONFIG_HASH }), log: log.child('status'),
         proxyStats: async () => ({ ...(await proxy.report()).nginx }),
         metrics: s.plugins.has('prometheus') ? async () => renderMetrics(await proxy.report(), facts) : undefined,
         accessLog: statusLog,
@@ -149,6 +160,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
         assertServable(configTable, next, s.plugins);
         await proxy.swap(configTable);
         hash = effectiveHash(configTable, next);
+        served = { configTable, hash: next };
         try {
           await cache.save(configTable, next);
         } catch (err) {
@@ -162,16 +174,35 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       control_plane: s.cpAddress,
       cluster_mtls: s.mode,
       proxy_listen: proxy.addresses.map((a) => `${fmt(a)}${a.tls ? ' ssl' : ''}`).join(', '),
-      status_listen: status ? fmt(status.address) : 'off',
+      status_listen: status ? status.addresses.map((a) => `${fmt(a)}${a.ssl ? ' ssl' : ''}`).join(', ') : 'off',
       workers: proxy.workers,
       plugins: [...s.plugins.keys()].join(',') || 'off',
       prefix: s.prefix,
     });
     let closed = false;
+    let running = s;
     return {
       nodeId,
       addresses: { proxy: { host: plain.host, port: plain.port }, status: status?.address ?? null },
       configHash: () => hash,
+      async reload(next) {
+        const rotate = next.certPem !== running.certPem || next.keyPem !== running.keyPem || !samePems(next.caPems, running.caPems) || next.serverName !== running.serverName;
+        if (rotate) assertUsablePair(next.certPem, next.keyPem, 'cluster_cert');
+        const nextStatus = status && next.statusTls && !sameTls(next.statusTls, running.statusTls) ? next.statusTls : undefined;
+        if (nextStatus) assertUsablePair(nextStatus.certPem, nextStatus.keyPem, 'status_ssl_cert');
+        if (next.workerLog && next.workerLog.level !== running.workerLog?.level) proxy.setLogLevel(next.workerLog.level);
+        if (nextStatus) status!.setTls(nextStatus);
+        if (rotate) {
+          if (next.keyPem !== running.keyPem && s.cacheMode === 'encrypted') {
+            // The cache is encrypted with a key derived from cluster_cert_key: re-written with the new one.
+            await cache.close();
+            cache = openCache(next.keyPem);
+            if (served) await cache.save(served.configTable, served.hash).catch((err: unknown) => log.warn('could not re-encrypt the cached configuration with the new key', { error: errorMessage(err) }));
+          }
+          sync?.rotate({ certPem: next.certPem, keyPem: next.keyPem, caPems: next.caPems, serverName: next.serverName });
+        }
+        running = { ...running, certPem: next.certPem, keyPem: next.keyPem, caPems: next.caPems, serverName: next.serverName, statusTls: next.statusTls, workerLog: next.workerLog };
+      },
       async close() {
         if (closed) return;
         closed = true;

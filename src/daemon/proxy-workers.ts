@@ -13,6 +13,7 @@ import { enabledPlugins } from '../plugins/enabled.js';
 import { BUNDLED } from '../plugins/registry.js';
 import type { EnabledSet } from './settings-types.js';
 import { heapRelease } from './heap-release.js';
+import { stopWorker } from './worker-stop.js';
 import { openAccessLog, type AccessLog } from '../util/access-log.js';
 import { mergeReports, workerReport, type NodeReport, type WorkerReport } from './worker-report.js';
 
@@ -35,6 +36,8 @@ export interface ProxyFleet {
   report(): Promise<NodeReport>;
   /** Every worker reopens proxy_access_log (after logrotate moved it). */
   reopenLogs(): void;
+  /** log_level changed by a reload: the workers log from this level on. */
+  setLogLevel(level: Level): void;
   close(): Promise<void>;
 }
 
@@ -61,6 +64,7 @@ type ToWorker =
   | { t: 'swap'; id: number; table: Record<string, unknown> }
   | { t: 'close' }
   | { t: 'report'; id: number }
+  | { t: 'level'; level: Level }
   | CounterReply;
 type FromWorker =
   | { t: 'ready' }
@@ -109,6 +113,8 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
       },
       report: async () => mergeReports([workerReport(proxies)]),
       reopenLogs: () => accessLog?.reopen(),
+      // The proxies log through this process's logger, whose level the reload sets.
+      setLogLevel: () => undefined,
       close: async () => {
         release.cancel();
         await Promise.all(proxies.map((p) => p.close()));
@@ -136,6 +142,8 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   // Answers to a report request, by request id.
   const reports = new Map<number, (r: WorkerReport) => void>();
   let nextReport = 1;
+  // A respawned worker starts at the level the last reload set.
+  let logLevel: Level = o.logLevel ?? 'info';
   // Rate-limit counters for the whole node live here, so N workers do not allow N times the limit.
   const counterStore = new CounterStore();
   // This process decodes and checks every config and holds the current one for new workers.
@@ -158,7 +166,7 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
         } else if (m.t === 'ready') {
           // Every worker asks for the configured ports (0 included): node:cluster hands them shared sockets.
           given = current;
-          w.send({ t: 'init', listeners: o.listeners, level: o.logLevel ?? 'info', format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId, accessLog: o.accessLog ?? null } satisfies ToWorker);
+          w.send({ t: 'init', listeners: o.listeners, level: logLevel, format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId, accessLog: o.accessLog ?? null } satisfies ToWorker);
         } else if (m.t === 'counters') {
           w.send(answerCounters(counterStore, m) satisfies ToWorker);
         } else if (m.t === 'report') {
@@ -268,6 +276,16 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
       reports.delete(id);
       return mergeReports(got);
     },
+    setLogLevel(level) {
+      logLevel = level;
+      for (const w of up) {
+        try {
+          w.send({ t: 'level', level } satisfies ToWorker);
+        } catch {
+          // A worker that just died; its replacement starts at logLevel.
+        }
+      }
+    },
     async close() {
       closing = true;
       release.cancel();
@@ -280,24 +298,6 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   };
 }
 
-function stopWorker(w: Worker, graceMs: number): Promise<void> {
-  return new Promise<void>((done) => {
-    if (w.process.exitCode !== null || w.process.signalCode !== null) return done();
-    const kill = setTimeout(() => w.process.kill('SIGKILL'), graceMs);
-    w.once('exit', () => {
-      clearTimeout(kill);
-      done();
-    });
-    if (w.isConnected()) {
-      try {
-        w.send({ t: 'close' } satisfies ToWorker);
-      } catch {
-        w.process.kill('SIGKILL');
-      }
-    } else w.process.kill('SIGKILL');
-  });
-}
-
 /** In a proxy worker process: serve until told to close. Returns false in any other process. */
 export async function runProxyWorkerIfAsked(): Promise<boolean> {
   if (!cluster.isWorker || !process.env[WORKER_ENV]) return false;
@@ -305,8 +305,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
     if (process.connected) process.send?.(m);
   };
   // Signals go to the sync process, which stops the workers in order.
-  process.on('SIGINT', () => undefined);
-  process.on('SIGTERM', () => undefined);
+  for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP'] as const) process.on(s, () => undefined);
   // Told to close (or the sync process gone) at any point, starting included: close what is
   // open and leave. Nothing may keep a worker of a stopped data plane alive.
   let proxies: Proxy[] = [];
@@ -340,7 +339,11 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
     leave();
     return true;
   }
-  const log = createLogger({ level: init.level, format: init.format }).child('proxy', { worker: process.pid });
+  const root = createLogger({ level: init.level, format: init.format });
+  const log = root.child('proxy', { worker: process.pid });
+  process.on('message', (m: ToWorker) => {
+    if (m.t === 'level') root.setLevel(m.level);
+  });
   const counters = ipcCounters(
     (m) => send(m),
     (fn) => process.on('message', (m: ToWorker) => {

@@ -3,6 +3,9 @@ import type { PluginModule } from '../plugins/types.js';
 import type { AccessLogPaths } from './log-paths.js';
 
 export type Listen = { host: string; port: number };
+/** One entry of admin_listen / status_listen / proxy_listen; `ssl` ones terminate TLS. */
+export type ListenEntry = Listen & { ssl: boolean; http2?: boolean };
+export type TlsPair = { certPem: string; keyPem: string };
 /** kong.conf `plugins` resolved: the plugins this node runs, by name. */
 export type EnabledSet = ReadonlyMap<string, PluginModule>;
 
@@ -14,9 +17,14 @@ export interface CpSettings {
   keyPem: string;
   /** pki: cluster_ca_cert. */
   caPems: string[];
-  clusterListen: Listen;
-  adminListen: Listen | null;
-  statusListen: Listen | null;
+  /** Every cluster_listen entry (all TLS). */
+  clusterListen: Listen[];
+  /** Every admin_listen entry; empty when off. */
+  adminListen: ListenEntry[];
+  /** admin_ssl_cert / admin_ssl_cert_key, when configured (else a default is generated in the prefix). */
+  adminTls?: TlsPair;
+  statusListen: ListenEntry[];
+  statusTls?: TlsPair;
   maxIntermediates: number;
   ocsp: 'on' | 'off' | 'optional';
   maxPayload: number;
@@ -40,7 +48,8 @@ export interface DpSettings {
   proxyListeners: (Listen & { ssl: boolean; http2?: boolean })[];
   /** ssl_cert / ssl_cert_key, when configured. */
   proxyTls?: { certPem: string; keyPem: string };
-  statusListen: Listen | null;
+  statusListen: ListenEntry[];
+  statusTls?: TlsPair;
   declarativeConfig?: string;
   cacheMode: 'off' | 'unencrypted' | 'encrypted';
   cachePath?: string;

@@ -8,20 +8,26 @@ import { DEFAULT_MAX_INTERMEDIATES } from '../pki/verify/index.js';
 import { ensureClusterCert } from './cluster-cert.js';
 import { resolvePrefix } from './prefix.js';
 import { accessLogPaths } from './log-paths.js';
-import type { CpSettings, DpSettings, EnabledSet, Listen } from './settings-types.js';
+import type { CpSettings, DpSettings, EnabledSet, ListenEntry, TlsPair } from './settings-types.js';
 import { enabledPlugins } from '../plugins/enabled.js';
 import { BUNDLED } from '../plugins/registry.js';
 
 export type { CpSettings, DpSettings } from './settings-types.js';
 
-/** Admin API, status and cluster: the first plain entry is served (Kong's 8444 TLS admin entry is not). */
-function plainListener(key: string, list: Listener[], log?: Logger): Listen | null {
-  if (list.length === 0) return null;
-  const plain = list.find((l) => !l.ssl);
-  const skipped = list.filter((l) => l !== plain);
-  if (skipped.length > 0) log?.debug(`${key}: serving ${plain ? plain.listener : 'nothing'}; ${skipped.map((l) => l.listener).join(', ')} not served (TLS listeners and extra entries are not supported)`);
-  if (!plain) throw new ConfigError(`${key} has only TLS listeners (${list.map((l) => l.listener).join(', ')}), which hybridctl does not serve`, [], { hint: `add a plain entry, e.g. --${key.replace(/_/g, '-')} 127.0.0.1:8001` });
-  return { host: bindHost(plain), port: plain.port };
+/** Every entry of a listener list is served; `ssl` ones with the certificate of that listener. */
+function entries(list: Listener[]): ListenEntry[] {
+  return list.map((l) => ({ host: bindHost(l), port: l.port, ssl: l.ssl, http2: l.http2 }));
+}
+
+/** `<name>_ssl_cert` / `<name>_ssl_cert_key` when set (both or neither); else undefined and a default is generated. */
+export function listenerCertificate(loaded: LoadedConf, name: 'admin' | 'status' | ''): TlsPair | undefined {
+  const certKey = name ? `${name}_ssl_cert` : 'ssl_cert';
+  const keyKey = `${certKey}_key`;
+  const cert = loaded.entries.get(certKey)?.value ?? null;
+  const key = loaded.entries.get(keyKey)?.value ?? null;
+  if (!cert && !key) return undefined;
+  if (!cert || !key) throw new ConfigError(`${cert ? keyKey : certKey} is missing while ${cert ? certKey : keyKey} is set`, [], { hint: `set both ${certKey} and ${keyKey}, or neither to use a generated self-signed certificate` });
+  return { certPem: readCertificateValue(certKey, cert), keyPem: readKeyValue(keyKey, key) };
 }
 
 /** kong.conf `plugins`; a name this node cannot run stops the start, as in Kong. */
@@ -35,7 +41,8 @@ export function pluginSet(loaded: LoadedConf): EnabledSet {
   return r.modules;
 }
 
-function prefixOf(loaded: LoadedConf, home: string): string {
+/** The prefix a daemon of this configuration runs in (created if needed). */
+export function prefixOf(loaded: LoadedConf, home: string): string {
   const explicit = loaded.entries.get('prefix')?.source !== 'default';
   const r = resolvePrefix({ prefix: explicit ? loaded.conf.prefix : undefined, home, explicit });
   return r.prefix;
@@ -80,9 +87,11 @@ export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDi
     certPem,
     keyPem,
     caPems: pems('cluster_ca_cert', c.cluster_ca_cert),
-    clusterListen: plainListener('cluster_listen', c.cluster_listen, ctx.log)!,
-    adminListen: plainListener('admin_listen', c.admin_listen, ctx.log),
-    statusListen: plainListener('status_listen', c.status_listen, ctx.log),
+    clusterListen: c.cluster_listen.map((l) => ({ host: bindHost(l), port: l.port })),
+    adminListen: entries(c.admin_listen),
+    adminTls: c.admin_listen.some((l) => l.ssl) ? listenerCertificate(loaded, 'admin') : undefined,
+    statusListen: entries(c.status_listen),
+    statusTls: c.status_listen.some((l) => l.ssl) ? listenerCertificate(loaded, 'status') : undefined,
     maxIntermediates: DEFAULT_MAX_INTERMEDIATES,
     ocsp: c.cluster_ocsp,
     maxPayload: c.cluster_max_payload,
@@ -90,14 +99,6 @@ export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDi
     plugins: pluginSet(loaded),
     accessLogs: accessLogPaths(loaded, prefixOf(loaded, ctx.home)),
   };
-}
-
-/** ssl_cert/ssl_cert_key (Kong's proxy certificate) when set; else the daemon generates a default. */
-function proxyCertificate(loaded: LoadedConf): { certPem: string; keyPem: string } | undefined {
-  const cert = loaded.entries.get('ssl_cert')?.value ?? null;
-  const key = loaded.entries.get('ssl_cert_key')?.value ?? null;
-  if (!cert && !key) return undefined;
-  return { certPem: readCertificateValue('ssl_cert', cert), keyPem: readKeyValue('ssl_cert_key', key) };
 }
 
 function labels(list: string[]): Record<string, string> | undefined {
@@ -131,9 +132,10 @@ export function dpSettings(loaded: LoadedConf, ctx: { home: string; log?: Logger
     caPems: c.cluster_mtls === 'pki' ? [...ca, ...trusted] : [],
     serverName: c.cluster_server_name ?? undefined,
     forwardProxy: c.cluster_use_proxy && c.proxy_server ? { url: c.proxy_server, sslVerify: c.proxy_server_ssl_verify, caPems: [...trusted, ...ca] } : null,
-    proxyListeners: ctx.forDoctor ? [] : c.proxy_listen.map((l) => ({ host: bindHost(l), port: l.port, ssl: l.ssl, http2: l.http2 })),
-    proxyTls: !ctx.forDoctor && c.proxy_listen.some((l) => l.ssl) ? proxyCertificate(loaded) : undefined,
-    statusListen: ctx.forDoctor ? null : plainListener('status_listen', c.status_listen, ctx.log),
+    proxyListeners: ctx.forDoctor ? [] : entries(c.proxy_listen),
+    proxyTls: !ctx.forDoctor && c.proxy_listen.some((l) => l.ssl) ? listenerCertificate(loaded, '') : undefined,
+    statusListen: ctx.forDoctor ? [] : entries(c.status_listen),
+    statusTls: !ctx.forDoctor && c.status_listen.some((l) => l.ssl) ? listenerCertificate(loaded, 'status') : undefined,
     declarativeConfig: c.declarative_config ?? undefined,
     cacheMode: c.data_plane_config_cache_mode,
     cachePath: c.data_plane_config_cache_path ?? undefined,

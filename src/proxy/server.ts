@@ -241,9 +241,17 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   // HTTP/2 sessions and raw TLS sockets, for a graceful close of the HTTP/2 listener.
   const sessions = new Set<{ close(): void }>();
   const sockets = new Set<Duplex>();
+  let closing = false;
   if ('keepAliveTimeout' in server) {
     server.keepAliveTimeout = 60_000;
     server.headersTimeout = 65_000;
+    // While stopping, a connection whose last request just finished is closed instead of kept alive,
+    // so a drain ends when the requests end, not when keep-alive times out.
+    server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+      res.once('finish', () => {
+        if (closing) setImmediate(() => server.closeIdleConnections());
+      });
+    });
   } else {
     server.on('session', (session) => {
       sessions.add(session);
@@ -316,6 +324,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     stats: () => stats.snapshot(),
     targetHealth: () => (current ? targetHealth(current) : []),
     async close() {
+      closing = true;
       const closed = new Promise<void>((ok) => server.close(() => ok()));
       if ('closeIdleConnections' in server) server.closeIdleConnections();
       for (const s of sessions) s.close();

@@ -1,12 +1,13 @@
 // The status listener: GET /status and GET /status/ready as Kong serves them on a data plane.
 // Kong: api/routes/health.lua (/status), status/ready.lua (/status/ready).
-import { createServer } from 'node:http';
+import { createServer, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
-import { listenOn } from '../util/listen.js';
 import type { AccessLogSink } from '../util/access-log.js';
 import { logAccess } from '../util/access-line.js';
+import { listenOnAll, type Bound } from '../util/listen-all.js';
 
 export interface StatusState {
   /** 32 hex characters; null or 32 zeros while no configuration has been loaded. */
@@ -15,8 +16,18 @@ export interface StatusState {
   ready: boolean;
 }
 
+export interface StatusListen {
+  host: string;
+  port: number;
+  /** An `ssl` entry of status_listen: served over HTTPS with `tls`. */
+  ssl?: boolean;
+}
+
 export interface StatusOptions {
-  listen: { host: string; port: number };
+  /** Every status_listen entry. */
+  listen: StatusListen | StatusListen[];
+  /** status_ssl_cert / status_ssl_cert_key (or the generated default), for the ssl entries. */
+  tls?: { certPem: string; keyPem: string };
   state: () => StatusState;
   log: Logger;
   /** The proxy's nginx counters summed over its workers (Kong's /status `server`); unset: this listener's own. */
@@ -28,7 +39,12 @@ export interface StatusOptions {
 }
 
 export interface StatusServer {
+  /** The first plain entry (else the first). */
   address: { host: string; port: number };
+  /** One per entry, in the order given, ports resolved. */
+  addresses: { host: string; port: number; ssl: boolean }[];
+  /** A new certificate for the ssl entries, used from the next handshake on. */
+  setTls(tls: { certPem: string; keyPem: string }): void;
   close(): Promise<void>;
 }
 
@@ -74,7 +90,7 @@ export async function startStatus(opts: StatusOptions): Promise<StatusServer> {
   const startedAt = Date.now();
   let accepted = 0;
   let total = 0;
-  const serve = async (req: IncomingMessage, res: ServerResponse) => {
+  const answer = async (req: IncomingMessage, res: ServerResponse) => {
     total++;
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
@@ -96,21 +112,49 @@ export async function startStatus(opts: StatusOptions): Promise<StatusServer> {
     }
     send(res, 404, { message: 'Not found' });
   };
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (opts.accessLog) logAccess(opts.accessLog, req, res);
-    serve(req, res).catch((err: unknown) => {
+    answer(req, res).catch((err: unknown) => {
       opts.log.error('status request failed', { error: err instanceof Error ? err.message : String(err) });
       if (!res.headersSent) send(res, 500, { message: 'An unexpected error occurred' });
     });
-  });
-  server.on('connection', () => accepted++);
-  const addr = await listenOn(server, opts.listen);
-  opts.log.info('listening', { listener: 'status', address: `${addr.address}:${addr.port}` });
-  return {
-    address: { host: addr.address, port: addr.port },
-    close: () => new Promise<void>((ok) => {
+  };
+  const listens = Array.isArray(opts.listen) ? opts.listen : [opts.listen];
+  const plain = listens.filter((l) => !l.ssl);
+  const secure = listens.filter((l) => l.ssl);
+  if (secure.length > 0 && !opts.tls) throw new Error('status_listen has ssl entries but no certificate was given');
+  const tlsOptions = (t: { certPem: string; keyPem: string }) => ({ cert: t.certPem, key: t.keyPem, minVersion: 'TLSv1.2' as const });
+  const tlsServer = secure.length > 0 ? createTlsServer({ ...tlsOptions(opts.tls!), ALPNProtocols: ['http/1.1'] }, handler) : undefined;
+  const servers: { server: Server; bound: Bound }[] = [];
+  const serve = async (server: Server, at: StatusListen[]): Promise<Bound> => {
+    server.on('connection', () => accepted++);
+    const bound = await listenOnAll(server, at);
+    servers.push({ server, bound });
+    return bound;
+  };
+  const closeAll = () => Promise.all(servers.map(async ({ server, bound }) => {
+    await bound.close();
+    await new Promise<void>((ok) => {
       server.close(() => ok());
       server.closeAllConnections();
-    }),
+    });
+  })).then(() => undefined);
+  let plainBound: Bound | undefined;
+  let tlsBound: Bound | undefined;
+  try {
+    if (plain.length > 0) plainBound = await serve(createServer(handler), plain);
+    if (tlsServer) tlsBound = await serve(tlsServer, secure);
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  const addresses = listens.map((l) => ({ ...(l.ssl ? tlsBound!.addresses[secure.indexOf(l)]! : plainBound!.addresses[plain.indexOf(l)]!), ssl: Boolean(l.ssl) }));
+  for (const a of addresses) opts.log.info('listening', { listener: a.ssl ? 'status ssl' : 'status', address: `${a.host}:${a.port}` });
+  const first = addresses.find((a) => !a.ssl) ?? addresses[0]!;
+  return {
+    address: { host: first.host, port: first.port },
+    addresses,
+    setTls: (t) => tlsServer?.setSecureContext(tlsOptions(t)),
+    close: closeAll,
   };
 }

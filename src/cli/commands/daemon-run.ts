@@ -1,10 +1,13 @@
-// cp run / dp run: load and check the configuration, start the daemon, stop it on SIGINT/SIGTERM.
-import { createLogger, type Level, type Logger } from '../../log.js';
-import { RuntimeError, errorMessage } from '../../errors.js';
+// cp run / dp run: load and check the configuration, take the prefix's pid file, start the daemon,
+// reload it on SIGHUP and stop it on SIGQUIT/SIGTERM/SIGINT.
+import { createLogger, type Level } from '../../log.js';
+import { RuntimeError } from '../../errors.js';
 import { assertDaemonConf } from '../../lint/index.js';
 import { redactedEntries } from '../../conf/index.js';
-import { onShutdownSignal } from '../../daemon/signals.js';
-import { cpSettings, dpSettings } from '../../daemon/settings.js';
+import { acquirePidFile } from '../../daemon/pid-file.js';
+import { daemonLifecycle, reloadLoop } from '../../daemon/lifecycle.js';
+import type { LoadedConf } from '../../conf/index.js';
+import { cpSettings, dpSettings, prefixOf } from '../../daemon/settings.js';
 import { startControlPlane } from '../../daemon/control-plane.js';
 import { startDataPlane } from '../../daemon/data-plane.js';
 import type { Io } from '../io.js';
@@ -30,24 +33,6 @@ function proxyPassword(url: string | undefined): string | undefined {
   }
 }
 
-async function serveUntilSignal(stop: () => Promise<void>, log: Logger): Promise<number> {
-  return new Promise((done) => {
-    const dispose = onShutdownSignal(async (signal) => {
-      log.info('stopping', { signal });
-      try {
-        await stop();
-        log.info('stopped');
-        done(0);
-      } catch (err) {
-        log.error('shutdown failed', { error: errorMessage(err) });
-        done(1);
-      } finally {
-        dispose();
-      }
-    });
-  });
-}
-
 function startFailure(err: unknown, what: string): never {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
@@ -59,23 +44,78 @@ function startFailure(err: unknown, what: string): never {
 }
 
 export async function cpRunAction(flags: DaemonFlags, rest: string[], io: Io): Promise<number> {
-  const loaded = loadDaemonConf('control_plane', flags, rest, io);
+  const started = { ...io, env: { ...io.env } };
+  const loaded = loadDaemonConf('control_plane', flags, rest, started);
   const conf = assertDaemonConf(loaded, 'control_plane');
   const log = createLogger(logSettings(flags, conf.log_level));
   log.debug('configuration', { file: loaded.path ?? 'none', ...redactedEntries(loaded) });
-  const settings = await cpSettings(loaded, { home: io.env.HOME ?? '/root', workDir: io.env.HYBRIDCTL_WORK_DIR, now: io.now(), log });
-  const cp = await startControlPlane(settings, log).catch((err: unknown) => startFailure(err, 'control plane'));
-  return serveUntilSignal(() => cp.close(), log);
+  const settingsOf = (l: LoadedConf) => cpSettings(l, { home: io.env.HOME ?? '/root', workDir: io.env.HYBRIDCTL_WORK_DIR, now: io.now(), log });
+  // Before anything is generated or opened: a second daemon on this prefix stops here.
+  const lock = acquirePidFile(prefixOf(loaded, io.env.HOME ?? '/root'), 'cp');
+  const settings = await settingsOf(loaded).catch((err: unknown) => {
+    lock.release();
+    throw err;
+  });
+  if (lock.unwritten) log.warn(`${lock.unwritten}; running without a pid file (reload, stop and health will not find this daemon)`);
+  const life = daemonLifecycle({ log, lock });
+  const cp = await startControlPlane(settings, log).catch((err: unknown) => {
+    life.abandon();
+    return startFailure(err, 'control plane');
+  });
+  return life.serve({
+    close: () => cp.close(),
+    reload: reloadLoop(loaded, {
+      role: 'control_plane',
+      log,
+      load: () => {
+        const next = loadDaemonConf('control_plane', flags, rest, started);
+        assertDaemonConf(next, 'control_plane');
+        return next;
+      },
+      settings: settingsOf,
+      apply: async (next, l) => {
+        await cp.reload(next);
+        log.setLevel(logSettings(flags, l.conf.log_level).level);
+      },
+    }),
+  });
 }
 
 export async function dpRunAction(flags: DaemonFlags, rest: string[], io: Io): Promise<number> {
-  const loaded = loadDaemonConf('data_plane', flags, rest, io);
+  const started = { ...io, env: { ...io.env } };
+  const loaded = loadDaemonConf('data_plane', flags, rest, started);
   const conf = assertDaemonConf(loaded, 'data_plane');
   const workerLog = logSettings(flags, conf.log_level);
   const log = createLogger(workerLog);
   log.debug('configuration', { file: loaded.path ?? 'none', ...redactedEntries(loaded) });
-  const settings = dpSettings(loaded, { home: io.env.HOME ?? '/root', log });
+  const settingsOf = async (l: LoadedConf) => ({ ...dpSettings(l, { home: io.env.HOME ?? '/root', log }), workerLog: logSettings(flags, l.conf.log_level) });
+  const lock = acquirePidFile(prefixOf(loaded, io.env.HOME ?? '/root'), 'dp');
+  const settings = await settingsOf(loaded).catch((err: unknown) => {
+    lock.release();
+    throw err;
+  });
   log.addSecret(proxyPassword(settings.forwardProxy?.url));
-  const dp = await startDataPlane({ ...settings, workerLog }, log).catch((err: unknown) => startFailure(err, 'data plane'));
-  return serveUntilSignal(() => dp.close(), log);
+  if (lock.unwritten) log.warn(`${lock.unwritten}; running without a pid file (reload, stop and health will not find this daemon)`);
+  const life = daemonLifecycle({ log, lock });
+  const dp = await startDataPlane(settings, log).catch((err: unknown) => {
+    life.abandon();
+    return startFailure(err, 'data plane');
+  });
+  return life.serve({
+    close: () => dp.close(),
+    reload: reloadLoop(loaded, {
+      role: 'data_plane',
+      log,
+      load: () => {
+        const next = loadDaemonConf('data_plane', flags, rest, started);
+        assertDaemonConf(next, 'data_plane');
+        return next;
+      },
+      settings: settingsOf,
+      apply: async (next) => {
+        await dp.reload(next);
+        log.setLevel(next.workerLog.level);
+      },
+    }),
+  });
 }

@@ -38,8 +38,15 @@ export type SyncState = 'connecting' | 'connected' | 'disconnected';
 
 export interface SyncClient {
   state(): SyncState;
+  /**
+   * New cluster credentials (a rotated certificate): used from the next connection on, and the
+   * current one is closed and re-established with them at once.
+   */
+  rotate(creds: ClusterCredentials): void;
   stop(): Promise<void>;
 }
+
+export type ClusterCredentials = Pick<SyncClientOptions, 'certPem' | 'keyPem' | 'caPems' | 'serverName'>;
 
 const DEFAULT_MAX_INFLATED = 128 * 1024 * 1024;
 
@@ -71,8 +78,16 @@ export function parseCpAddress(address: string): { host: string; port: number } 
 export function startSyncClient(o: SyncClientOptions): SyncClient {
   const log = o.log;
   const { host, port } = parseCpAddress(o.cpAddress);
-  const servername = o.mode === 'shared' ? SHARED_CN : (o.serverName ?? host);
-  const ownSha = certificatesFrom({ what: 'cluster_cert', text: o.certPem })[0]!.sha256;
+  let creds: ClusterCredentials = { certPem: o.certPem, keyPem: o.keyPem, caPems: o.caPems, serverName: o.serverName };
+  let servername = '';
+  let ownSha = '';
+  const useCredentials = (c: ClusterCredentials) => {
+    creds = c;
+    servername = o.mode === 'shared' ? SHARED_CN : (c.serverName ?? host);
+    ownSha = certificatesFrom({ what: 'cluster_cert', text: c.certPem })[0]!.sha256;
+  };
+  useCredentials(creds);
+  let reconnectNow = false;
   const pingMs = o.timers?.pingMs ?? PING_INTERVAL_MS;
   const silenceMs = o.timers?.silenceMs ?? PING_WAIT_MS;
   const minDelay = o.timers?.reconnectMinMs ?? 5_000;
@@ -92,7 +107,8 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
   const scheduleReconnect = () => {
     if (stopped || retry) return;
     state = 'disconnected';
-    const delay = minDelay + Math.random() * Math.max(0, maxDelay - minDelay);
+    const delay = reconnectNow ? 0 : minDelay + Math.random() * Math.max(0, maxDelay - minDelay);
+    reconnectNow = false;
     log.debug('reconnecting to the control plane', { in_ms: Math.round(delay) });
     retry = setTimeout(() => {
       retry = null;
@@ -103,9 +119,9 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
 
   const tlsOptions = () => ({
     servername: isIP(servername) ? undefined : servername,
-    cert: o.certPem,
-    key: o.keyPem,
-    ca: o.mode === 'pki' && o.caPems && o.caPems.length > 0 ? o.caPems : undefined,
+    cert: creds.certPem,
+    key: creds.keyPem,
+    ca: o.mode === 'pki' && creds.caPems && creds.caPems.length > 0 ? creds.caPems : undefined,
     rejectUnauthorized: o.mode === 'pki',
     minVersion: 'TLSv1.2' as const,
     ALPNProtocols: ['http/1.1'],
@@ -230,7 +246,7 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
       if (pinger) clearInterval(pinger);
       if (watchdog) clearInterval(watchdog);
       if (quiet) clearTimeout(quiet);
-      if (state === 'connected') log.warn('disconnected from the control plane; still serving the current configuration', { code, reason: reason.toString() || undefined });
+      if (state === 'connected') log.warn('disconnected from the control plane; still serving the current configuration', { code, ...(reason.length > 0 ? { reason: reason.toString() } : {}) });
       ws = null;
       scheduleReconnect();
     });
@@ -239,6 +255,22 @@ export function startSyncClient(o: SyncClientOptions): SyncClient {
   attempt = connectOnce();
   return {
     state: () => state,
+    rotate(c) {
+      useCredentials(c);
+      if (stopped) return;
+      if (retry) {
+        clearTimeout(retry);
+        retry = null;
+        attempt = connectOnce();
+        return;
+      }
+      const s = ws;
+      if (!s) return;
+      reconnectNow = true;
+      log.info('reconnecting to the control plane with the new cluster certificate', { control_plane: o.cpAddress });
+      if (s.readyState === WebSocket.OPEN) s.close(1001, 'data plane reconnecting with a new certificate');
+      else s.terminate();
+    },
     async stop() {
       stopped = true;
       if (retry) clearTimeout(retry);

@@ -18,11 +18,13 @@ import { authenticate, presentedChain, type AuthConfig } from './auth.js';
 import { DpConnection, type DataPlaneRow } from './connection.js';
 import { Pusher, type Current } from './pusher.js';
 import { parseOutletQuery, rejectHttp } from './http.js';
+import { listenOnAll } from '../../util/listen-all.js';
 
 export type { DataPlaneRow } from './connection.js';
 
 export interface ClusterServerOptions {
-  listen: { host: string; port: number };
+  /** Every cluster_listen entry; all are TLS. */
+  listen: { host: string; port: number } | { host: string; port: number }[];
   mode: 'shared' | 'pki';
   /** cluster_cert: leaf first, then its chain. */
   certPem: string;
@@ -58,6 +60,13 @@ export interface ClusterMetricsSnapshot {
 
 export interface ClusterServer {
   address: { host: string; port: number };
+  /** One per cluster_listen entry. */
+  addresses: { host: string; port: number }[];
+  /**
+   * A rotated cluster_cert/cluster_cert_key (and cluster_ca_cert, pki): new connections are served
+   * and judged with them; connected data planes stay connected.
+   */
+  rotate(creds: { certPem: string; keyPem: string; caPems?: string[] }): void;
   /** current() changed: send it to every DP now; bursts coalesce per DP. */
   push(): void;
   connected(): number;
@@ -75,7 +84,7 @@ function certsOf(pems: readonly string[], what: string): Cert[] {
 export async function startClusterServer(opts: ClusterServerOptions): Promise<ClusterServer> {
   const log = opts.log;
   const own = certsOf([opts.certPem], 'cluster_cert')[0]!;
-  const anchors = opts.mode === 'pki' ? certsOf(opts.caPems ?? [], 'cluster_ca_cert') : [];
+  let anchors = opts.mode === 'pki' ? certsOf(opts.caPems ?? [], 'cluster_ca_cert') : [];
   const ocsp = opts.mode === 'pki' ? (opts.ocsp ?? 'off') : 'off';
   const auth: AuthConfig = {
     mode: opts.mode,
@@ -96,16 +105,19 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
   const clients = new Set<DpConnection>();
   const pusher = new Pusher(opts.current, maxPayload, log);
 
-  const server: Server = createServer({
-    cert: opts.certPem,
-    key: opts.keyPem,
-    requestCert: true,
-    // The certificate is judged after the handshake so the rejection can name the reason.
-    rejectUnauthorized: false,
-    minVersion: 'TLSv1.2',
+  const context = (certPem: string, keyPem: string) => ({
+    cert: certPem,
+    key: keyPem,
+    minVersion: 'TLSv1.2' as const,
     ...(opts.mode === 'pki' ? { ca: anchors.map((a) => a.pem) } : {}),
     // Resumed sessions do not carry the client's intermediates; full handshakes only.
     secureOptions: cryptoConstants.SSL_OP_NO_TICKET,
+  });
+  const server: Server = createServer({
+    ...context(opts.certPem, opts.keyPem),
+    requestCert: true,
+    // The certificate is judged after the handshake so the rejection can name the reason.
+    rejectUnauthorized: false,
     handshakeTimeout: 2 * CLUSTERING_TIMEOUT_MS,
   });
   server.headersTimeout = 2 * CLUSTERING_TIMEOUT_MS;
@@ -179,25 +191,34 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
     });
   }
 
-  await new Promise<void>((resolve, reject) => {
-    const onError = (err: NodeJS.ErrnoException) => {
-      const where = `${opts.listen.host}:${opts.listen.port}`;
-      reject(new RuntimeError(err.code === 'EADDRINUSE'
-        ? `cannot listen on cluster_listen ${where}: address already in use; stop the other process or change cluster_listen`
-        : `cannot listen on cluster_listen ${where}: ${err.message}`));
-    };
-    server.once('error', onError);
-    server.listen(opts.listen.port, opts.listen.host, () => {
-      server.off('error', onError);
-      resolve();
-    });
+  const listens = Array.isArray(opts.listen) ? opts.listen : [opts.listen];
+  const bound = await listenOnAll(server, listens).catch((err: NodeJS.ErrnoException & { address?: string; port?: number }) => {
+    const where = `${err.address ?? listens[0]!.host}:${err.port ?? listens[0]!.port}`;
+    throw new RuntimeError(err.code === 'EADDRINUSE'
+      ? `cannot listen on cluster_listen ${where}: address already in use; stop the other process or change cluster_listen`
+      : `cannot listen on cluster_listen ${where}: ${err.message}`);
   });
   const addr = server.address();
-  const address = addr && typeof addr === 'object' ? { host: addr.address, port: addr.port } : { host: opts.listen.host, port: opts.listen.port };
+  const address = addr && typeof addr === 'object' ? { host: addr.address, port: addr.port } : bound.addresses[0]!;
 
   let closing = false;
   return {
     address,
+    addresses: bound.addresses,
+    rotate(creds) {
+      const nextOwn = certsOf([creds.certPem], 'cluster_cert')[0]!;
+      const nextAnchors = opts.mode === 'pki' ? certsOf(creds.caPems ?? [], 'cluster_ca_cert') : [];
+      const previous = anchors;
+      anchors = nextAnchors;
+      try {
+        server.setSecureContext(context(creds.certPem, creds.keyPem));
+      } catch (err) {
+        anchors = previous;
+        throw err;
+      }
+      auth.ownSha256 = nextOwn.sha256;
+      auth.anchors = nextAnchors;
+    },
     push: () => pusher.changed(clients),
     connected: () => clients.size,
     metrics: () => ({ connected: clients.size, pushes: pusher.pushes, pushLatencyMs: [...pusher.latencyMs], rejected: { ...rejected } }),
@@ -205,6 +226,7 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
       if (closing) return;
       closing = true;
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
+      await bound.close();
       const sockets = [...all].map((c) => new Promise<void>((resolve) => {
         c.ws.once('close', () => resolve());
         c.close(1001);
