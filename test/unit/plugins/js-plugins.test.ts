@@ -119,6 +119,11 @@ module.exports = { Version: '1.0.0', Plugin: class {
 writeFileSync(join(pluginDir, 'unsupported.js'), `module.exports = { Version: '1.0.0', Plugin: class {
   async access(kong) { await kong.nginx.getVar('request_uri'); }
 } };\n`);
+writeFileSync(join(pluginDir, 'logger.js'), `const seen = [];
+module.exports = { Version: '1.0.0', Plugin: class {
+  async access(kong) { if (await kong.request.get_header('x-report')) await kong.response.setHeader('x-logged', seen.join(',')); }
+  async log(kong) { seen.push(String(await kong.response.getStatus())); if (await kong.request.getHeader('x-fail-log')) throw new Error('log broke'); }
+} };\n`);
 const loaded = loadJsPlugins({ dirs: [{ dir: pluginDir, key: 'js_plugins_directory' }], timeoutMs: 300 });
 
 describe('JavaScript plugins in the proxy', () => {
@@ -130,6 +135,7 @@ describe('JavaScript plugins in the proxy', () => {
         { name: 'boom', paths: ['/boom'], plugins: [{ name: 'thrower' }] },
         { name: 'hang', paths: ['/hang'], plugins: [{ name: 'hanger' }] },
         { name: 'nginx', paths: ['/nginx'], plugins: [{ name: 'unsupported' }] },
+        { name: 'log', paths: ['/log'], plugins: [{ name: 'logger' }] },
       ],
     }],
   }), { modules: loaded.modules });
@@ -166,5 +172,15 @@ describe('JavaScript plugins in the proxy', () => {
   it('a PDK call hybridctl has no answer for fails the request rather than doing nothing', async () => {
     expect((await h().send({ path: '/nginx' })).status).toBe(500);
     expect(h().lines.some((l) => l.msg === 'plugin unsupported failed: PDK method kong.nginx.getVar is not supported by hybridctl')).toBe(true);
+  });
+
+  it('log runs after the response; its failure is logged and changes no answer', async () => {
+    expect((await h().send({ path: '/log/status/201' })).status).toBe(201);
+    expect((await h().send({ path: '/log', headers: { 'x-fail-log': '1' } })).status).toBe(200);
+    // The log phase runs once the response is written, so the next request may arrive first: ask again.
+    let logged = '';
+    for (let i = 0; i < 50 && !logged.startsWith('201,200'); i++) logged = String((await h().send({ path: '/log', headers: { 'x-report': '1' } })).headers['x-logged']);
+    expect(logged.startsWith('201,200')).toBe(true);
+    expect(h().lines.some((l) => l.level === 'error' && String(l.msg).endsWith('log phase failed: log broke'))).toBe(true);
   });
 });
