@@ -41,6 +41,7 @@ measure() { # path → "rps cpu-µs-per-request"
   local n; n=$(awk '/requests in/ {print $1}' <<<"$out")
   echo "$(awk '/Requests\/sec/ {print $2}' <<<"$out") $(awk -v a="$after" -v b="$before" -v n="$n" 'BEGIN { printf "%.1f", (a - b) / n }')"
 }
+node "$WORK/js-plugin.mjs" adapter
 # The machine may be shared, so the three are interleaved over ROUNDS rounds and each keeps its best round.
 printf 'round\tno plugin: rps, cpu µs/req\tgoodbye.js\tcorrelation-id\n'
 for r in $(seq "$ROUNDS"); do
@@ -49,9 +50,12 @@ for r in $(seq "$ROUNDS"); do
 done
 awk -F'\t' '
   function keep(i, v) { split(v, x, ", "); if (x[1] + 0 > rps[i]) rps[i] = x[1] + 0; if (cpu[i] == "" || x[2] + 0 < cpu[i]) cpu[i] = x[2] + 0 }
-  { keep(1, $2); keep(2, $3); keep(3, $4) }
+  function cpuof(v) { split(v, x, ", "); return x[2] + 0 }
+  function median(a, n,   i, j, t) { for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] < a[i]) { t = a[i]; a[i] = a[j]; a[j] = t } return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+  { keep(1, $2); keep(2, $3); keep(3, $4); n++; rb[n] = cpuof($3) / cpuof($2); rc[n] = cpuof($4) / cpuof($2) }
   END {
     printf "best rounds: no plugin %.0f rps, %.1f µs/req; goodbye.js %.0f rps, %.1f µs/req; correlation-id %.0f rps, %.1f µs/req\n", rps[1], cpu[1], rps[2], cpu[2], rps[3], cpu[3]
     printf "goodbye.js vs no plugin: rps %.3fx, cpu per request %.3fx\n", rps[2] / rps[1], cpu[2] / cpu[1]
     printf "correlation-id vs no plugin: rps %.3fx, cpu per request %.3fx\n", rps[3] / rps[1], cpu[3] / cpu[1]
+    printf "median of the per-round cpu-per-request ratios: goodbye.js %.3fx, correlation-id %.3fx\n", median(rb, n), median(rc, n)
   }' "$WORK/runs"

@@ -30,12 +30,36 @@ interface Holder {
 
 const isThenable = (v: unknown): v is Promise<unknown> => typeof v === 'object' && v !== null && typeof (v as Promise<unknown>).then === 'function';
 
-function bounded<T>(work: Promise<T>, ms: number, phase: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new JsPluginError(`${phase} did not finish within ${ms} ms (js_plugins_timeout)`)), ms);
+// One sweep timer for every pending phase call instead of a timer per call: a request then pays a
+// set insertion, and timeouts fire within SWEEP_MS of their deadline.
+const SWEEP_MS = 10;
+interface Pending { deadline: number; ms: number; phase: string; fail(err: Error): void }
+const pending = new Set<Pending>();
+let sweeper: NodeJS.Timeout | null = null;
+
+function sweep(): void {
+  const now = performance.now();
+  for (const p of pending) {
+    if (p.deadline > now) continue;
+    pending.delete(p);
+    p.fail(new JsPluginError(`${p.phase} did not finish within ${p.ms} ms (js_plugins_timeout)`));
+  }
+  if (pending.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = null;
+  }
+}
+
+function bounded(work: Promise<unknown>, ms: number, phase: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const p: Pending = { deadline: performance.now() + ms, ms, phase, fail: reject };
+    pending.add(p);
+    if (!sweeper) (sweeper = setInterval(sweep, SWEEP_MS)).unref();
+    work.then(
+      () => { pending.delete(p); resolve(); },
+      (err: unknown) => { pending.delete(p); reject(err); },
+    );
   });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
 
 function run(h: Holder, kong: Kong, phase: string, ms: number): void | Promise<void> {
