@@ -124,6 +124,10 @@ module.exports = { Version: '1.0.0', Plugin: class {
   async access(kong) { if (await kong.request.get_header('x-report')) await kong.response.setHeader('x-logged', seen.join(',')); }
   async log(kong) { seen.push(String(await kong.response.getStatus())); if (await kong.request.getHeader('x-fail-log')) throw new Error('log broke'); }
 } };\n`);
+writeFileSync(join(pluginDir, 'picky.js'), `module.exports = { Version: '1.0.0', Schema: [{ fail: { type: 'boolean', default: false } }], Plugin: class {
+  constructor(config) { if (config.fail) throw new Error('picky refuses this config'); }
+  access() {}
+} };\n`);
 const loaded = loadJsPlugins({ dirs: [{ dir: pluginDir, key: 'js_plugins_directory' }], timeoutMs: 300 });
 
 describe('JavaScript plugins in the proxy', () => {
@@ -136,6 +140,8 @@ describe('JavaScript plugins in the proxy', () => {
         { name: 'hang', paths: ['/hang'], plugins: [{ name: 'hanger' }] },
         { name: 'nginx', paths: ['/nginx'], plugins: [{ name: 'unsupported' }] },
         { name: 'log', paths: ['/log'], plugins: [{ name: 'logger' }] },
+        { name: 'picky-ok', paths: ['/picky-ok'], plugins: [{ name: 'picky' }] },
+        { name: 'picky-bad', paths: ['/picky-bad'], plugins: [{ name: 'picky', config: { fail: true } }] },
       ],
     }],
   }), { modules: loaded.modules });
@@ -172,6 +178,12 @@ describe('JavaScript plugins in the proxy', () => {
   it('a PDK call hybridctl has no answer for fails the request rather than doing nothing', async () => {
     expect((await h().send({ path: '/nginx' })).status).toBe(500);
     expect(h().lines.some((l) => l.msg === 'plugin unsupported failed: PDK method kong.nginx.getVar is not supported by hybridctl')).toBe(true);
+  });
+
+  it('a constructor that throws fails the requests through that instance only', async () => {
+    expect((await h().send({ path: '/picky-bad' })).status).toBe(500);
+    expect(h().lines.some((l) => l.msg === 'plugin picky failed: picky refuses this config')).toBe(true);
+    expect((await h().send({ path: '/picky-ok' })).status).toBe(200);
   });
 
   it('log runs after the response; its failure is logged and changes no answer', async () => {
