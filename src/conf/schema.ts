@@ -58,6 +58,9 @@ export const SCHEMA: Readonly<Record<string, Property>> = {
   data_plane_config_cache_path: { type: 'string', roles: DP, default: null },
   node_id: { type: 'string' },
   plugins: { type: 'array' },
+  // hybridctl's own: JavaScript plugins (kong-pdk modules) run in-process instead of by a plugin server.
+  js_plugins_directory: { type: 'array', roles: HYBRID, default: null, description: 'directories of JavaScript plugins (kong-pdk modules) to load; kong-js-pluginserver --plugins-directory in pluginserver_*_start_cmd is read too' },
+  js_plugins_timeout: { type: 'number', roles: DP, default: '5000', description: 'milliseconds a JavaScript plugin phase may take before its request gets a 500' },
   pg_host: { type: 'string' },
   pg_port: { type: 'number' },
   pg_user: { type: 'string' },

@@ -9,8 +9,7 @@ import { CLOSE_GRACE_MS, startProxy, type Proxy } from '../proxy/server.js';
 import type { ConfigTable } from '../proxy/config.js';
 import type { SharedCounters } from '../plugins/pdk/types.js';
 import { CounterStore, answerCounters, ipcCounters, localCounters, type CounterReply, type CounterRequest } from '../plugins/runtime/counters.js';
-import { enabledPlugins } from '../plugins/enabled.js';
-import { BUNDLED } from '../plugins/registry.js';
+import { jsPluginFiles, workerPlugins } from '../plugins/installed.js';
 import type { EnabledSet } from './settings-types.js';
 import { heapRelease } from './heap-release.js';
 import { stopWorker } from './worker-stop.js';
@@ -59,7 +58,7 @@ const WORKER_ENV = 'HYBRIDCTL_PROXY_WORKER';
 
 // Certificates and keys go over the IPC channel, never through the environment.
 type ToWorker =
-  | { t: 'init'; listeners: ProxyListener[]; level: Level; format: 'text' | 'json'; table: Record<string, unknown> | null; plugins: string[]; nodeId: string; accessLog: string | null }
+  | { t: 'init'; listeners: ProxyListener[]; level: Level; format: 'text' | 'json'; table: Record<string, unknown> | null; plugins: string[]; jsPlugins: { file: string; timeoutMs: number }[]; nodeId: string; accessLog: string | null }
   | { t: 'reopen' }
   | { t: 'swap'; id: number; table: Record<string, unknown> }
   | { t: 'close' }
@@ -166,7 +165,7 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
         } else if (m.t === 'ready') {
           // Every worker asks for the configured ports (0 included): node:cluster hands them shared sockets.
           given = current;
-          w.send({ t: 'init', listeners: o.listeners, level: logLevel, format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], nodeId: o.nodeId, accessLog: o.accessLog ?? null } satisfies ToWorker);
+          w.send({ t: 'init', listeners: o.listeners, level: logLevel, format: o.logFormat ?? 'text', table: given, plugins: [...o.plugins.keys()], jsPlugins: jsPluginFiles(o.plugins), nodeId: o.nodeId, accessLog: o.accessLog ?? null } satisfies ToWorker);
         } else if (m.t === 'counters') {
           w.send(answerCounters(counterStore, m) satisfies ToWorker);
         } else if (m.t === 'report') {
@@ -350,9 +349,9 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
       if (m.t === 'counters') fn(m);
     }),
   );
-  const plugins = enabledPlugins(init.plugins.join(',') || 'off', BUNDLED).modules;
   try {
     accessLog = openAccessLog(init.accessLog);
+    const plugins = workerPlugins(init.plugins, init.jsPlugins);
     proxies = await startAll(init.listeners, log, init.table, { plugins, nodeId: init.nodeId, counters, accessLog });
   } catch (err) {
     // The sync process reports it; this process just leaves.

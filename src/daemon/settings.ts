@@ -9,8 +9,7 @@ import { ensureClusterCert } from './cluster-cert.js';
 import { resolvePrefix } from './prefix.js';
 import { accessLogPaths } from './log-paths.js';
 import type { CpSettings, DpSettings, EnabledSet, ListenEntry, TlsPair } from './settings-types.js';
-import { enabledPlugins } from '../plugins/enabled.js';
-import { BUNDLED } from '../plugins/registry.js';
+import { enabledOnNode } from '../plugins/installed.js';
 
 export type { CpSettings, DpSettings } from './settings-types.js';
 
@@ -30,14 +29,10 @@ export function listenerCertificate(loaded: LoadedConf, name: 'admin' | 'status'
   return { certPem: readCertificateValue(certKey, cert), keyPem: readKeyValue(keyKey, key) };
 }
 
-/** kong.conf `plugins`; a name this node cannot run stops the start, as in Kong. */
+/** kong.conf `plugins`; a name this node cannot run (or a plugin file that does not load) stops the start, as in Kong. */
 export function pluginSet(loaded: LoadedConf): EnabledSet {
-  const r = enabledPlugins(loaded.conf.plugins.join(',') || 'bundled', BUNDLED);
-  if (r.missing.length > 0) {
-    throw new ConfigError(`${r.missing[0]} plugin is enabled but not installed${r.missing.length > 1 ? ` (also: ${r.missing.slice(1).join(', ')})` : ''}`, [], {
-      hint: `hybridctl runs: ${BUNDLED.map((m) => m.name).join(', ')}; remove the others from plugins (or use plugins = bundled)`,
-    });
-  }
+  const r = enabledOnNode(loaded.conf.plugins.join(',') || 'bundled', (k) => loaded.entries.get(k)?.value ?? null);
+  if (r.error) throw new ConfigError(r.error.message, [], { hint: r.error.hint });
   return r.modules;
 }
 

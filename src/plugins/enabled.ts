@@ -9,9 +9,10 @@ export interface EnabledPlugins {
   missing: string[];
 }
 
-export function enabledPlugins(value: string | null | undefined, bundled: readonly PluginModule[]): EnabledPlugins {
+/** `custom` plugins (a plugins directory's) are enabled by name only, never by `bundled`. */
+export function enabledPlugins(value: string | null | undefined, bundled: readonly PluginModule[], custom: readonly PluginModule[] = []): EnabledPlugins {
   const names = (value ?? 'bundled').split(',').map((s) => s.trim()).filter(Boolean);
-  const byName = new Map(bundled.map((m) => [m.name, m]));
+  const byName = new Map([...bundled, ...custom].map((m) => [m.name, m]));
   const picked = new Map<string, PluginModule>();
   const missing: string[] = [];
   if (names.length > 0 && names[0] !== 'off') {

@@ -3,6 +3,7 @@
 // enforce.
 import { enabledPlugins } from '../../plugins/enabled.js';
 import { BUNDLED } from '../../plugins/registry.js';
+import { customPluginNames } from '../../plugins/installed.js';
 import type { Rule } from '../rule.js';
 
 export const pluginsInstalled: Rule = {
@@ -10,9 +11,10 @@ export const pluginsInstalled: Rule = {
   severity: 'error',
   keys: ['plugins'],
   source: 'kong',
-  check: ({ conf }) => {
+  check: ({ conf, loaded }) => {
+    const custom = customPluginNames((k) => loaded.entries.get(k)?.value ?? null);
     const r = enabledPlugins(conf.plugins.join(',') || 'bundled', BUNDLED);
-    return r.missing.map((name) => ({
+    return r.missing.filter((name) => !custom.includes(name)).map((name) => ({
       message: `${name} plugin is enabled but not installed`,
       hint: `hybridctl runs: ${BUNDLED.map((m) => m.name).join(', ')}`,
     }));

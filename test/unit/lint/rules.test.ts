@@ -178,6 +178,13 @@ describe('plugins', () => {
     expect(rules(lintConf(loadConf({ file: conf(dp('plugins = off\n')) })))).not.toContain('plugin-not-installed');
   });
 
+  it('JavaScript plugins in js_plugins_directory are installed, known by file name without running them', () => {
+    const dir = resolve(__dirname, '../../../examples/js-plugins');
+    const f = lintConf(loadConf({ file: conf(dp(`js_plugins_directory = ${dir}\nplugins = bundled, goodbye, hello\n`)) }));
+    expect(f.filter((x) => x.rule === 'plugin-not-installed').map((x) => x.message)).toEqual(['hello plugin is enabled but not installed']);
+    expect(f.filter((x) => x.rule === 'unknown-key')).toEqual([]);
+  });
+
   it('off first switches every plugin off, which is worth a warning when others are listed', () => {
     const f = lintConf(loadConf({ file: conf(dp('plugins = off, key-auth\n')) }));
     expect(f.find((x) => x.rule === 'plugins-off-first')).toMatchObject({ severity: 'warning', message: 'plugins starts with off, so no plugin runs and key-auth is ignored' });

@@ -1,0 +1,125 @@
+// A kong-pdk plugin module (exported Plugin class, Schema, Version, Priority) as a PluginModule:
+// one `new Plugin(config)` per plugin instance and config swap, phase methods called with the
+// promise-returning PDK, each call bounded by the timeout so a hung handler fails its request only.
+import type { Kong } from '../pdk/types.js';
+import type { Handler, PluginModule } from '../types.js';
+import { convertSchema } from './schema.js';
+import { asyncPdk, type Guard } from './pdk.js';
+
+export class JsPluginError extends Error {}
+
+/** Phases kong-pdk knows that the in-process runtime does not run, with why. */
+const REFUSED: Record<string, string> = {
+  certificate: 'the certificate phase is not run for JavaScript plugins',
+  preread: 'stream phases are not run (there is no stream proxy)',
+  response: "the response phase (Kong's buffered proxying) is not run; set response headers in access",
+};
+
+export interface JsPluginModule extends PluginModule<Holder> {
+  /** Where it was loaded from: proxy workers load the same file. */
+  file: string;
+  timeoutMs: number;
+}
+
+type PluginInstance = Record<string, ((kong: unknown) => unknown) | undefined>;
+interface Holder {
+  instance: PluginInstance | null;
+  /** The constructor's throw: every request through this instance fails with it, as a failed StartInstance does in Kong. */
+  error: unknown;
+}
+
+const isThenable = (v: unknown): v is Promise<unknown> => typeof v === 'object' && v !== null && typeof (v as Promise<unknown>).then === 'function';
+
+// One sweep timer for every pending phase call instead of a timer per call: a request then pays a
+// set insertion, and timeouts fire within SWEEP_MS of their deadline.
+const SWEEP_MS = 10;
+interface Pending { deadline: number; ms: number; phase: string; fail(err: Error): void }
+const pending = new Set<Pending>();
+let sweeper: NodeJS.Timeout | null = null;
+
+function sweep(): void {
+  const now = performance.now();
+  for (const p of pending) {
+    if (p.deadline > now) continue;
+    pending.delete(p);
+    p.fail(new JsPluginError(`${p.phase} did not finish within ${p.ms} ms (js_plugins_timeout)`));
+  }
+  if (pending.size === 0 && sweeper) {
+    clearInterval(sweeper);
+    sweeper = null;
+  }
+}
+
+function bounded(work: Promise<unknown>, ms: number, phase: string): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const p: Pending = { deadline: performance.now() + ms, ms, phase, fail: reject };
+    pending.add(p);
+    if (!sweeper) (sweeper = setInterval(sweep, SWEEP_MS)).unref();
+    work.then(
+      () => { pending.delete(p); resolve(); },
+      (err: unknown) => { pending.delete(p); reject(err); },
+    );
+  });
+}
+
+function run(h: Holder, kong: Kong, phase: string, ms: number): void | Promise<void> {
+  if (!h.instance) throw h.error;
+  const guard: Guard = { live: true };
+  let r: unknown;
+  try {
+    r = h.instance[phase]!(asyncPdk(kong, guard));
+  } catch (err) {
+    guard.live = false;
+    throw err;
+  }
+  if (!isThenable(r)) {
+    guard.live = false;
+    return;
+  }
+  return bounded(r, ms, phase).then(
+    () => { guard.live = false; },
+    (err: unknown) => { guard.live = false; throw err; },
+  );
+}
+
+/** The PluginModule for one loaded file's exports, or a JsPluginError saying what is missing. */
+export function adaptModule(name: string, file: string, exports: Record<string, unknown>, timeoutMs: number): JsPluginModule {
+  const Plugin = exports.Plugin as (new (config: unknown) => PluginInstance) | undefined;
+  if (typeof Plugin !== 'function' || typeof Plugin.prototype !== 'object') throw new JsPluginError('exports no Plugin class (kong-pdk: module.exports = { Plugin, Schema, Version, Priority })');
+  if (typeof exports.Version !== 'string' || exports.Version === '') throw new JsPluginError('exports no Version string (data planes report it to the control plane)');
+  const priority = exports.Priority ?? 0;
+  if (typeof priority !== 'number' || !Number.isFinite(priority)) throw new JsPluginError('Priority must be a number');
+  const has = (phase: string) => typeof (Plugin.prototype as PluginInstance)[phase] === 'function';
+  for (const [phase, why] of Object.entries(REFUSED)) if (has(phase)) throw new JsPluginError(`defines ${phase}(): ${why}`);
+  let schema;
+  try {
+    schema = convertSchema(exports.Schema);
+  } catch (err) {
+    throw new JsPluginError(`Schema: ${(err as Error).message}`);
+  }
+  const phase = (p: 'rewrite' | 'access'): Handler<Holder> | undefined => (has(p) ? (kong, h) => run(h, kong, p, timeoutMs) : undefined);
+  return {
+    name,
+    version: exports.Version,
+    priority,
+    schema,
+    file,
+    timeoutMs,
+    compile: (config) => {
+      try {
+        return { instance: new Plugin(structuredClone(config)), error: null };
+      } catch (err) {
+        return { instance: null, error: err };
+      }
+    },
+    rewrite: phase('rewrite'),
+    access: phase('access'),
+    // Kong runs external log handlers after the response, in a timer: failures are only logged.
+    log: has('log')
+      ? (kong, h) => {
+          const r = run(h, kong, 'log', timeoutMs);
+          r?.catch((err: unknown) => kong.log.err(`log phase failed: ${err instanceof Error ? err.message : String(err)}`));
+        }
+      : undefined,
+  };
+}
