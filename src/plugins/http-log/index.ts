@@ -81,7 +81,7 @@ export const httpLog: PluginModule<Conf> = {
       ['retry_count', int()],
       ['queue_size', int()],
       ['flush_timeout', num()],
-      ['headers', map(str(), str({ referenceable: true }), { check: checkHeaders as (v: never) => string | null })],
+      ['headers', map(str({ len_min: 0 }), str({ len_min: 0, referenceable: true }), { check: checkHeaders as (v: never) => string | null })],
       ['queue', queue],
       ['custom_fields_by_lua', customFieldsByLua],
     ],

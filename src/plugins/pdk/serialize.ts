@@ -74,20 +74,21 @@ function editResult(root: Record<string, unknown>, edits: NonNullable<PluginRequ
     let node: Record<string, unknown> | null = root;
     for (const p of parts) {
       const next: unknown = node[p];
-      if (next === undefined || next === null) {
+      if (next === undefined) {
         if (mode === 'replace') {
           node = null;
           break;
         }
         node = (node[p] = {}) as Record<string, unknown>;
-      } else if (typeof next !== 'object') {
+      } else if (typeof next !== 'object' || next === null) {
         throw new Error(`The key '${key}' could not be used as a serialize value. Subkey '${p}' is not a table. It's ${String(next)}`);
       } else node = next as Record<string, unknown>;
     }
     if (!node) continue;
-    const had = node[last] !== undefined && node[last] !== null;
+    // undefined is Lua's nil (the key goes); null is JSON's null (it stays, as ngx.null does).
+    const had = node[last] !== undefined;
     if (mode === 'set' || (mode === 'add' && !had) || (mode === 'replace' && had)) {
-      if (value === undefined || value === null) delete node[last];
+      if (value === undefined) delete node[last];
       else node[last] = value;
     }
   }

@@ -92,7 +92,7 @@ export interface KongLog {
   debug(msg: string, fields?: Record<string, unknown>): void;
   /** Kong's kong.log.serialize (log phase): the request and response as Kong's log plugins send them. */
   serialize(): Record<string, unknown>;
-  /** Kong's kong.log.set_serialize_value: `a.b` nests, `a\\.b` is one key; null removes. */
+  /** Kong's kong.log.set_serialize_value: `a.b` nests, `a\.b` is one key; undefined removes the key. */
   setSerializeValue(key: string, value: unknown, mode?: 'set' | 'add' | 'replace'): void;
   /** This plugin's logger, still right after the phase ended (queues, sockets and files answer later). */
   detached(): PluginLogger;
