@@ -61,8 +61,15 @@ export async function sendEntries(conf: SendConf, batchSize: number, entries: st
   const text = await res.body.text().catch(() => '');
   log.debug(`http-log sent data log server, ${e.host}:${e.port} HTTP status ${res.statusCode}`);
   if (res.statusCode >= 300) {
-    throw new Error(`request to ${e.host}:${e.port} returned status code ${res.statusCode} and body ${text.slice(0, MAX_LOGGED_BODY)}`);
+    throw new Error(`request to ${e.host}:${e.port} returned status code ${res.statusCode} and body ${scrub(text.slice(0, MAX_LOGGED_BODY), headers, e.userinfo)}`);
   }
+}
+
+/** A collector that echoes what it got must not put the credentials sent to it into this log. */
+function scrub(text: string, headers: Record<string, string>, userinfo: string | null): string {
+  const secrets = [userinfo, headers.Authorization, headers.Authorization?.replace(/^Basic /, ''), ...Object.entries(headers).filter(([h]) => !/^content-/i.test(h)).map(([, v]) => v)];
+  for (const s of secrets) if (s && s.length >= 4) text = text.split(s).join('[REDACTED]');
+  return text;
 }
 
 function timeoutOr(err: unknown): string {

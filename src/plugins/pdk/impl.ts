@@ -255,11 +255,21 @@ export class LogApi implements KongLog {
   }
   detached(): PluginLogger {
     const log = this.r.env.log;
-    const prefix = `[${this.r.pluginName()}] `;
-    const at = (level: 'error' | 'warn' | 'info' | 'debug') => (msg: string, f?: Record<string, unknown>) => log[level](prefix + msg, f as Record<string, string>);
-    return { err: at('error'), warn: at('warn'), notice: at('info'), info: at('info'), debug: at('debug') };
+    const name = this.r.pluginName();
+    let byName = DETACHED.get(log);
+    if (!byName) DETACHED.set(log, (byName = new Map()));
+    let d = byName.get(name);
+    if (!d) {
+      const prefix = `[${name}] `;
+      const at = (level: 'error' | 'warn' | 'info' | 'debug') => (msg: string, f?: Record<string, unknown>) => log[level](prefix + msg, f as Record<string, string>);
+      byName.set(name, (d = { err: at('error'), warn: at('warn'), notice: at('info'), info: at('info'), debug: at('debug') }));
+    }
+    return d;
   }
 }
+
+// One detached logger per plugin and process logger, made on first use: log handlers ask on every request.
+const DETACHED = new WeakMap<object, Map<string, PluginLogger>>();
 
 const ERROR_TYPES = ['application/json', 'text/html', 'application/xml', 'text/plain'] as const;
 

@@ -54,7 +54,7 @@ function fixture(): Record<string, unknown> {
         route('http_queue_logging2.test', { http_endpoint: url('/post_log/http_queue2'), queue: { max_batch_size: 5, max_coalescing_delay: 0.1 } }),
         route('outage.test', { http_endpoint: url('/post_log/outage', downPort), queue: fastRetry }),
         route('queue_full.test', { http_endpoint: url('/post_log/full', fullPort), queue: { ...fastRetry, max_entries: 2 } }),
-        route('collector_500.test', { http_endpoint: url('/post_log/500', failing.port), queue: fastRetry }),
+        route('collector_500.test', { http_endpoint: url('/post_log/500', failing.port, 'logger:pw-in-url-500@'), headers: { 'X-Api-Key': 'key-in-header-500' }, queue: fastRetry }),
         route('legacy_queue.test', { http_endpoint: url('/post_log/legacy'), queue_size: 3, flush_timeout: 0.2 }),
         route('exit.test', { http_endpoint: url('/post_log/exit') }, [{ name: 'request-termination', config: { status_code: 418, message: 'teapot' } }]),
         route('auth.test', { http_endpoint: url('/post_log/auth') }, [{ name: 'key-auth' }]),
@@ -211,9 +211,14 @@ describe('http-log (spec/03-plugins/03-http-log/01-log_spec.lua)', () => {
     expect(got.map((e) => e.response.status).sort()).toEqual([200, 203, 204]);
   });
 
-  it('(hybridctl) a collector answering 500 is retried until it accepts', async () => {
+  it('(hybridctl) a collector answering 500 is retried until it accepts; what it echoes of the credentials is not logged', async () => {
     expect((await get('collector_500.test')).status).toBe(200);
     await dpLine(`request to 127.0.0.1:${failing.port} returned status code 500 and body collector says no`);
+    const all = JSON.stringify(h().lines);
+    expect(all).toContain('x-api-key');
+    expect(all).not.toContain('key-in-header-500');
+    expect(all).not.toContain('pw-in-url-500');
+    expect(all).not.toContain(Buffer.from('logger:pw-in-url-500').toString('base64'));
     failing.status = 200;
     await until(async () => failing.posts.find((p) => p.url === '/post_log/500' && JSON.parse(p.body).client_ip), 'the retried post');
   });

@@ -34,7 +34,8 @@ export async function httpCollector(port = 0): Promise<HttpCollector> {
         req.on('end', () => {
           c.posts.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString() });
           res.writeHead(c.status, { 'content-type': 'text/plain' });
-          res.end(c.status < 300 ? 'ok' : 'collector says no');
+          // A failing collector echoes the request's headers, as some do in their error pages.
+          res.end(c.status < 300 ? 'ok' : `collector says no: ${JSON.stringify(req.headers)}`);
         });
       });
       await new Promise<void>((ok) => server!.listen(c.port, '127.0.0.1', ok));
