@@ -176,6 +176,3 @@ export function enqueue(key: string, conf: QueueConf, owner: QueueOwner, entry: 
   void q.run();
   return err;
 }
-
-/** Entries waiting in the named queue (0 when there is none). */
-export const queued = (key: string): number => queues.get(key)?.count() ?? 0;

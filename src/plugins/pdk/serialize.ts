@@ -10,8 +10,6 @@ const SOURCE_NAMES = { service: 'upstream', exit: 'kong', error: 'kong' } as con
 /** Kong replaces these request header values (never the names) with "REDACTED". */
 const REDACTED_HEADERS = ['authorization', 'proxy-authorization'];
 
-export type SerializeMode = 'set' | 'add' | 'replace';
-
 const VALUE_MESSAGE = 'value must be nil, a number, string, boolean or a non-self-referencial table containing numbers, string and booleans';
 
 export function serialize(r: PluginRequest): Record<string, unknown> {
