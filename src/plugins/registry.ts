@@ -17,11 +17,15 @@ import { requestTransformer } from './request-transformer/index.js';
 import { responseTransformer } from './response-transformer/index.js';
 import { proxyCache } from './proxy-cache/index.js';
 import { prometheus } from './prometheus/index.js';
+import { httpLog } from './http-log/index.js';
+import { fileLog } from './file-log/index.js';
+import { udpLog } from './udp-log/index.js';
+import { tcpLog } from './tcp-log/index.js';
 
 // In Kong's order of priority, highest first.
 export const BUNDLED: readonly PluginModule[] = [
   correlationId, botDetection, cors, jwt, keyAuth, basicAuth, hmacAuth, ipRestriction, requestSizeLimiting, acl, rateLimiting,
-  requestTransformer, responseTransformer, proxyCache, prometheus, requestTermination,
+  requestTransformer, responseTransformer, proxyCache, prometheus, httpLog, fileLog, udpLog, tcpLog, requestTermination,
 ];
 
 export const bundledByName = (name: string): PluginModule | undefined => BUNDLED.find((m) => m.name === name);

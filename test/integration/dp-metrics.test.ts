@@ -51,11 +51,12 @@ describe('dp run: /status and /metrics across proxy workers', () => {
     expect(expiry).toBeGreaterThan(Date.now() / 1000);
 
     // 26-prometheus/02-access_spec.lua: it("increments the count for proxied requests"); whichever worker served it.
-    expect((await post(`${cp.admin}/services`, { name: 'billing', url: `http://127.0.0.1:${up.port}` })).status).toBe(201);
-    expect((await post(`${cp.admin}/services/billing/routes`, { name: 'bills', paths: ['/bills'] })).status).toBe(201);
+    // The plugin first: every configuration that serves the route then counts its requests.
     const plugin = await post(`${cp.admin}/plugins`, { name: 'prometheus', config: { status_code_metrics: true, latency_metrics: true, bandwidth_metrics: true, per_consumer: true } });
     expect(plugin.status).toBe(201);
     expect(await plugin.json()).toMatchObject({ config: { ai_metrics: false, upstream_health_metrics: false, wasm_metrics: false } });
+    expect((await post(`${cp.admin}/services`, { name: 'billing', url: `http://127.0.0.1:${up.port}` })).status).toBe(201);
+    expect((await post(`${cp.admin}/services/billing/routes`, { name: 'bills', paths: ['/bills'] })).status).toBe(201);
     await until(async () => (await fetch(`${dp.proxy}/bills`)).status === 200, 'route served');
     // Separate connections, so both workers take some.
     for (let i = 0; i < 20; i++) expect(await once(`${dp.proxy}/bills/${i}`)).toBe(200);

@@ -6,7 +6,8 @@ import type { IncomingMessage } from 'node:http';
 import { pathRegex } from '../../proxy/router/matcher.js';
 import { flatClear, flatGet, flatSet, flatToObject, headerValue } from '../runtime/headers.js';
 import { encodeQuery, parseBody, parseQuery } from '../runtime/body.js';
-import type { Body, HeaderValue, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest } from './types.js';
+import type { Body, HeaderValue, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, PluginLogger } from './types.js';
+import { checkSerializeValue, serialize } from './serialize.js';
 
 /** Kong's default messages for kong.response.error. */
 const DEFAULT_MESSAGES: Record<number, string> = {
@@ -244,7 +245,31 @@ export class LogApi implements KongLog {
   notice(msg: string, f?: Record<string, unknown>) { this.at('info', msg, f); }
   info(msg: string, f?: Record<string, unknown>) { this.at('info', msg, f); }
   debug(msg: string, f?: Record<string, unknown>) { this.at('debug', msg, f); }
+  serialize() {
+    if (this.r.phase !== 'log') throw new Error(`kong.log.serialize cannot be called in the ${this.r.phase} phase`);
+    return serialize(this.r);
+  }
+  setSerializeValue(key: string, value: unknown, mode: 'set' | 'add' | 'replace' = 'set') {
+    checkSerializeValue(key, value, mode);
+    (this.r.serializeValues ??= []).push({ key, value, mode });
+  }
+  detached(): PluginLogger {
+    const log = this.r.env.log;
+    const name = this.r.pluginName();
+    let byName = DETACHED.get(log);
+    if (!byName) DETACHED.set(log, (byName = new Map()));
+    let d = byName.get(name);
+    if (!d) {
+      const prefix = `[${name}] `;
+      const at = (level: 'error' | 'warn' | 'info' | 'debug') => (msg: string, f?: Record<string, unknown>) => log[level](prefix + msg, f as Record<string, string>);
+      byName.set(name, (d = { err: at('error'), warn: at('warn'), notice: at('info'), info: at('info'), debug: at('debug') }));
+    }
+    return d;
+  }
 }
+
+// One detached logger per plugin and process logger, made on first use: log handlers ask on every request.
+const DETACHED = new WeakMap<object, Map<string, PluginLogger>>();
 
 const ERROR_TYPES = ['application/json', 'text/html', 'application/xml', 'text/plain'] as const;
 

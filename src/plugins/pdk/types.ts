@@ -90,7 +90,16 @@ export interface KongLog {
   notice(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;
   debug(msg: string, fields?: Record<string, unknown>): void;
+  /** Kong's kong.log.serialize (log phase): the request and response as Kong's log plugins send them. */
+  serialize(): Record<string, unknown>;
+  /** Kong's kong.log.set_serialize_value: `a.b` nests, `a\.b` is one key; undefined removes the key. */
+  setSerializeValue(key: string, value: unknown, mode?: 'set' | 'add' | 'replace'): void;
+  /** This plugin's logger, still right after the phase ended (queues, sockets and files answer later). */
+  detached(): PluginLogger;
 }
+
+/** Log lines for work a plugin finishes after the request: the plugin's prefix, no request. */
+export type PluginLogger = Pick<KongLog, 'err' | 'warn' | 'notice' | 'info' | 'debug'>;
 
 /** Counters shared by every proxy worker of this data plane (Kong's shared dictionaries). */
 export interface SharedCounters {
@@ -137,6 +146,8 @@ export interface Measurements {
   kongMs: number;
   /** From the request sent upstream to its response headers, ms; -1 when no upstream answered (Kong's -1). */
   upstreamMs: number;
+  /** From the upstream's response headers to the end of the response, ms (KONG_RECEIVE_TIME); 0 when not proxied. */
+  receiveMs: number;
   /** Request line, headers and body as received ($request_length). */
   requestBytes: number;
   /** Status line, headers and body sent to the client ($bytes_sent). */

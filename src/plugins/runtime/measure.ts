@@ -19,6 +19,7 @@ export function measureRequest(facts: RequestFacts, upstreamAt: [number, number]
     requestMs: Math.round(end - startedAt),
     kongMs: Math.round((upstreamAt ? upstreamAt[0] : end) - startedAt),
     upstreamMs: upstreamAt ? Math.round(upstreamAt[1] - upstreamAt[0]) : -1,
+    receiveMs: upstreamAt ? Math.round(end - upstreamAt[1]) : 0,
     requestBytes: head + 2 + (Number.isFinite(length) ? length : 0),
     responseBytes: Math.max(0, (req.socket?.bytesWritten ?? 0) - Math.max(0, bytesBefore)),
   };

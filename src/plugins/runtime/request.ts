@@ -13,6 +13,7 @@ import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue } fro
 import { BodyTooLarge, readBody } from './body.js';
 import { lingerThen } from './linger.js';
 import { measureRequest } from './measure.js';
+import { LogTrace } from './log-trace.js';
 import type { Body, HeaderValue, Kong, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, Measurements, SharedCounters } from '../pdk/types.js';
 import { ClientApi, LogApi, RequestApi, ResponseApi, ServiceRequestApi, errorBody, negotiate } from '../pdk/impl.js';
 import type { Row } from '../../entities/index.js';
@@ -110,6 +111,10 @@ export class PluginRequest implements Kong {
   /** The connection's bytes written before this response, taken once a log handler is collected. */
   private bytesBefore = -1;
   private finishedAt = 0;
+  /** Set when a log handler will run: what kong.log.serialize() reads from the proxy besides measure(). */
+  logTrace: LogTrace | null = null;
+  /** kong.log.setSerializeValue calls, applied in order by serialize(). */
+  serializeValues: { key: string; value: unknown; mode: 'set' | 'add' | 'replace' }[] | null = null;
 
   constructor(readonly facts: RequestFacts, readonly plan: PluginPlan, readonly chain: Chain | null, readonly env: RuntimeEnv) {
     this.rawQuery = facts.rawQuery;
@@ -295,6 +300,7 @@ export class PluginRequest implements Kong {
       head: (status, flat, sentAt) => {
         this.upstreamAt = [sentAt, performance.now()];
         this.resp = { status, flat, body: null, source: 'service' };
+        if (this.logTrace) this.logTrace.upstreamStatus = status;
         this.responseHeaderFilter();
         const buffer = this.needsBody();
         if (buffer) flatClear(this.resp.flat, 'content-length');
@@ -307,6 +313,7 @@ export class PluginRequest implements Kong {
         return out;
       },
       error: (status, message) => {
+        if (this.logTrace && (status === 502 || status === 504)) this.logTrace.upstreamStatus = status;
         this.setExit(status, { message }, {}, 'error');
         this.sendExit();
       },
@@ -318,6 +325,7 @@ export class PluginRequest implements Kong {
     const logs = this.collected.filter((i) => i.module.log);
     if (logs.length === 0) return;
     this.logged = true;
+    this.logTrace = new LogTrace();
     if (this.bytesBefore < 0) this.bytesBefore = this.facts.req.socket?.bytesWritten ?? 0;
     const run = () => {
       this.finishedAt = performance.now();
@@ -347,7 +355,9 @@ export class PluginRequest implements Kong {
       method: this.methodOverride ?? undefined,
       path: (upstreamPath) => {
         const base = this.pathOverride ?? (upstreamPath.includes('?') ? upstreamPath.slice(0, upstreamPath.indexOf('?')) : upstreamPath);
-        return this.rawQuery ? `${base}?${this.rawQuery}` : base;
+        const uri = this.rawQuery ? `${base}?${this.rawQuery}` : base;
+        if (this.logTrace) this.logTrace.upstreamUri = uri;
+        return uri;
       },
     };
   }

@@ -68,7 +68,9 @@ function checkValue(f: ConfigField, v: unknown, depth: number): { value: unknown
         if (kr.error || vr.error) errs[k] = (kr.error ?? vr.error)!;
         else out[k] = vr.value;
       }
-      return Object.keys(errs).length ? { value: v, error: errs } : { value: out, error: null };
+      if (Object.keys(errs).length) return { value: v, error: errs };
+      // Kong reports a map's own check as one message on the field.
+      return { value: out, error: f.check ? f.check(out as never) : null };
     }
     case 'record': {
       if (!isRecord(v)) return { value: v, error: 'expected a record' };
