@@ -4,7 +4,8 @@ import { UsageError } from '../../errors.js';
 import { dpNodeFiles } from '../../pki/dp-bundle.js';
 import { writeFilesAtomically } from '../../util/atomic-write.js';
 import type { Io } from '../io.js';
-import { oneOf, outputFormat, positiveNumber } from '../options.js';
+import { oneOf, outputFormat, validityDays } from '../options.js';
+import { checkOutputDir, checkOutputPaths } from '../output-paths.js';
 import { askInitDp } from '../prompts.js';
 
 export interface InitDpFlags {
@@ -33,6 +34,8 @@ export async function initDpAction(flags: InitDpFlags, io: Io): Promise<number> 
   if (!/:\d+$/.test(cp)) throw new UsageError(`invalid value '${flags.cpAddress}' for --cp-address; expected HOST:PORT (Kong's cluster port is 8005)`);
   const mode = oneOf('--mode', flags.mode, ['shared', 'pki'] as const, 'pki');
   const dir = resolve(flags.outDir ?? 'kong-dp');
+  checkOutputDir('--out-dir', dir);
+  const days = validityDays('--days', flags.days, io.now()) ?? 365;
   const { files, keys } = await dpNodeFiles({
     mode,
     clusterCert: flags.clusterCert,
@@ -43,7 +46,7 @@ export async function initDpAction(flags: InitDpFlags, io: Io): Promise<number> 
     certFile: flags.certFile,
     keyFile: flags.keyFile,
     dpName: flags.dpName ?? 'kong-dp',
-    days: positiveNumber('--days', flags.days) ?? 365,
+    days,
     now: io.now(),
   });
   const conf = [
@@ -58,6 +61,7 @@ export async function initDpAction(flags: InitDpFlags, io: Io): Promise<number> 
     '',
   ].join('\n');
   const all = [...files, { name: 'kong.conf', contents: conf, secret: false }];
+  checkOutputPaths(all.map((f) => ({ flag: '--out-dir', path: join(dir, f.name) })));
   writeFilesAtomically(all.map((f) => ({ path: join(dir, f.name), contents: f.contents, mode: f.secret ? 0o600 : 0o644 })), { force: flags.force });
   const run = `hybridctl dp run -c ${join(dir, 'kong.conf')}`;
   if (format === 'json') {
