@@ -1,5 +1,5 @@
 // The CLI's composition root: parse, run, map errors to exit codes, print one-line errors.
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { errorMessage, exitCodeFor, HybridError, ConfigError } from '../errors.js';
 import { buildProgram, type Runner } from './program.js';
 import { processIo } from './io.js';
@@ -38,6 +38,19 @@ function quietOnClosedPipe(): void {
   });
 }
 
+/** The (sub)command words an argv names, e.g. ['cp', 'run'] for `cp run --log-level trace`. */
+function commandPath(program: Command, words: string[]): string[] {
+  const path: string[] = [];
+  let cmd = program;
+  for (const w of words) {
+    const next = cmd.commands.find((c) => c.name() === w || c.aliases().includes(w));
+    if (!next) break;
+    path.push(next.name());
+    cmd = next;
+  }
+  return path;
+}
+
 async function main(argv: string[]): Promise<void> {
   quietOnClosedPipe();
   // A forked proxy worker of `dp run` gets its settings from the environment; its argv differs
@@ -53,8 +66,7 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // Help and version are successes; every other parse failure is a usage error.
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
-      const sub = program.commands.find((c) => c.name() === argv[2]);
-      if (!ok) process.stderr.write(`  run 'hybridctl ${sub ? `${sub.name()} ` : ''}--help' for usage\n`);
+      if (!ok) process.stderr.write(`  run '${['hybridctl', ...commandPath(program, argv.slice(2)), '--help'].join(' ')}' for usage\n`);
       process.exitCode = ok ? 0 : 2;
       return;
     }

@@ -1,6 +1,12 @@
 // Interactive questions, asked only on a TTY without CI=true or --no-input; each has a flag.
 import { input, number, select } from '@inquirer/prompts';
 import type { GenCertFlags } from './commands/gen-cert.js';
+import { parseClusterAddress } from '../conf/index.js';
+
+function clusterAddressProblem(v: string): string | undefined {
+  const r = parseClusterAddress(v);
+  return r.ok ? undefined : `${r.message}; ${r.hint}`;
+}
 
 export async function askGenCert(): Promise<Partial<GenCertFlags>> {
   const mode = await select({
@@ -18,7 +24,7 @@ export async function askGenCert(): Promise<Partial<GenCertFlags>> {
 }
 
 export async function askInitDp(flags: { mode?: string; caCert?: string }): Promise<Record<string, string>> {
-  const cpAddress = await input({ message: 'Control plane cluster address, HOST:PORT (--cp-address)', validate: (v) => /:\d+$/.test(v.trim()) || 'expected HOST:PORT, e.g. cp.example.com:8005' });
+  const cpAddress = await input({ message: 'Control plane cluster address, HOST:PORT (--cp-address)', validate: (v) => clusterAddressProblem(v) ?? true });
   const mode = flags.mode ?? (await select({ message: 'cluster_mtls mode (--mode)', choices: [{ value: 'pki' }, { value: 'shared' }] }));
   if (mode === 'shared') {
     const clusterCert = await input({ message: "The control plane's cluster certificate (--cluster-cert)", default: 'cluster.crt' });

@@ -9,3 +9,17 @@ export interface Finding {
   /** How to fix it, when the message alone does not say. */
   hint?: string;
 }
+
+/**
+ * A finding as one line after its location. Kong's own wording often starts with the key
+ * ("cluster_cert: failed loading certificate from …"); the location already names the key, so the
+ * message is not allowed to repeat it.
+ */
+export function findingText(f: Pick<Finding, 'key' | 'message'>): string {
+  return f.message.startsWith(`${f.key}: `) ? f.message.slice(f.key.length + 2) : f.message;
+}
+
+/** `key (line N): message`, for error details outside lint's own table (daemons, doctor). */
+export function findingLine(f: Pick<Finding, 'key' | 'line' | 'message' | 'hint'>, withHint = true): string {
+  return `${f.key}${f.line !== null ? ` (line ${f.line})` : ''}: ${findingText(f)}${withHint && f.hint ? ` — ${f.hint}` : ''}`;
+}

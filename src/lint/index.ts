@@ -1,6 +1,6 @@
 // lint: every rule over one loaded configuration; findings sorted by line, then key.
 import { ConfigError } from '../errors.js';
-import type { Finding, KongConf, LoadedConf } from '../conf/index.js';
+import { findingLine, type Finding, type KongConf, type LoadedConf } from '../conf/index.js';
 import { certFacts } from './certs.js';
 import type { Rule, RuleContext } from './rule.js';
 import { KONG_RULES } from './rules/kong.js';
@@ -60,8 +60,9 @@ export function assertDaemonConf(loaded: LoadedConf, role: 'control_plane' | 'da
   if (findings.length > 0) {
     throw new ConfigError(
       `the configuration${loaded.path ? ` in ${loaded.path}` : ''} has ${findings.length} error${findings.length > 1 ? 's' : ''}`,
-      findings.map((f) => `${f.key}${f.line !== null ? ` (line ${f.line})` : ''}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`),
-      { hint: `run hybridctl lint${loaded.path ? ` ${loaded.path}` : ''} --role ${role === 'control_plane' ? 'cp' : 'dp'} for every finding` },
+      findings.map((f) => findingLine(f)),
+      // lint reads the file and KONG_* but not a daemon's flags: it only helps when there is a file.
+      loaded.path ? { hint: `run hybridctl lint ${loaded.path} --role ${role === 'control_plane' ? 'cp' : 'dp'} for the warnings too` } : {},
     );
   }
   return loaded.conf;

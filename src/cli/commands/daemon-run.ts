@@ -48,11 +48,16 @@ async function serveUntilSignal(stop: () => Promise<void>, log: Logger): Promise
   });
 }
 
-function startFailure(err: unknown, what: string): never {
+type Listeners = Record<string, readonly ({ port: number } | null)[]>;
+
+/** A port that cannot be bound, named by the kong.conf key (and flag) that asked for it. */
+function startFailure(err: unknown, listeners: Listeners): never {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+    const keys = Object.entries(listeners).filter(([, ls]) => ls.some((l) => l?.port === e.port)).map(([k]) => k);
+    const which = keys.length ? keys.map((k) => `${k} (--${k.replace(/_/g, '-')})`).join(' or ') : Object.keys(listeners).join(', ');
     throw new RuntimeError(`cannot listen on ${e.address ?? ''}:${e.port ?? ''}: ${e.code === 'EADDRINUSE' ? 'address in use' : 'permission denied'}`, {
-      hint: `another process holds the port, or it needs privileges: change the ${what} listen settings (e.g. --admin-listen, --cluster-listen, --proxy-listen, --status-listen)`,
+      hint: `another process holds the port, or it needs privileges: change ${which}`,
     });
   }
   throw err;
@@ -64,7 +69,9 @@ export async function cpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
   const log = createLogger(logSettings(flags, conf.log_level));
   log.debug('configuration', { file: loaded.path ?? 'none', ...redactedEntries(loaded) });
   const settings = await cpSettings(loaded, { home: io.env.HOME ?? '/root', workDir: io.env.HYBRIDCTL_WORK_DIR, now: io.now(), log });
-  const cp = await startControlPlane(settings, log).catch((err: unknown) => startFailure(err, 'control plane'));
+  const cp = await startControlPlane(settings, log).catch((err: unknown) =>
+    startFailure(err, { cluster_listen: [settings.clusterListen], admin_listen: [settings.adminListen], status_listen: [settings.statusListen] }),
+  );
   return serveUntilSignal(() => cp.close(), log);
 }
 
@@ -76,6 +83,8 @@ export async function dpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
   log.debug('configuration', { file: loaded.path ?? 'none', ...redactedEntries(loaded) });
   const settings = dpSettings(loaded, { home: io.env.HOME ?? '/root', log });
   log.addSecret(proxyPassword(settings.forwardProxy?.url));
-  const dp = await startDataPlane({ ...settings, workerLog }, log).catch((err: unknown) => startFailure(err, 'data plane'));
+  const dp = await startDataPlane({ ...settings, workerLog }, log).catch((err: unknown) =>
+    startFailure(err, { proxy_listen: settings.proxyListeners, status_listen: [settings.statusListen] }),
+  );
   return serveUntilSignal(() => dp.close(), log);
 }

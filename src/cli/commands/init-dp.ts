@@ -1,6 +1,7 @@
 // hybridctl init dp: the "new data plane node" flow, offline: certificate, kong.conf, run command.
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { missingPortWarning, parseClusterAddress } from '../../conf/index.js';
 import { dpNodeFiles } from '../../pki/dp-bundle.js';
 import { writeFilesAtomically } from '../../util/atomic-write.js';
 import type { Io } from '../io.js';
@@ -30,8 +31,10 @@ export async function initDpAction(flags: InitDpFlags, io: Io): Promise<number> 
   const format = outputFormat(flags.output);
   if (!flags.cpAddress && io.interactive) Object.assign(flags, await askInitDp(flags));
   if (!flags.cpAddress) throw new UsageError('--cp-address is required: the control plane cluster address, e.g. cp.example.com:8005');
-  const cp = flags.cpAddress.replace(/^(wss?|https?):\/\//, '').replace(/\/.*$/, '');
-  if (!/:\d+$/.test(cp)) throw new UsageError(`invalid value '${flags.cpAddress}' for --cp-address; expected HOST:PORT (Kong's cluster port is 8005)`);
+  const parsed = parseClusterAddress(flags.cpAddress);
+  if (!parsed.ok) throw new UsageError(parsed.message, { hint: parsed.hint });
+  if (!parsed.address.portGiven) io.err(`warning: ${missingPortWarning(parsed.address)}`);
+  const cp = flags.cpAddress.trim();
   const mode = oneOf('--mode', flags.mode, ['shared', 'pki'] as const, 'pki');
   const dir = resolve(flags.outDir ?? 'kong-dp');
   checkOutputDir('--out-dir', dir);

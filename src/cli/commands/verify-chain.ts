@@ -36,7 +36,7 @@ export async function verifyChainAction(flags: VerifyChainFlags, io: Io): Promis
   const anchors = certificatesFrom(readSource(flags.ca, '--ca'));
   const key = flags.key ? privateKeyFrom(readSource(flags.key, '--key')) : undefined;
 
-  const report = verifyChain({ presented, chain, anchors, key }, { mode, role, serverName: flags.serverName, maxIntermediates, at });
+  const report = verifyChain({ presented, chain, anchors, key }, { mode, role, serverName: flags.serverName, maxIntermediates, at, names: { cert: '--cert', chain: '--chain', ca: '--ca', key: '--key' } });
   io.out(format === 'json' ? renderVerifyJson(report) : renderVerifyText(report, io.color, at));
   return report.valid ? 0 : 1;
 }

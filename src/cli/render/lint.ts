@@ -1,6 +1,6 @@
 // lint output: errors then warnings, one line each with where it is and how to fix it.
 import type { ChalkInstance } from 'chalk';
-import type { Finding } from '../../conf/index.js';
+import { findingText, type Finding } from '../../conf/index.js';
 
 export function renderLintJson(file: string, findings: Finding[]): string {
   const valid = !findings.some((f) => f.severity === 'error');
@@ -19,7 +19,7 @@ export function renderLintText(file: string, findings: Finding[], c: ChalkInstan
     for (const f of group) {
       const where = f.line === null ? `${f.key} ${c.dim(`(${originOf(f.key) ?? 'default'})`)}` : `${file}:${f.line} ${f.key}`;
       const mark = severity === 'error' ? c.red('✗') : c.yellow('!');
-      lines.push(`  ${mark} ${where}: ${f.message} ${c.dim(`[${f.rule}]`)}`);
+      lines.push(`  ${mark} ${where}: ${findingText(f)} ${c.dim(`[${f.rule}]`)}`);
       if (f.hint) lines.push(`      ${c.dim('fix:')} ${f.hint}`);
     }
   }

@@ -3,7 +3,8 @@ import type { KeyObject } from 'node:crypto';
 import type { Cert } from '../cert.js';
 import type { Role } from '../profiles.js';
 import { buildPaths, type BuiltPath } from './path.js';
-import { PKI_CHECKS, SHARED_CHECKS, type CheckContext } from './checks.js';
+import { DAEMON_NAMES, PKI_CHECKS, SHARED_CHECKS, type CheckContext, type InputNames } from './checks.js';
+export type { InputNames } from './checks.js';
 import type { Problem, Warning } from './codes.js';
 
 export type { Problem, Warning, ProblemCode, WarningCode } from './codes.js';
@@ -28,6 +29,8 @@ export interface VerifyOptions {
   serverName?: string;
   maxIntermediates?: number;
   at?: Date;
+  /** How messages name the inputs; kong.conf wording unless given (verify-chain passes its flags). */
+  names?: InputNames;
 }
 
 export interface PathEntry {
@@ -56,7 +59,7 @@ export function verifyChain(input: VerifyInput, opts: VerifyOptions = {}): Verif
   const at = opts.at ?? new Date();
   const leaf = input.presented[0];
   if (!leaf) throw new Error('verifyChain: no certificate presented');
-  const base = { role, mode, serverName: opts.serverName, maxIntermediates: opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES, at, key: input.key };
+  const base = { role, mode, serverName: opts.serverName, maxIntermediates: opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES, at, key: input.key, names: opts.names ?? DAEMON_NAMES };
 
   let best: { path: BuiltPath; problems: Problem[] };
   if (mode === 'shared') {
