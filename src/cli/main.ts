@@ -21,6 +21,11 @@ const run: Runner = async (fn, opts) => {
   try {
     process.exitCode = await fn(processIo(opts));
   } catch (err) {
+    // Ctrl-C at a question: stop quietly with the shell's interrupt status, as any tool would.
+    if (err instanceof Error && err.name === 'ExitPromptError') {
+      process.exitCode = 130;
+      return;
+    }
     printError(err, opts.color);
     process.exitCode = exitCodeFor(err);
   }

@@ -95,4 +95,5 @@ export const EXIT_CODES: [string, string][] = [
   ['0', 'success; the thing checked is valid; a daemon stopped gracefully on SIGINT/SIGTERM'],
   ['1', 'the thing checked is invalid, an output file exists (use --force), or a daemon hit a fatal runtime error'],
   ['2', 'usage error or unreadable input (missing file, not PEM, unknown flag, configuration error)'],
+  ['130', 'interrupted with Ctrl-C at an interactive question; nothing was written'],
 ];
