@@ -8,7 +8,8 @@ const FILE_KEY = /(_cert|_cert_key|_certificate|_key|declarative_config|_path)$/
 
 /** Every kong.conf property as `--property-name`, for commands that accept them as flags. */
 function confKeyOptions(existing: Set<string>): OptionDoc[] {
-  return ALL_KEYS.filter((k) => !existing.has(`--${k.replace(/_/g, '-')}`)).map((k) => {
+  // Kong keeps `_`-prefixed properties for itself (its test hooks): they are no operator flags.
+  return ALL_KEYS.filter((k) => !k.startsWith('_') && !existing.has(`--${k.replace(/_/g, '-')}`)).map((k) => {
     const p = SCHEMA[k];
     const choices = p?.type === 'enum' ? [...(p.values ?? [])] : p?.type === 'boolean' ? ['on', 'off'] : undefined;
     return { long: `--${k.replace(/_/g, '-')}`, description: `kong.conf ${k}`, value: 'value', choices, completes: FILE_KEY.test(k) ? 'file' : undefined, confKey: true };
