@@ -19,7 +19,14 @@ export function findingText(f: Pick<Finding, 'key' | 'message'>): string {
   return f.message.startsWith(`${f.key}: `) ? f.message.slice(f.key.length + 2) : f.message;
 }
 
+/** A message whose subject is its key ("status_listen must be of form …") names it already. */
+export function namesItsKey(f: Pick<Finding, 'key' | 'message'>): boolean {
+  return f.message.startsWith(`${f.key} `);
+}
+
 /** `key (line N): message`, for error details outside lint's own table (daemons, doctor). */
 export function findingLine(f: Pick<Finding, 'key' | 'line' | 'message' | 'hint'>, withHint = true): string {
-  return `${f.key}${f.line !== null ? ` (line ${f.line})` : ''}: ${findingText(f)}${withHint && f.hint ? ` — ${f.hint}` : ''}`;
+  const line = f.line !== null ? ` (line ${f.line})` : '';
+  const text = namesItsKey(f) ? `${f.message}${line}` : `${f.key}${line}: ${findingText(f)}`;
+  return `${text}${withHint && f.hint ? ` — ${f.hint}` : ''}`;
 }

@@ -5,5 +5,5 @@ export { parseConfText, stripComment } from './parse.js';
 export { parseListeners, bindHost, expandIpv6, LISTENER_FORM, type Listener } from './listeners.js';
 export { readCertificateValue, readKeyValue, resolvePemValue, shownValue, systemBundle, SYSTEM_BUNDLES } from './values.js';
 export { redactedEntries, printableValue, maskUrlCredentials, MASK } from './redact.js';
-export { findingText, findingLine, type Finding } from './finding.js';
+export { findingText, findingLine, namesItsKey, type Finding } from './finding.js';
 export { parseClusterAddress, missingPortWarning, type ClusterAddress } from './cluster-address.js';

@@ -8,7 +8,7 @@ export type { InputNames } from './checks.js';
 import type { Problem, Warning } from './codes.js';
 
 export type { Problem, Warning, ProblemCode, WarningCode } from './codes.js';
-export { PROBLEM_CODES, WARNING_CODES } from './codes.js';
+export { PROBLEM_CODES, WARNING_CODES, PROBLEM_MEANINGS, WARNING_MEANINGS } from './codes.js';
 
 export const DEFAULT_MAX_INTERMEDIATES = 3;
 const EXPIRES_SOON_DAYS = 30;
