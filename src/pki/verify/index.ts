@@ -3,6 +3,8 @@ import type { KeyObject } from 'node:crypto';
 import type { Cert } from '../cert.js';
 import type { Role } from '../profiles.js';
 import { buildPaths, type BuiltPath } from './path.js';
+import { AnchorIndex } from './anchors.js';
+export { AnchorIndex } from './anchors.js';
 import { DAEMON_NAMES, PKI_CHECKS, SHARED_CHECKS, type CheckContext, type InputNames } from './checks.js';
 export type { InputNames } from './checks.js';
 import type { Problem, Warning } from './codes.js';
@@ -18,8 +20,8 @@ export interface VerifyInput {
   presented: Cert[];
   /** More intermediates (--chain). */
   chain?: Cert[];
-  /** pki: trust anchors (cluster_ca_cert); shared: the pinned certificate(s). */
-  anchors: Cert[];
+  /** pki: trust anchors (cluster_ca_cert); shared: the pinned certificate(s). A large bundle is best given as an index. */
+  anchors: Cert[] | AnchorIndex;
   key?: KeyObject;
 }
 
@@ -63,17 +65,20 @@ export function verifyChain(input: VerifyInput, opts: VerifyOptions = {}): Verif
 
   let best: { path: BuiltPath; problems: Problem[] };
   if (mode === 'shared') {
-    const pinned = input.anchors.some((a) => a.sha256 === leaf.sha256);
+    const anchors = input.anchors instanceof AnchorIndex ? input.anchors : AnchorIndex.of(input.anchors);
+    const pinned = anchors.contains(leaf);
+    const firstAnchor = anchors.first();
     const path: BuiltPath = { certs: [leaf], anchored: pinned, endsAtNonRootAnchor: false, badSignatures: [] };
     const problems: Problem[] = pinned ? [] : [{
       code: 'pinned', certificate: 0,
-      message: `the presented certificate (sha256 ${leaf.sha256.slice(0, 16)}…) is not the pinned cluster certificate${input.anchors[0] ? ` (sha256 ${input.anchors[0].sha256.slice(0, 16)}…)` : ''}`,
+      message: `the presented certificate (sha256 ${leaf.sha256.slice(0, 16)}…) is not the pinned cluster certificate${firstAnchor ? ` (sha256 ${firstAnchor.sha256.slice(0, 16)}…)` : ''}`,
       hint: 'in shared mode both sides must use the very same cluster_cert file: copy the CP\'s cluster.crt and cluster.key to the DP',
     }];
     best = { path, problems: [...problems, ...run(SHARED_CHECKS, { ...base, path })] };
   } else {
     const pool = [...input.presented.slice(1), ...(input.chain ?? [])];
-    const candidates = buildPaths(leaf, pool, input.anchors).map((path) => ({ path, problems: run(PKI_CHECKS, { ...base, path }) }));
+    const anchors = input.anchors instanceof AnchorIndex ? input.anchors : AnchorIndex.of(input.anchors);
+    const candidates = buildPaths(leaf, pool, anchors).map((path) => ({ path, problems: run(PKI_CHECKS, { ...base, path }) }));
     best = candidates.sort(rank)[0]!;
   }
 
