@@ -16,7 +16,7 @@ _hybridctl() {
       case "$prev" in
         --mode) COMPREPLY=($(compgen -W "shared pki" -- "$cur")); return ;;
         --days|-d) COMPREPLY=(); return ;;
-        --out-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --out-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --intermediates) COMPREPLY=(); return ;;
         --cp-hostname) COMPREPLY=(); return ;;
         --dp-name) COMPREPLY=(); return ;;
@@ -25,21 +25,21 @@ _hybridctl() {
         --rsa-bits) COMPREPLY=($(compgen -W "2048 3072 4096" -- "$cur")); return ;;
         --ca-days) COMPREPLY=(); return ;;
         --profile) COMPREPLY=($(compgen -W "cp dp intermediate" -- "$cur")); return ;;
-        --issuer-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --issuer-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --out-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --out-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --issuer-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --issuer-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --out-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --out-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --path-len) COMPREPLY=(); return ;;
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--mode --days --force --out-dir --intermediates --cp-hostname --dp-name --key-type --curve --rsa-bits --ca-days --profile --issuer-cert --issuer-key --out-cert --out-key --path-len --output --help" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--mode --days --force --out-dir --intermediates --cp-hostname --dp-name --key-type --curve --rsa-bits --ca-days --profile --issuer-cert --issuer-key --out-cert --out-key --path-len --output --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
       ;;
     "verify-chain")
       case "$prev" in
-        --cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --chain) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --ca) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --chain) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ca) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --role) COMPREPLY=($(compgen -W "cp dp" -- "$cur")); return ;;
         --server-name) COMPREPLY=(); return ;;
         --mode) COMPREPLY=($(compgen -W "pki shared" -- "$cur")); return ;;
@@ -53,14 +53,14 @@ _hybridctl() {
       case "$prev" in
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--output --help" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--output --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
       ;;
     "lint")
       case "$prev" in
         --role) COMPREPLY=($(compgen -W "cp dp" -- "$cur")); return ;;
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--role --output --help" -- "$cur")); else COMPREPLY=($(compgen -f -- "$cur")); fi
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--role --output --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
       ;;
     "init")
       COMPREPLY=($(compgen -W "dp --help" -- "$cur"))
@@ -70,23 +70,23 @@ _hybridctl() {
         --cp-address) COMPREPLY=(); return ;;
         --mode) COMPREPLY=($(compgen -W "pki shared" -- "$cur")); return ;;
         --server-name) COMPREPLY=(); return ;;
-        --ca-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --issuer-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --issuer-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cluster-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cluster-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ca-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --issuer-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --issuer-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cert-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --dp-name) COMPREPLY=(); return ;;
         --days) COMPREPLY=(); return ;;
-        --out-dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --out-dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
       COMPREPLY=($(compgen -W "--cp-address --mode --server-name --ca-cert --issuer-cert --issuer-key --cert-file --key-file --cluster-cert --cluster-key --dp-name --days --out-dir --force --output --help" -- "$cur"))
       ;;
     "demo")
       case "$prev" in
-        --dir) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --dir) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
       esac
       COMPREPLY=($(compgen -W "--keep --dir --verbose --help" -- "$cur"))
       ;;
@@ -95,11 +95,17 @@ _hybridctl() {
       ;;
     "cp run")
       case "$prev" in
-        --conf|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --conf|-c) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --prefix|-p) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
-        ---debug-pg-ttl-cleanup-interval) COMPREPLY=(); return ;;
+        --cluster-mtls) COMPREPLY=($(compgen -W "shared pki" -- "$cur")); return ;;
+        --cluster-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-ca-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-listen) COMPREPLY=(); return ;;
+        --admin-listen) COMPREPLY=(); return ;;
+        --status-listen) COMPREPLY=(); return ;;
         --admin-access-log) COMPREPLY=(); return ;;
         --admin-error-log) COMPREPLY=(); return ;;
         --admin-gui-access-log) COMPREPLY=(); return ;;
@@ -107,37 +113,31 @@ _hybridctl() {
         --admin-gui-csp-header) COMPREPLY=(); return ;;
         --admin-gui-error-log) COMPREPLY=(); return ;;
         --admin-gui-listen) COMPREPLY=(); return ;;
-        --admin-gui-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --admin-gui-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --admin-gui-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-gui-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-gui-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-gui-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --admin-gui-url) COMPREPLY=(); return ;;
-        --admin-listen) COMPREPLY=(); return ;;
-        --admin-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --admin-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --allow-debug-header) COMPREPLY=(); return ;;
         --anonymous-reports) COMPREPLY=(); return ;;
         --client-body-buffer-size) COMPREPLY=(); return ;;
         --client-ssl) COMPREPLY=(); return ;;
-        --client-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --client-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --client-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --client-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --cluster-allowed-common-names) COMPREPLY=(); return ;;
-        --cluster-ca-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cluster-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cluster-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --cluster-cjson) COMPREPLY=(); return ;;
         --cluster-control-plane) COMPREPLY=(); return ;;
         --cluster-data-plane-purge-delay) COMPREPLY=(); return ;;
         --cluster-dp-labels) COMPREPLY=(); return ;;
-        --cluster-listen) COMPREPLY=(); return ;;
         --cluster-max-payload) COMPREPLY=(); return ;;
-        --cluster-mtls) COMPREPLY=($(compgen -W "shared pki" -- "$cur")); return ;;
         --cluster-ocsp) COMPREPLY=($(compgen -W "on off optional" -- "$cur")); return ;;
         --cluster-rpc) COMPREPLY=(); return ;;
         --cluster-rpc-sync) COMPREPLY=(); return ;;
         --cluster-server-name) COMPREPLY=(); return ;;
         --cluster-use-proxy) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --data-plane-config-cache-mode) COMPREPLY=($(compgen -W "unencrypted encrypted off" -- "$cur")); return ;;
-        --data-plane-config-cache-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --data-plane-config-cache-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --database) COMPREPLY=($(compgen -W "postgres cassandra off" -- "$cur")); return ;;
         --db-cache-neg-ttl) COMPREPLY=(); return ;;
         --db-cache-ttl) COMPREPLY=(); return ;;
@@ -145,9 +145,9 @@ _hybridctl() {
         --db-resurrect-ttl) COMPREPLY=(); return ;;
         --db-update-frequency) COMPREPLY=(); return ;;
         --db-update-propagation) COMPREPLY=(); return ;;
-        --debug-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --debug-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --declarative-config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --debug-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --debug-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --declarative-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --declarative-config-string) COMPREPLY=(); return ;;
         --dedicated-config-processing) COMPREPLY=(); return ;;
         --dns-cache-size) COMPREPLY=(); return ;;
@@ -170,17 +170,17 @@ _hybridctl() {
         --js-plugins-directory) COMPREPLY=(); return ;;
         --js-plugins-timeout) COMPREPLY=(); return ;;
         --kic) COMPREPLY=(); return ;;
-        --lmdb-environment-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --lmdb-environment-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --lmdb-map-size) COMPREPLY=(); return ;;
         --lua-max-post-args) COMPREPLY=(); return ;;
         --lua-max-req-headers) COMPREPLY=(); return ;;
         --lua-max-resp-headers) COMPREPLY=(); return ;;
         --lua-max-uri-args) COMPREPLY=(); return ;;
         --lua-package-cpath) COMPREPLY=(); return ;;
-        --lua-package-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --lua-package-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --lua-socket-pool-size) COMPREPLY=(); return ;;
         --lua-ssl-protocols) COMPREPLY=(); return ;;
-        --lua-ssl-trusted-certificate) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --lua-ssl-trusted-certificate) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --lua-ssl-verify-depth) COMPREPLY=(); return ;;
         --mem-cache-size) COMPREPLY=(); return ;;
         --new-dns-client) COMPREPLY=(); return ;;
@@ -223,7 +223,7 @@ _hybridctl() {
         --nginx-user) COMPREPLY=(); return ;;
         --nginx-worker-processes) COMPREPLY=(); return ;;
         --node-id) COMPREPLY=(); return ;;
-        --openresty-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --openresty-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --opentelemetry-tracing) COMPREPLY=(); return ;;
         --opentelemetry-tracing-sampling-rate) COMPREPLY=(); return ;;
         --pg-backlog) COMPREPLY=(); return ;;
@@ -279,8 +279,8 @@ _hybridctl() {
         --role) COMPREPLY=($(compgen -W "data_plane control_plane traditional" -- "$cur")); return ;;
         --router-consistency) COMPREPLY=($(compgen -W "strict eventual" -- "$cur")); return ;;
         --router-flavor) COMPREPLY=($(compgen -W "traditional traditional_compatible expressions" -- "$cur")); return ;;
-        --ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --ssl-cipher-suite) COMPREPLY=(); return ;;
         --ssl-ciphers) COMPREPLY=(); return ;;
         --ssl-dhparam) COMPREPLY=(); return ;;
@@ -291,9 +291,8 @@ _hybridctl() {
         --ssl-session-timeout) COMPREPLY=(); return ;;
         --status-access-log) COMPREPLY=(); return ;;
         --status-error-log) COMPREPLY=(); return ;;
-        --status-listen) COMPREPLY=(); return ;;
-        --status-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --status-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --status-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --status-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --stream-listen) COMPREPLY=(); return ;;
         --tracing-instrumentations) COMPREPLY=(); return ;;
         --tracing-sampling-rate) COMPREPLY=(); return ;;
@@ -309,22 +308,22 @@ _hybridctl() {
         --wasm) COMPREPLY=(); return ;;
         --wasm-dynamic-module) COMPREPLY=(); return ;;
         --wasm-filters) COMPREPLY=(); return ;;
-        --wasm-filters-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --wasm-filters-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --worker-consistency) COMPREPLY=($(compgen -W "strict eventual" -- "$cur")); return ;;
         --worker-events-max-payload) COMPREPLY=(); return ;;
         --worker-state-update-frequency) COMPREPLY=(); return ;;
       esac
-      COMPREPLY=($(compgen -W "--conf --prefix --log-format --log-level ---debug-pg-ttl-cleanup-interval --admin-access-log --admin-error-log --admin-gui-access-log --admin-gui-api-url --admin-gui-csp-header --admin-gui-error-log --admin-gui-listen --admin-gui-path --admin-gui-ssl-cert --admin-gui-ssl-cert-key --admin-gui-url --admin-listen --admin-ssl-cert --admin-ssl-cert-key --allow-debug-header --anonymous-reports --client-body-buffer-size --client-ssl --client-ssl-cert --client-ssl-cert-key --cluster-allowed-common-names --cluster-ca-cert --cluster-cert --cluster-cert-key --cluster-cjson --cluster-control-plane --cluster-data-plane-purge-delay --cluster-dp-labels --cluster-listen --cluster-max-payload --cluster-mtls --cluster-ocsp --cluster-rpc --cluster-rpc-sync --cluster-server-name --cluster-use-proxy --data-plane-config-cache-mode --data-plane-config-cache-path --database --db-cache-neg-ttl --db-cache-ttl --db-cache-warmup-entities --db-resurrect-ttl --db-update-frequency --db-update-propagation --debug-ssl-cert --debug-ssl-cert-key --declarative-config --declarative-config-string --dedicated-config-processing --dns-cache-size --dns-error-ttl --dns-hostsfile --dns-no-sync --dns-not-found-ttl --dns-order --dns-resolver --dns-stale-ttl --dns-valid-ttl --error-default-type --error-template-html --error-template-json --error-template-plain --error-template-xml --headers --headers-upstream --host-ports --js-plugins-directory --js-plugins-timeout --kic --lmdb-environment-path --lmdb-map-size --lua-max-post-args --lua-max-req-headers --lua-max-resp-headers --lua-max-uri-args --lua-package-cpath --lua-package-path --lua-socket-pool-size --lua-ssl-protocols --lua-ssl-trusted-certificate --lua-ssl-verify-depth --mem-cache-size --new-dns-client --nginx-admin-client-body-buffer-size --nginx-admin-client-max-body-size --nginx-daemon --nginx-events-multi-accept --nginx-events-worker-connections --nginx-http-charset --nginx-http-client-body-buffer-size --nginx-http-client-header-buffer-size --nginx-http-client-max-body-size --nginx-http-grpc-ssl-conf-command --nginx-http-keepalive-requests --nginx-http-large-client-header-buffers --nginx-http-lua-regex-cache-max-entries --nginx-http-lua-regex-match-limit --nginx-http-lua-ssl-conf-command --nginx-http-proxy-ssl-conf-command --nginx-http-ssl-conf-command --nginx-http-ssl-dhparam --nginx-http-ssl-prefer-server-ciphers --nginx-http-ssl-protocols --nginx-http-ssl-session-tickets --nginx-http-ssl-session-timeout --nginx-main-daemon --nginx-main-user --nginx-main-worker-processes --nginx-main-worker-rlimit-nofile --nginx-proxy-real-ip-header --nginx-proxy-real-ip-recursive --nginx-stream-lua-ssl-conf-command --nginx-stream-proxy-ssl-conf-command --nginx-stream-ssl-conf-command --nginx-stream-ssl-dhparam --nginx-stream-ssl-prefer-server-ciphers --nginx-stream-ssl-protocols --nginx-stream-ssl-session-tickets --nginx-stream-ssl-session-timeout --nginx-user --nginx-worker-processes --node-id --openresty-path --opentelemetry-tracing --opentelemetry-tracing-sampling-rate --pg-backlog --pg-database --pg-host --pg-keepalive-timeout --pg-max-concurrent-queries --pg-password --pg-pool-size --pg-port --pg-ro-backlog --pg-ro-database --pg-ro-host --pg-ro-keepalive-timeout --pg-ro-max-concurrent-queries --pg-ro-password --pg-ro-pool-size --pg-ro-port --pg-ro-schema --pg-ro-semaphore-timeout --pg-ro-ssl --pg-ro-ssl-verify --pg-ro-timeout --pg-ro-user --pg-schema --pg-semaphore-timeout --pg-ssl --pg-ssl-verify --pg-timeout --pg-user --plugins --pluginserver-names --port-maps --proxy-access-log --proxy-error-log --proxy-listen --proxy-server --proxy-server-ssl-verify --proxy-stream-access-log --proxy-stream-error-log --real-ip-header --real-ip-recursive --request-debug --request-debug-token --resolver-address --resolver-error-ttl --resolver-family --resolver-hosts-file --resolver-lru-cache-size --resolver-mem-cache-size --resolver-stale-ttl --resolver-valid-ttl --role --router-consistency --router-flavor --ssl-cert --ssl-cert-key --ssl-cipher-suite --ssl-ciphers --ssl-dhparam --ssl-prefer-server-ciphers --ssl-protocols --ssl-session-cache-size --ssl-session-tickets --ssl-session-timeout --status-access-log --status-error-log --status-listen --status-ssl-cert --status-ssl-cert-key --stream-listen --tracing-instrumentations --tracing-sampling-rate --trusted-ips --untrusted-lua --untrusted-lua-sandbox-environment --untrusted-lua-sandbox-requires --upstream-keepalive-idle-timeout --upstream-keepalive-max-requests --upstream-keepalive-pool-size --vault-env-prefix --vaults --wasm --wasm-dynamic-module --wasm-filters --wasm-filters-path --worker-consistency --worker-events-max-payload --worker-state-update-frequency --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--conf --prefix --log-format --log-level --cluster-mtls --cluster-cert --cluster-cert-key --cluster-ca-cert --cluster-listen --admin-listen --status-listen --admin-access-log --admin-error-log --admin-gui-access-log --admin-gui-api-url --admin-gui-csp-header --admin-gui-error-log --admin-gui-listen --admin-gui-path --admin-gui-ssl-cert --admin-gui-ssl-cert-key --admin-gui-url --admin-ssl-cert --admin-ssl-cert-key --allow-debug-header --anonymous-reports --client-body-buffer-size --client-ssl --client-ssl-cert --client-ssl-cert-key --cluster-allowed-common-names --cluster-cjson --cluster-control-plane --cluster-data-plane-purge-delay --cluster-dp-labels --cluster-max-payload --cluster-ocsp --cluster-rpc --cluster-rpc-sync --cluster-server-name --cluster-use-proxy --data-plane-config-cache-mode --data-plane-config-cache-path --database --db-cache-neg-ttl --db-cache-ttl --db-cache-warmup-entities --db-resurrect-ttl --db-update-frequency --db-update-propagation --debug-ssl-cert --debug-ssl-cert-key --declarative-config --declarative-config-string --dedicated-config-processing --dns-cache-size --dns-error-ttl --dns-hostsfile --dns-no-sync --dns-not-found-ttl --dns-order --dns-resolver --dns-stale-ttl --dns-valid-ttl --error-default-type --error-template-html --error-template-json --error-template-plain --error-template-xml --headers --headers-upstream --host-ports --js-plugins-directory --js-plugins-timeout --kic --lmdb-environment-path --lmdb-map-size --lua-max-post-args --lua-max-req-headers --lua-max-resp-headers --lua-max-uri-args --lua-package-cpath --lua-package-path --lua-socket-pool-size --lua-ssl-protocols --lua-ssl-trusted-certificate --lua-ssl-verify-depth --mem-cache-size --new-dns-client --nginx-admin-client-body-buffer-size --nginx-admin-client-max-body-size --nginx-daemon --nginx-events-multi-accept --nginx-events-worker-connections --nginx-http-charset --nginx-http-client-body-buffer-size --nginx-http-client-header-buffer-size --nginx-http-client-max-body-size --nginx-http-grpc-ssl-conf-command --nginx-http-keepalive-requests --nginx-http-large-client-header-buffers --nginx-http-lua-regex-cache-max-entries --nginx-http-lua-regex-match-limit --nginx-http-lua-ssl-conf-command --nginx-http-proxy-ssl-conf-command --nginx-http-ssl-conf-command --nginx-http-ssl-dhparam --nginx-http-ssl-prefer-server-ciphers --nginx-http-ssl-protocols --nginx-http-ssl-session-tickets --nginx-http-ssl-session-timeout --nginx-main-daemon --nginx-main-user --nginx-main-worker-processes --nginx-main-worker-rlimit-nofile --nginx-proxy-real-ip-header --nginx-proxy-real-ip-recursive --nginx-stream-lua-ssl-conf-command --nginx-stream-proxy-ssl-conf-command --nginx-stream-ssl-conf-command --nginx-stream-ssl-dhparam --nginx-stream-ssl-prefer-server-ciphers --nginx-stream-ssl-protocols --nginx-stream-ssl-session-tickets --nginx-stream-ssl-session-timeout --nginx-user --nginx-worker-processes --node-id --openresty-path --opentelemetry-tracing --opentelemetry-tracing-sampling-rate --pg-backlog --pg-database --pg-host --pg-keepalive-timeout --pg-max-concurrent-queries --pg-password --pg-pool-size --pg-port --pg-ro-backlog --pg-ro-database --pg-ro-host --pg-ro-keepalive-timeout --pg-ro-max-concurrent-queries --pg-ro-password --pg-ro-pool-size --pg-ro-port --pg-ro-schema --pg-ro-semaphore-timeout --pg-ro-ssl --pg-ro-ssl-verify --pg-ro-timeout --pg-ro-user --pg-schema --pg-semaphore-timeout --pg-ssl --pg-ssl-verify --pg-timeout --pg-user --plugins --pluginserver-names --port-maps --proxy-access-log --proxy-error-log --proxy-listen --proxy-server --proxy-server-ssl-verify --proxy-stream-access-log --proxy-stream-error-log --real-ip-header --real-ip-recursive --request-debug --request-debug-token --resolver-address --resolver-error-ttl --resolver-family --resolver-hosts-file --resolver-lru-cache-size --resolver-mem-cache-size --resolver-stale-ttl --resolver-valid-ttl --role --router-consistency --router-flavor --ssl-cert --ssl-cert-key --ssl-cipher-suite --ssl-ciphers --ssl-dhparam --ssl-prefer-server-ciphers --ssl-protocols --ssl-session-cache-size --ssl-session-tickets --ssl-session-timeout --status-access-log --status-error-log --status-ssl-cert --status-ssl-cert-key --stream-listen --tracing-instrumentations --tracing-sampling-rate --trusted-ips --untrusted-lua --untrusted-lua-sandbox-environment --untrusted-lua-sandbox-requires --upstream-keepalive-idle-timeout --upstream-keepalive-max-requests --upstream-keepalive-pool-size --vault-env-prefix --vaults --wasm --wasm-dynamic-module --wasm-filters --wasm-filters-path --worker-consistency --worker-events-max-payload --worker-state-update-frequency --help" -- "$cur"))
       ;;
     "cp reload")
       case "$prev" in
-        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --prefix|-p) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
       esac
       COMPREPLY=($(compgen -W "--prefix --help" -- "$cur"))
       ;;
     "cp stop")
       case "$prev" in
-        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --prefix|-p) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --timeout|-t) COMPREPLY=(); return ;;
         --wait|-w) COMPREPLY=(); return ;;
       esac
@@ -332,7 +331,7 @@ _hybridctl() {
       ;;
     "cp health")
       case "$prev" in
-        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --prefix|-p) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
       COMPREPLY=($(compgen -W "--prefix --output --help" -- "$cur"))
@@ -343,15 +342,17 @@ _hybridctl() {
     "dp run")
       case "$prev" in
         --cp-address) COMPREPLY=(); return ;;
-        --ca-cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ca-cert-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cert-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --server-name) COMPREPLY=(); return ;;
-        --conf|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --cluster-mtls) COMPREPLY=($(compgen -W "shared pki" -- "$cur")); return ;;
+        --proxy-listen) COMPREPLY=(); return ;;
+        --status-listen) COMPREPLY=(); return ;;
+        --conf|-c) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --prefix|-p) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --log-format) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
         --log-level) COMPREPLY=($(compgen -W "debug info warn error" -- "$cur")); return ;;
-        ---debug-pg-ttl-cleanup-interval) COMPREPLY=(); return ;;
         --admin-access-log) COMPREPLY=(); return ;;
         --admin-error-log) COMPREPLY=(); return ;;
         --admin-gui-access-log) COMPREPLY=(); return ;;
@@ -359,37 +360,36 @@ _hybridctl() {
         --admin-gui-csp-header) COMPREPLY=(); return ;;
         --admin-gui-error-log) COMPREPLY=(); return ;;
         --admin-gui-listen) COMPREPLY=(); return ;;
-        --admin-gui-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --admin-gui-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --admin-gui-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-gui-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-gui-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-gui-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --admin-gui-url) COMPREPLY=(); return ;;
         --admin-listen) COMPREPLY=(); return ;;
-        --admin-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --admin-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --allow-debug-header) COMPREPLY=(); return ;;
         --anonymous-reports) COMPREPLY=(); return ;;
         --client-body-buffer-size) COMPREPLY=(); return ;;
         --client-ssl) COMPREPLY=(); return ;;
-        --client-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --client-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --client-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --client-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --cluster-allowed-common-names) COMPREPLY=(); return ;;
-        --cluster-ca-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cluster-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cluster-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-ca-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --cluster-cjson) COMPREPLY=(); return ;;
         --cluster-control-plane) COMPREPLY=(); return ;;
         --cluster-data-plane-purge-delay) COMPREPLY=(); return ;;
         --cluster-dp-labels) COMPREPLY=(); return ;;
         --cluster-listen) COMPREPLY=(); return ;;
         --cluster-max-payload) COMPREPLY=(); return ;;
-        --cluster-mtls) COMPREPLY=($(compgen -W "shared pki" -- "$cur")); return ;;
         --cluster-ocsp) COMPREPLY=($(compgen -W "on off optional" -- "$cur")); return ;;
         --cluster-rpc) COMPREPLY=(); return ;;
         --cluster-rpc-sync) COMPREPLY=(); return ;;
         --cluster-server-name) COMPREPLY=(); return ;;
         --cluster-use-proxy) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --data-plane-config-cache-mode) COMPREPLY=($(compgen -W "unencrypted encrypted off" -- "$cur")); return ;;
-        --data-plane-config-cache-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --data-plane-config-cache-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --database) COMPREPLY=($(compgen -W "postgres cassandra off" -- "$cur")); return ;;
         --db-cache-neg-ttl) COMPREPLY=(); return ;;
         --db-cache-ttl) COMPREPLY=(); return ;;
@@ -397,9 +397,9 @@ _hybridctl() {
         --db-resurrect-ttl) COMPREPLY=(); return ;;
         --db-update-frequency) COMPREPLY=(); return ;;
         --db-update-propagation) COMPREPLY=(); return ;;
-        --debug-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --debug-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --declarative-config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --debug-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --debug-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --declarative-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --declarative-config-string) COMPREPLY=(); return ;;
         --dedicated-config-processing) COMPREPLY=(); return ;;
         --dns-cache-size) COMPREPLY=(); return ;;
@@ -422,17 +422,17 @@ _hybridctl() {
         --js-plugins-directory) COMPREPLY=(); return ;;
         --js-plugins-timeout) COMPREPLY=(); return ;;
         --kic) COMPREPLY=(); return ;;
-        --lmdb-environment-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --lmdb-environment-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --lmdb-map-size) COMPREPLY=(); return ;;
         --lua-max-post-args) COMPREPLY=(); return ;;
         --lua-max-req-headers) COMPREPLY=(); return ;;
         --lua-max-resp-headers) COMPREPLY=(); return ;;
         --lua-max-uri-args) COMPREPLY=(); return ;;
         --lua-package-cpath) COMPREPLY=(); return ;;
-        --lua-package-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --lua-package-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --lua-socket-pool-size) COMPREPLY=(); return ;;
         --lua-ssl-protocols) COMPREPLY=(); return ;;
-        --lua-ssl-trusted-certificate) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --lua-ssl-trusted-certificate) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --lua-ssl-verify-depth) COMPREPLY=(); return ;;
         --mem-cache-size) COMPREPLY=(); return ;;
         --new-dns-client) COMPREPLY=(); return ;;
@@ -475,7 +475,7 @@ _hybridctl() {
         --nginx-user) COMPREPLY=(); return ;;
         --nginx-worker-processes) COMPREPLY=(); return ;;
         --node-id) COMPREPLY=(); return ;;
-        --openresty-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --openresty-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --opentelemetry-tracing) COMPREPLY=(); return ;;
         --opentelemetry-tracing-sampling-rate) COMPREPLY=(); return ;;
         --pg-backlog) COMPREPLY=(); return ;;
@@ -511,7 +511,6 @@ _hybridctl() {
         --port-maps) COMPREPLY=(); return ;;
         --proxy-access-log) COMPREPLY=(); return ;;
         --proxy-error-log) COMPREPLY=(); return ;;
-        --proxy-listen) COMPREPLY=(); return ;;
         --proxy-server) COMPREPLY=(); return ;;
         --proxy-server-ssl-verify) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --proxy-stream-access-log) COMPREPLY=(); return ;;
@@ -531,8 +530,8 @@ _hybridctl() {
         --role) COMPREPLY=($(compgen -W "data_plane control_plane traditional" -- "$cur")); return ;;
         --router-consistency) COMPREPLY=($(compgen -W "strict eventual" -- "$cur")); return ;;
         --router-flavor) COMPREPLY=($(compgen -W "traditional traditional_compatible expressions" -- "$cur")); return ;;
-        --ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --ssl-cipher-suite) COMPREPLY=(); return ;;
         --ssl-ciphers) COMPREPLY=(); return ;;
         --ssl-dhparam) COMPREPLY=(); return ;;
@@ -543,9 +542,8 @@ _hybridctl() {
         --ssl-session-timeout) COMPREPLY=(); return ;;
         --status-access-log) COMPREPLY=(); return ;;
         --status-error-log) COMPREPLY=(); return ;;
-        --status-listen) COMPREPLY=(); return ;;
-        --status-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --status-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --status-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --status-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --stream-listen) COMPREPLY=(); return ;;
         --tracing-instrumentations) COMPREPLY=(); return ;;
         --tracing-sampling-rate) COMPREPLY=(); return ;;
@@ -561,22 +559,22 @@ _hybridctl() {
         --wasm) COMPREPLY=(); return ;;
         --wasm-dynamic-module) COMPREPLY=(); return ;;
         --wasm-filters) COMPREPLY=(); return ;;
-        --wasm-filters-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --wasm-filters-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --worker-consistency) COMPREPLY=($(compgen -W "strict eventual" -- "$cur")); return ;;
         --worker-events-max-payload) COMPREPLY=(); return ;;
         --worker-state-update-frequency) COMPREPLY=(); return ;;
       esac
-      COMPREPLY=($(compgen -W "--cp-address --ca-cert-file --cert-file --key-file --server-name --conf --prefix --log-format --log-level ---debug-pg-ttl-cleanup-interval --admin-access-log --admin-error-log --admin-gui-access-log --admin-gui-api-url --admin-gui-csp-header --admin-gui-error-log --admin-gui-listen --admin-gui-path --admin-gui-ssl-cert --admin-gui-ssl-cert-key --admin-gui-url --admin-listen --admin-ssl-cert --admin-ssl-cert-key --allow-debug-header --anonymous-reports --client-body-buffer-size --client-ssl --client-ssl-cert --client-ssl-cert-key --cluster-allowed-common-names --cluster-ca-cert --cluster-cert --cluster-cert-key --cluster-cjson --cluster-control-plane --cluster-data-plane-purge-delay --cluster-dp-labels --cluster-listen --cluster-max-payload --cluster-mtls --cluster-ocsp --cluster-rpc --cluster-rpc-sync --cluster-server-name --cluster-use-proxy --data-plane-config-cache-mode --data-plane-config-cache-path --database --db-cache-neg-ttl --db-cache-ttl --db-cache-warmup-entities --db-resurrect-ttl --db-update-frequency --db-update-propagation --debug-ssl-cert --debug-ssl-cert-key --declarative-config --declarative-config-string --dedicated-config-processing --dns-cache-size --dns-error-ttl --dns-hostsfile --dns-no-sync --dns-not-found-ttl --dns-order --dns-resolver --dns-stale-ttl --dns-valid-ttl --error-default-type --error-template-html --error-template-json --error-template-plain --error-template-xml --headers --headers-upstream --host-ports --js-plugins-directory --js-plugins-timeout --kic --lmdb-environment-path --lmdb-map-size --lua-max-post-args --lua-max-req-headers --lua-max-resp-headers --lua-max-uri-args --lua-package-cpath --lua-package-path --lua-socket-pool-size --lua-ssl-protocols --lua-ssl-trusted-certificate --lua-ssl-verify-depth --mem-cache-size --new-dns-client --nginx-admin-client-body-buffer-size --nginx-admin-client-max-body-size --nginx-daemon --nginx-events-multi-accept --nginx-events-worker-connections --nginx-http-charset --nginx-http-client-body-buffer-size --nginx-http-client-header-buffer-size --nginx-http-client-max-body-size --nginx-http-grpc-ssl-conf-command --nginx-http-keepalive-requests --nginx-http-large-client-header-buffers --nginx-http-lua-regex-cache-max-entries --nginx-http-lua-regex-match-limit --nginx-http-lua-ssl-conf-command --nginx-http-proxy-ssl-conf-command --nginx-http-ssl-conf-command --nginx-http-ssl-dhparam --nginx-http-ssl-prefer-server-ciphers --nginx-http-ssl-protocols --nginx-http-ssl-session-tickets --nginx-http-ssl-session-timeout --nginx-main-daemon --nginx-main-user --nginx-main-worker-processes --nginx-main-worker-rlimit-nofile --nginx-proxy-real-ip-header --nginx-proxy-real-ip-recursive --nginx-stream-lua-ssl-conf-command --nginx-stream-proxy-ssl-conf-command --nginx-stream-ssl-conf-command --nginx-stream-ssl-dhparam --nginx-stream-ssl-prefer-server-ciphers --nginx-stream-ssl-protocols --nginx-stream-ssl-session-tickets --nginx-stream-ssl-session-timeout --nginx-user --nginx-worker-processes --node-id --openresty-path --opentelemetry-tracing --opentelemetry-tracing-sampling-rate --pg-backlog --pg-database --pg-host --pg-keepalive-timeout --pg-max-concurrent-queries --pg-password --pg-pool-size --pg-port --pg-ro-backlog --pg-ro-database --pg-ro-host --pg-ro-keepalive-timeout --pg-ro-max-concurrent-queries --pg-ro-password --pg-ro-pool-size --pg-ro-port --pg-ro-schema --pg-ro-semaphore-timeout --pg-ro-ssl --pg-ro-ssl-verify --pg-ro-timeout --pg-ro-user --pg-schema --pg-semaphore-timeout --pg-ssl --pg-ssl-verify --pg-timeout --pg-user --plugins --pluginserver-names --port-maps --proxy-access-log --proxy-error-log --proxy-listen --proxy-server --proxy-server-ssl-verify --proxy-stream-access-log --proxy-stream-error-log --real-ip-header --real-ip-recursive --request-debug --request-debug-token --resolver-address --resolver-error-ttl --resolver-family --resolver-hosts-file --resolver-lru-cache-size --resolver-mem-cache-size --resolver-stale-ttl --resolver-valid-ttl --role --router-consistency --router-flavor --ssl-cert --ssl-cert-key --ssl-cipher-suite --ssl-ciphers --ssl-dhparam --ssl-prefer-server-ciphers --ssl-protocols --ssl-session-cache-size --ssl-session-tickets --ssl-session-timeout --status-access-log --status-error-log --status-listen --status-ssl-cert --status-ssl-cert-key --stream-listen --tracing-instrumentations --tracing-sampling-rate --trusted-ips --untrusted-lua --untrusted-lua-sandbox-environment --untrusted-lua-sandbox-requires --upstream-keepalive-idle-timeout --upstream-keepalive-max-requests --upstream-keepalive-pool-size --vault-env-prefix --vaults --wasm --wasm-dynamic-module --wasm-filters --wasm-filters-path --worker-consistency --worker-events-max-payload --worker-state-update-frequency --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--cp-address --ca-cert-file --cert-file --key-file --server-name --cluster-mtls --proxy-listen --status-listen --conf --prefix --log-format --log-level --admin-access-log --admin-error-log --admin-gui-access-log --admin-gui-api-url --admin-gui-csp-header --admin-gui-error-log --admin-gui-listen --admin-gui-path --admin-gui-ssl-cert --admin-gui-ssl-cert-key --admin-gui-url --admin-listen --admin-ssl-cert --admin-ssl-cert-key --allow-debug-header --anonymous-reports --client-body-buffer-size --client-ssl --client-ssl-cert --client-ssl-cert-key --cluster-allowed-common-names --cluster-ca-cert --cluster-cert --cluster-cert-key --cluster-cjson --cluster-control-plane --cluster-data-plane-purge-delay --cluster-dp-labels --cluster-listen --cluster-max-payload --cluster-ocsp --cluster-rpc --cluster-rpc-sync --cluster-server-name --cluster-use-proxy --data-plane-config-cache-mode --data-plane-config-cache-path --database --db-cache-neg-ttl --db-cache-ttl --db-cache-warmup-entities --db-resurrect-ttl --db-update-frequency --db-update-propagation --debug-ssl-cert --debug-ssl-cert-key --declarative-config --declarative-config-string --dedicated-config-processing --dns-cache-size --dns-error-ttl --dns-hostsfile --dns-no-sync --dns-not-found-ttl --dns-order --dns-resolver --dns-stale-ttl --dns-valid-ttl --error-default-type --error-template-html --error-template-json --error-template-plain --error-template-xml --headers --headers-upstream --host-ports --js-plugins-directory --js-plugins-timeout --kic --lmdb-environment-path --lmdb-map-size --lua-max-post-args --lua-max-req-headers --lua-max-resp-headers --lua-max-uri-args --lua-package-cpath --lua-package-path --lua-socket-pool-size --lua-ssl-protocols --lua-ssl-trusted-certificate --lua-ssl-verify-depth --mem-cache-size --new-dns-client --nginx-admin-client-body-buffer-size --nginx-admin-client-max-body-size --nginx-daemon --nginx-events-multi-accept --nginx-events-worker-connections --nginx-http-charset --nginx-http-client-body-buffer-size --nginx-http-client-header-buffer-size --nginx-http-client-max-body-size --nginx-http-grpc-ssl-conf-command --nginx-http-keepalive-requests --nginx-http-large-client-header-buffers --nginx-http-lua-regex-cache-max-entries --nginx-http-lua-regex-match-limit --nginx-http-lua-ssl-conf-command --nginx-http-proxy-ssl-conf-command --nginx-http-ssl-conf-command --nginx-http-ssl-dhparam --nginx-http-ssl-prefer-server-ciphers --nginx-http-ssl-protocols --nginx-http-ssl-session-tickets --nginx-http-ssl-session-timeout --nginx-main-daemon --nginx-main-user --nginx-main-worker-processes --nginx-main-worker-rlimit-nofile --nginx-proxy-real-ip-header --nginx-proxy-real-ip-recursive --nginx-stream-lua-ssl-conf-command --nginx-stream-proxy-ssl-conf-command --nginx-stream-ssl-conf-command --nginx-stream-ssl-dhparam --nginx-stream-ssl-prefer-server-ciphers --nginx-stream-ssl-protocols --nginx-stream-ssl-session-tickets --nginx-stream-ssl-session-timeout --nginx-user --nginx-worker-processes --node-id --openresty-path --opentelemetry-tracing --opentelemetry-tracing-sampling-rate --pg-backlog --pg-database --pg-host --pg-keepalive-timeout --pg-max-concurrent-queries --pg-password --pg-pool-size --pg-port --pg-ro-backlog --pg-ro-database --pg-ro-host --pg-ro-keepalive-timeout --pg-ro-max-concurrent-queries --pg-ro-password --pg-ro-pool-size --pg-ro-port --pg-ro-schema --pg-ro-semaphore-timeout --pg-ro-ssl --pg-ro-ssl-verify --pg-ro-timeout --pg-ro-user --pg-schema --pg-semaphore-timeout --pg-ssl --pg-ssl-verify --pg-timeout --pg-user --plugins --pluginserver-names --port-maps --proxy-access-log --proxy-error-log --proxy-server --proxy-server-ssl-verify --proxy-stream-access-log --proxy-stream-error-log --real-ip-header --real-ip-recursive --request-debug --request-debug-token --resolver-address --resolver-error-ttl --resolver-family --resolver-hosts-file --resolver-lru-cache-size --resolver-mem-cache-size --resolver-stale-ttl --resolver-valid-ttl --role --router-consistency --router-flavor --ssl-cert --ssl-cert-key --ssl-cipher-suite --ssl-ciphers --ssl-dhparam --ssl-prefer-server-ciphers --ssl-protocols --ssl-session-cache-size --ssl-session-tickets --ssl-session-timeout --status-access-log --status-error-log --status-ssl-cert --status-ssl-cert-key --stream-listen --tracing-instrumentations --tracing-sampling-rate --trusted-ips --untrusted-lua --untrusted-lua-sandbox-environment --untrusted-lua-sandbox-requires --upstream-keepalive-idle-timeout --upstream-keepalive-max-requests --upstream-keepalive-pool-size --vault-env-prefix --vaults --wasm --wasm-dynamic-module --wasm-filters --wasm-filters-path --worker-consistency --worker-events-max-payload --worker-state-update-frequency --help" -- "$cur"))
       ;;
     "dp reload")
       case "$prev" in
-        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --prefix|-p) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
       esac
       COMPREPLY=($(compgen -W "--prefix --help" -- "$cur"))
       ;;
     "dp stop")
       case "$prev" in
-        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --prefix|-p) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --timeout|-t) COMPREPLY=(); return ;;
         --wait|-w) COMPREPLY=(); return ;;
       esac
@@ -584,22 +582,21 @@ _hybridctl() {
       ;;
     "dp health")
       case "$prev" in
-        --prefix|-p) COMPREPLY=($(compgen -d -- "$cur")); return ;;
+        --prefix|-p) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -d -- "$cur")); return ;;
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
       COMPREPLY=($(compgen -W "--prefix --output --help" -- "$cur"))
       ;;
     "doctor")
       case "$prev" in
-        --conf|-c) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --conf|-c) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --cp-address) COMPREPLY=(); return ;;
-        --ca-cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cert-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --key-file) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ca-cert-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cert-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --key-file) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --server-name) COMPREPLY=(); return ;;
         --timeout) COMPREPLY=(); return ;;
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
-        ---debug-pg-ttl-cleanup-interval) COMPREPLY=(); return ;;
         --admin-access-log) COMPREPLY=(); return ;;
         --admin-error-log) COMPREPLY=(); return ;;
         --admin-gui-access-log) COMPREPLY=(); return ;;
@@ -607,23 +604,23 @@ _hybridctl() {
         --admin-gui-csp-header) COMPREPLY=(); return ;;
         --admin-gui-error-log) COMPREPLY=(); return ;;
         --admin-gui-listen) COMPREPLY=(); return ;;
-        --admin-gui-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --admin-gui-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --admin-gui-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-gui-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-gui-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-gui-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --admin-gui-url) COMPREPLY=(); return ;;
         --admin-listen) COMPREPLY=(); return ;;
-        --admin-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --admin-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --admin-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --allow-debug-header) COMPREPLY=(); return ;;
         --anonymous-reports) COMPREPLY=(); return ;;
         --client-body-buffer-size) COMPREPLY=(); return ;;
         --client-ssl) COMPREPLY=(); return ;;
-        --client-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --client-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --client-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --client-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --cluster-allowed-common-names) COMPREPLY=(); return ;;
-        --cluster-ca-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cluster-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --cluster-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-ca-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --cluster-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --cluster-cjson) COMPREPLY=(); return ;;
         --cluster-control-plane) COMPREPLY=(); return ;;
         --cluster-data-plane-purge-delay) COMPREPLY=(); return ;;
@@ -637,7 +634,7 @@ _hybridctl() {
         --cluster-server-name) COMPREPLY=(); return ;;
         --cluster-use-proxy) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --data-plane-config-cache-mode) COMPREPLY=($(compgen -W "unencrypted encrypted off" -- "$cur")); return ;;
-        --data-plane-config-cache-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --data-plane-config-cache-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --database) COMPREPLY=($(compgen -W "postgres cassandra off" -- "$cur")); return ;;
         --db-cache-neg-ttl) COMPREPLY=(); return ;;
         --db-cache-ttl) COMPREPLY=(); return ;;
@@ -645,9 +642,9 @@ _hybridctl() {
         --db-resurrect-ttl) COMPREPLY=(); return ;;
         --db-update-frequency) COMPREPLY=(); return ;;
         --db-update-propagation) COMPREPLY=(); return ;;
-        --debug-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --debug-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --declarative-config) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --debug-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --debug-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --declarative-config) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --declarative-config-string) COMPREPLY=(); return ;;
         --dedicated-config-processing) COMPREPLY=(); return ;;
         --dns-cache-size) COMPREPLY=(); return ;;
@@ -670,7 +667,7 @@ _hybridctl() {
         --js-plugins-directory) COMPREPLY=(); return ;;
         --js-plugins-timeout) COMPREPLY=(); return ;;
         --kic) COMPREPLY=(); return ;;
-        --lmdb-environment-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --lmdb-environment-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --lmdb-map-size) COMPREPLY=(); return ;;
         --log-level) COMPREPLY=($(compgen -W "debug info notice warn error crit alert emerg" -- "$cur")); return ;;
         --lua-max-post-args) COMPREPLY=(); return ;;
@@ -678,10 +675,10 @@ _hybridctl() {
         --lua-max-resp-headers) COMPREPLY=(); return ;;
         --lua-max-uri-args) COMPREPLY=(); return ;;
         --lua-package-cpath) COMPREPLY=(); return ;;
-        --lua-package-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --lua-package-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --lua-socket-pool-size) COMPREPLY=(); return ;;
         --lua-ssl-protocols) COMPREPLY=(); return ;;
-        --lua-ssl-trusted-certificate) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --lua-ssl-trusted-certificate) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --lua-ssl-verify-depth) COMPREPLY=(); return ;;
         --mem-cache-size) COMPREPLY=(); return ;;
         --new-dns-client) COMPREPLY=(); return ;;
@@ -724,7 +721,7 @@ _hybridctl() {
         --nginx-user) COMPREPLY=(); return ;;
         --nginx-worker-processes) COMPREPLY=(); return ;;
         --node-id) COMPREPLY=(); return ;;
-        --openresty-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --openresty-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --opentelemetry-tracing) COMPREPLY=(); return ;;
         --opentelemetry-tracing-sampling-rate) COMPREPLY=(); return ;;
         --pg-backlog) COMPREPLY=(); return ;;
@@ -781,8 +778,8 @@ _hybridctl() {
         --role) COMPREPLY=($(compgen -W "data_plane control_plane traditional" -- "$cur")); return ;;
         --router-consistency) COMPREPLY=($(compgen -W "strict eventual" -- "$cur")); return ;;
         --router-flavor) COMPREPLY=($(compgen -W "traditional traditional_compatible expressions" -- "$cur")); return ;;
-        --ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --ssl-cipher-suite) COMPREPLY=(); return ;;
         --ssl-ciphers) COMPREPLY=(); return ;;
         --ssl-dhparam) COMPREPLY=(); return ;;
@@ -794,8 +791,8 @@ _hybridctl() {
         --status-access-log) COMPREPLY=(); return ;;
         --status-error-log) COMPREPLY=(); return ;;
         --status-listen) COMPREPLY=(); return ;;
-        --status-ssl-cert) COMPREPLY=($(compgen -f -- "$cur")); return ;;
-        --status-ssl-cert-key) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --status-ssl-cert) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --status-ssl-cert-key) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --stream-listen) COMPREPLY=(); return ;;
         --tracing-instrumentations) COMPREPLY=(); return ;;
         --tracing-sampling-rate) COMPREPLY=(); return ;;
@@ -811,12 +808,12 @@ _hybridctl() {
         --wasm) COMPREPLY=(); return ;;
         --wasm-dynamic-module) COMPREPLY=(); return ;;
         --wasm-filters) COMPREPLY=(); return ;;
-        --wasm-filters-path) COMPREPLY=($(compgen -f -- "$cur")); return ;;
+        --wasm-filters-path) compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); return ;;
         --worker-consistency) COMPREPLY=($(compgen -W "strict eventual" -- "$cur")); return ;;
         --worker-events-max-payload) COMPREPLY=(); return ;;
         --worker-state-update-frequency) COMPREPLY=(); return ;;
       esac
-      COMPREPLY=($(compgen -W "--conf --cp-address --ca-cert-file --cert-file --key-file --server-name --timeout --output ---debug-pg-ttl-cleanup-interval --admin-access-log --admin-error-log --admin-gui-access-log --admin-gui-api-url --admin-gui-csp-header --admin-gui-error-log --admin-gui-listen --admin-gui-path --admin-gui-ssl-cert --admin-gui-ssl-cert-key --admin-gui-url --admin-listen --admin-ssl-cert --admin-ssl-cert-key --allow-debug-header --anonymous-reports --client-body-buffer-size --client-ssl --client-ssl-cert --client-ssl-cert-key --cluster-allowed-common-names --cluster-ca-cert --cluster-cert --cluster-cert-key --cluster-cjson --cluster-control-plane --cluster-data-plane-purge-delay --cluster-dp-labels --cluster-listen --cluster-max-payload --cluster-mtls --cluster-ocsp --cluster-rpc --cluster-rpc-sync --cluster-server-name --cluster-use-proxy --data-plane-config-cache-mode --data-plane-config-cache-path --database --db-cache-neg-ttl --db-cache-ttl --db-cache-warmup-entities --db-resurrect-ttl --db-update-frequency --db-update-propagation --debug-ssl-cert --debug-ssl-cert-key --declarative-config --declarative-config-string --dedicated-config-processing --dns-cache-size --dns-error-ttl --dns-hostsfile --dns-no-sync --dns-not-found-ttl --dns-order --dns-resolver --dns-stale-ttl --dns-valid-ttl --error-default-type --error-template-html --error-template-json --error-template-plain --error-template-xml --headers --headers-upstream --host-ports --js-plugins-directory --js-plugins-timeout --kic --lmdb-environment-path --lmdb-map-size --log-level --lua-max-post-args --lua-max-req-headers --lua-max-resp-headers --lua-max-uri-args --lua-package-cpath --lua-package-path --lua-socket-pool-size --lua-ssl-protocols --lua-ssl-trusted-certificate --lua-ssl-verify-depth --mem-cache-size --new-dns-client --nginx-admin-client-body-buffer-size --nginx-admin-client-max-body-size --nginx-daemon --nginx-events-multi-accept --nginx-events-worker-connections --nginx-http-charset --nginx-http-client-body-buffer-size --nginx-http-client-header-buffer-size --nginx-http-client-max-body-size --nginx-http-grpc-ssl-conf-command --nginx-http-keepalive-requests --nginx-http-large-client-header-buffers --nginx-http-lua-regex-cache-max-entries --nginx-http-lua-regex-match-limit --nginx-http-lua-ssl-conf-command --nginx-http-proxy-ssl-conf-command --nginx-http-ssl-conf-command --nginx-http-ssl-dhparam --nginx-http-ssl-prefer-server-ciphers --nginx-http-ssl-protocols --nginx-http-ssl-session-tickets --nginx-http-ssl-session-timeout --nginx-main-daemon --nginx-main-user --nginx-main-worker-processes --nginx-main-worker-rlimit-nofile --nginx-proxy-real-ip-header --nginx-proxy-real-ip-recursive --nginx-stream-lua-ssl-conf-command --nginx-stream-proxy-ssl-conf-command --nginx-stream-ssl-conf-command --nginx-stream-ssl-dhparam --nginx-stream-ssl-prefer-server-ciphers --nginx-stream-ssl-protocols --nginx-stream-ssl-session-tickets --nginx-stream-ssl-session-timeout --nginx-user --nginx-worker-processes --node-id --openresty-path --opentelemetry-tracing --opentelemetry-tracing-sampling-rate --pg-backlog --pg-database --pg-host --pg-keepalive-timeout --pg-max-concurrent-queries --pg-password --pg-pool-size --pg-port --pg-ro-backlog --pg-ro-database --pg-ro-host --pg-ro-keepalive-timeout --pg-ro-max-concurrent-queries --pg-ro-password --pg-ro-pool-size --pg-ro-port --pg-ro-schema --pg-ro-semaphore-timeout --pg-ro-ssl --pg-ro-ssl-verify --pg-ro-timeout --pg-ro-user --pg-schema --pg-semaphore-timeout --pg-ssl --pg-ssl-verify --pg-timeout --pg-user --plugins --pluginserver-names --port-maps --prefix --proxy-access-log --proxy-error-log --proxy-listen --proxy-server --proxy-server-ssl-verify --proxy-stream-access-log --proxy-stream-error-log --real-ip-header --real-ip-recursive --request-debug --request-debug-token --resolver-address --resolver-error-ttl --resolver-family --resolver-hosts-file --resolver-lru-cache-size --resolver-mem-cache-size --resolver-stale-ttl --resolver-valid-ttl --role --router-consistency --router-flavor --ssl-cert --ssl-cert-key --ssl-cipher-suite --ssl-ciphers --ssl-dhparam --ssl-prefer-server-ciphers --ssl-protocols --ssl-session-cache-size --ssl-session-tickets --ssl-session-timeout --status-access-log --status-error-log --status-listen --status-ssl-cert --status-ssl-cert-key --stream-listen --tracing-instrumentations --tracing-sampling-rate --trusted-ips --untrusted-lua --untrusted-lua-sandbox-environment --untrusted-lua-sandbox-requires --upstream-keepalive-idle-timeout --upstream-keepalive-max-requests --upstream-keepalive-pool-size --vault-env-prefix --vaults --wasm --wasm-dynamic-module --wasm-filters --wasm-filters-path --worker-consistency --worker-events-max-payload --worker-state-update-frequency --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--conf --cp-address --ca-cert-file --cert-file --key-file --server-name --timeout --output --admin-access-log --admin-error-log --admin-gui-access-log --admin-gui-api-url --admin-gui-csp-header --admin-gui-error-log --admin-gui-listen --admin-gui-path --admin-gui-ssl-cert --admin-gui-ssl-cert-key --admin-gui-url --admin-listen --admin-ssl-cert --admin-ssl-cert-key --allow-debug-header --anonymous-reports --client-body-buffer-size --client-ssl --client-ssl-cert --client-ssl-cert-key --cluster-allowed-common-names --cluster-ca-cert --cluster-cert --cluster-cert-key --cluster-cjson --cluster-control-plane --cluster-data-plane-purge-delay --cluster-dp-labels --cluster-listen --cluster-max-payload --cluster-mtls --cluster-ocsp --cluster-rpc --cluster-rpc-sync --cluster-server-name --cluster-use-proxy --data-plane-config-cache-mode --data-plane-config-cache-path --database --db-cache-neg-ttl --db-cache-ttl --db-cache-warmup-entities --db-resurrect-ttl --db-update-frequency --db-update-propagation --debug-ssl-cert --debug-ssl-cert-key --declarative-config --declarative-config-string --dedicated-config-processing --dns-cache-size --dns-error-ttl --dns-hostsfile --dns-no-sync --dns-not-found-ttl --dns-order --dns-resolver --dns-stale-ttl --dns-valid-ttl --error-default-type --error-template-html --error-template-json --error-template-plain --error-template-xml --headers --headers-upstream --host-ports --js-plugins-directory --js-plugins-timeout --kic --lmdb-environment-path --lmdb-map-size --log-level --lua-max-post-args --lua-max-req-headers --lua-max-resp-headers --lua-max-uri-args --lua-package-cpath --lua-package-path --lua-socket-pool-size --lua-ssl-protocols --lua-ssl-trusted-certificate --lua-ssl-verify-depth --mem-cache-size --new-dns-client --nginx-admin-client-body-buffer-size --nginx-admin-client-max-body-size --nginx-daemon --nginx-events-multi-accept --nginx-events-worker-connections --nginx-http-charset --nginx-http-client-body-buffer-size --nginx-http-client-header-buffer-size --nginx-http-client-max-body-size --nginx-http-grpc-ssl-conf-command --nginx-http-keepalive-requests --nginx-http-large-client-header-buffers --nginx-http-lua-regex-cache-max-entries --nginx-http-lua-regex-match-limit --nginx-http-lua-ssl-conf-command --nginx-http-proxy-ssl-conf-command --nginx-http-ssl-conf-command --nginx-http-ssl-dhparam --nginx-http-ssl-prefer-server-ciphers --nginx-http-ssl-protocols --nginx-http-ssl-session-tickets --nginx-http-ssl-session-timeout --nginx-main-daemon --nginx-main-user --nginx-main-worker-processes --nginx-main-worker-rlimit-nofile --nginx-proxy-real-ip-header --nginx-proxy-real-ip-recursive --nginx-stream-lua-ssl-conf-command --nginx-stream-proxy-ssl-conf-command --nginx-stream-ssl-conf-command --nginx-stream-ssl-dhparam --nginx-stream-ssl-prefer-server-ciphers --nginx-stream-ssl-protocols --nginx-stream-ssl-session-tickets --nginx-stream-ssl-session-timeout --nginx-user --nginx-worker-processes --node-id --openresty-path --opentelemetry-tracing --opentelemetry-tracing-sampling-rate --pg-backlog --pg-database --pg-host --pg-keepalive-timeout --pg-max-concurrent-queries --pg-password --pg-pool-size --pg-port --pg-ro-backlog --pg-ro-database --pg-ro-host --pg-ro-keepalive-timeout --pg-ro-max-concurrent-queries --pg-ro-password --pg-ro-pool-size --pg-ro-port --pg-ro-schema --pg-ro-semaphore-timeout --pg-ro-ssl --pg-ro-ssl-verify --pg-ro-timeout --pg-ro-user --pg-schema --pg-semaphore-timeout --pg-ssl --pg-ssl-verify --pg-timeout --pg-user --plugins --pluginserver-names --port-maps --prefix --proxy-access-log --proxy-error-log --proxy-listen --proxy-server --proxy-server-ssl-verify --proxy-stream-access-log --proxy-stream-error-log --real-ip-header --real-ip-recursive --request-debug --request-debug-token --resolver-address --resolver-error-ttl --resolver-family --resolver-hosts-file --resolver-lru-cache-size --resolver-mem-cache-size --resolver-stale-ttl --resolver-valid-ttl --role --router-consistency --router-flavor --ssl-cert --ssl-cert-key --ssl-cipher-suite --ssl-ciphers --ssl-dhparam --ssl-prefer-server-ciphers --ssl-protocols --ssl-session-cache-size --ssl-session-tickets --ssl-session-timeout --status-access-log --status-error-log --status-listen --status-ssl-cert --status-ssl-cert-key --stream-listen --tracing-instrumentations --tracing-sampling-rate --trusted-ips --untrusted-lua --untrusted-lua-sandbox-environment --untrusted-lua-sandbox-requires --upstream-keepalive-idle-timeout --upstream-keepalive-max-requests --upstream-keepalive-pool-size --vault-env-prefix --vaults --wasm --wasm-dynamic-module --wasm-filters --wasm-filters-path --worker-consistency --worker-events-max-payload --worker-state-update-frequency --help" -- "$cur"))
       ;;
     "completion")
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--help" -- "$cur")); else COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); fi
@@ -826,4 +823,4 @@ _hybridctl() {
       ;;
   esac
 }
-complete -o filenames -F _hybridctl hybridctl
+complete -F _hybridctl hybridctl

@@ -1,5 +1,5 @@
 // The CLI's composition root: parse, run, map errors to exit codes, print one-line errors.
-import { CommanderError } from 'commander';
+import { CommanderError, type Command } from 'commander';
 import { errorMessage, exitCodeFor, HybridError, ConfigError } from '../errors.js';
 import { buildProgram, type Runner } from './program.js';
 import { processIo } from './io.js';
@@ -21,6 +21,11 @@ const run: Runner = async (fn, opts) => {
   try {
     process.exitCode = await fn(processIo(opts));
   } catch (err) {
+    // Ctrl-C at a question: stop quietly with the shell's interrupt status, as any tool would.
+    if (err instanceof Error && err.name === 'ExitPromptError') {
+      process.exitCode = 130;
+      return;
+    }
     printError(err, opts.color);
     process.exitCode = exitCodeFor(err);
   }
@@ -38,6 +43,19 @@ function quietOnClosedPipe(): void {
   });
 }
 
+/** The (sub)command words an argv names, e.g. ['cp', 'run'] for `cp run --log-level trace`. */
+function commandPath(program: Command, words: string[]): string[] {
+  const path: string[] = [];
+  let cmd = program;
+  for (const w of words) {
+    const next = cmd.commands.find((c) => c.name() === w || c.aliases().includes(w));
+    if (!next) break;
+    path.push(next.name());
+    cmd = next;
+  }
+  return path;
+}
+
 async function main(argv: string[]): Promise<void> {
   quietOnClosedPipe();
   // A forked proxy worker of `dp run` gets its settings from the environment; its argv differs
@@ -53,8 +71,7 @@ async function main(argv: string[]): Promise<void> {
     if (err instanceof CommanderError) {
       // Help and version are successes; every other parse failure is a usage error.
       const ok = ['commander.helpDisplayed', 'commander.version', 'commander.help'].includes(err.code);
-      const sub = program.commands.find((c) => c.name() === argv[2]);
-      if (!ok) process.stderr.write(`  run 'hybridctl ${sub ? `${sub.name()} ` : ''}--help' for usage\n`);
+      if (!ok) process.stderr.write(`  run '${['hybridctl', ...commandPath(program, argv.slice(2)), '--help'].join(' ')}' for usage\n`);
       process.exitCode = ok ? 0 : 2;
       return;
     }

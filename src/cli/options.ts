@@ -22,6 +22,20 @@ export function positiveNumber(flag: string, value: string | undefined): number 
   return n;
 }
 
+/** The last instant an X.509 certificate can express (GeneralizedTime, RFC 5280 §4.1.2.5). */
+export const X509_LAST_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59);
+
+/** Validity in days, refused when notAfter would fall beyond what X.509 can encode. */
+export function validityDays(flag: string, value: string | undefined, now: Date): number | undefined {
+  const n = positiveNumber(flag, value);
+  if (n === undefined) return undefined;
+  const max = Math.floor((X509_LAST_INSTANT - now.getTime()) / 86_400_000);
+  if (n > max) {
+    throw new UsageError(`invalid value '${value}' for ${flag}; a certificate cannot be valid past 9999-12-31, so at most ${max} days from now`, { hint: `pass ${flag} ${max} or less` });
+  }
+  return n;
+}
+
 export function integerIn(flag: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);

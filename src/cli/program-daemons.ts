@@ -4,6 +4,26 @@ import { Command, Option } from 'commander';
 import type { Runner } from './program.js';
 import { withDocs } from './program-docs.js';
 import { addLifecycleCommands } from './program-lifecycle.js';
+import { defaultOf, parseListeners } from '../conf/index.js';
+
+/** Kong's default of a listener key as hybridctl serves it, e.g. `0.0.0.0:8000, 0.0.0.0:8443 ssl`. */
+function listenDefault(key: string): string {
+  const r = parseListeners(key, defaultOf(key) ?? null);
+  return r.ok ? r.listeners.map((l) => `${l.ip}:${l.port}${l.ssl ? ' ssl' : ''}`).join(', ') : 'off';
+}
+
+/**
+ * The kong.conf properties the README and operators use most, shown in --help and the man page as
+ * flags of their own; every other property is still accepted as --property-name VALUE.
+ */
+const confOption = (key: string, value: string, what: string, extra = '') => new Option(`--${key.replace(/_/g, '-')} <${value}>`, `${what} (${key}${extra})`);
+const featured = {
+  mtls: () => confOption('cluster_mtls', 'mode', 'how the cluster connection is authenticated', ', default shared').choices(['shared', 'pki']),
+  cert: () => confOption('cluster_cert', 'file', 'the cluster certificate'),
+  certKey: () => confOption('cluster_cert_key', 'file', 'its private key'),
+  caCert: () => confOption('cluster_ca_cert', 'file', 'pki: the CA the peer certificates chain to'),
+  listen: (key: string, what: string) => confOption(key, 'addr', what, `, default ${listenDefault(key)}`),
+};
 
 const DAEMON_EXIT = `
 Exit codes (daemons):
@@ -24,7 +44,14 @@ const common = (cmd: Command) =>
 export function addDaemonCommands(program: Command, run: Runner, globals: () => { color?: boolean; input?: boolean }): void {
   const cp = program.command('cp').description('control plane daemon');
   withDocs(
-    common(cp.command('run').description('run a control plane: Admin API, store and the cluster listener data planes sync from')),
+    common(cp.command('run').description('run a control plane: Admin API, store and the cluster listener data planes sync from'))
+      .addOption(featured.mtls())
+      .addOption(featured.cert())
+      .addOption(featured.certKey())
+      .addOption(featured.caCert())
+      .addOption(featured.listen('cluster_listen', 'where data planes connect'))
+      .addOption(featured.listen('admin_listen', 'the Admin API (the first plain entry is served)'))
+      .addOption(featured.listen('status_listen', 'the status API')),
     {
       examples: [
         'hybridctl cp run',
@@ -49,7 +76,10 @@ export function addDaemonCommands(program: Command, run: Runner, globals: () => 
         .option('--ca-cert-file <file>', 'CA the control plane certificate chains to (cluster_ca_cert)')
         .option('--cert-file <file>', 'this node\'s cluster certificate (cluster_cert)')
         .option('--key-file <file>', 'its private key (cluster_cert_key)')
-        .option('--server-name <name>', 'name expected in the CP certificate, pki mode (cluster_server_name)'),
+        .option('--server-name <name>', 'name expected in the CP certificate, pki mode (cluster_server_name)')
+        .addOption(featured.mtls())
+        .addOption(featured.listen('proxy_listen', 'where traffic is proxied'))
+        .addOption(featured.listen('status_listen', 'the status API')),
     ),
     {
       examples: [

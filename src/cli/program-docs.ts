@@ -1,5 +1,7 @@
-// Examples and exit codes attached to commands: shown by --help and read by the man page generator.
+// What --help and the man pages say beyond the flags: details, examples, files, signals, exit
+// codes and the environment, attached to the commands of the one tree both are generated from.
 import type { Command } from 'commander';
+import { DETAILS } from './docs/details.js';
 
 export const EXIT_CODES_HELP = `
 Exit codes:
@@ -7,17 +9,48 @@ Exit codes:
   1  the thing checked is invalid, or an output file exists (use --force)
   2  usage error or unreadable input`;
 
+export const ENVIRONMENT: [string, string][] = [
+  ['KONG_*', 'every kong.conf property x_y can be given as KONG_X_Y; precedence: defaults < conf file < KONG_* < flags'],
+  ['HYBRIDCTL_WORK_DIR', 'where the control plane keeps a generated cluster certificate (default $HOME/.hybridctl)'],
+  ['HYBRIDCTL_DEBUG', 'set to 1 to print stack traces with errors'],
+  ['NO_COLOR', 'disable colour, as --no-color does'],
+  ['CI', 'when true, never prompt, as --no-input does'],
+];
+
 export interface CommandDoc {
   examples: string[];
   /** Replaces the generic exit code block in --help. */
   exitCodes?: string;
+  /** Paragraphs for the man page DESCRIPTION (the one-line summary is its NAME). */
+  details?: string[];
+  files?: [string, string][];
+  signals?: [string, string][];
+  /** Further man page sections, e.g. the problem codes of verify-chain. */
+  sections?: { title: string; items: [string, string][] }[];
+  /** Environment variables shown in --help (default: all of ENVIRONMENT). */
+  environment?: string[];
 }
 
 const docs = new WeakMap<Command, CommandDoc>();
 export const docsOf = (c: Command): CommandDoc | undefined => docs.get(c);
 
-export function withDocs(cmd: Command, doc: CommandDoc): Command {
+const block = (title: string, rows: [string, string][]) => {
+  const w = Math.max(...rows.map(([k]) => k.length));
+  return `\n${title}:\n${rows.map(([k, v]) => `  ${k.padEnd(w)}  ${v}`).join('\n')}\n`;
+};
+
+const pathOf = (cmd: Command): string[] => (cmd.parent ? [...pathOf(cmd.parent), cmd.name()] : []);
+
+export function withDocs(cmd: Command, given: CommandDoc): Command {
+  const doc = { ...DETAILS[pathOf(cmd).join(' ')], ...given };
   docs.set(cmd, doc);
-  cmd.addHelpText('after', `\nExamples:\n${doc.examples.map((e) => `  ${e}`).join('\n')}\n${doc.exitCodes ?? EXIT_CODES_HELP}`);
+  const env = ENVIRONMENT.filter(([k]) => !doc.environment || doc.environment.includes(k));
+  const parts = [
+    `\nExamples:\n${doc.examples.map((e) => `  ${e}`).join('\n')}\n`,
+    ...(doc.signals ? [block('Signals', doc.signals)] : []),
+    ...(doc.files ? [block('Files', doc.files)] : []),
+    block('Environment', env),
+  ];
+  cmd.addHelpText('after', `${parts.join('')}${doc.exitCodes ?? EXIT_CODES_HELP}`);
   return cmd;
 }

@@ -3,17 +3,20 @@ import type { Io } from './io.js';
 
 const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
-export function progress(io: Io, label: string): { tick(): void; done(result: string): void } {
+/**
+ * The spinner is drawn on stderr and erased; the one result line goes to `write` (the stream the
+ * command's narrative uses). Without a terminal only that result line is printed, once.
+ */
+export function progress(io: Io, label: string, write: (line: string) => void = io.err): { tick(): void; done(result: string): void } {
   const tty = Boolean(process.stderr.isTTY) && io.color.level > 0;
   let n = 0;
-  if (!tty) io.err(`   ${label} …`);
   return {
     tick() {
       if (tty) process.stderr.write(`\r   ${FRAMES[n++ % FRAMES.length]} ${label}`);
     },
     done(result) {
       if (tty) process.stderr.write(`\r\x1b[2K`);
-      io.err(`   ${label}: ${result}`);
+      write(`   ${label}: ${result}`);
     },
   };
 }

@@ -72,16 +72,18 @@ export interface LoadOptions {
   env?: Record<string, string | undefined>;
   flags?: Record<string, string>;
   role?: RoleName;
+  /** How the command takes the file, for the hint when it is unreadable (default `-c/--conf`). */
+  fileGivenAs?: string;
 }
 
-function readConfFile(file: string): string {
+function readConfFile(file: string, givenAs: string): string {
   try {
     if (statSync(file).isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     return readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : errorMessage(err);
-    throw new InputError(`cannot read configuration file ${file}: ${reason}`, { hint: 'pass an existing kong.conf with -c/--conf' });
+    throw new InputError(`cannot read configuration file ${file}: ${reason}`, { hint: `pass an existing kong.conf ${givenAs}` });
   }
 }
 
@@ -95,7 +97,7 @@ export function loadConf(opts: LoadOptions = {}): LoadedConf {
   if (opts.file) path = resolve(opts.file);
   else path = DEFAULT_CONF_PATHS.find((p) => existsSync(p)) ?? null;
   if (path) {
-    const parsed = parseConfText(readConfFile(path));
+    const parsed = parseConfText(readConfFile(path, opts.fileGivenAs ?? 'with -c/--conf'));
     for (const p of parsed.problems) problems.push({ severity: 'error', key: '(syntax)', line: p.line, rule: 'syntax', message: p.message });
     for (const [key, e] of parsed.entries) {
       if (!isKnownKey(key)) unknown.push({ key, line: e.line, source: 'file', suggestion: suggestKey(key) });

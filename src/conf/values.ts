@@ -34,16 +34,28 @@ export function resolvePemValue(value: string): { pem: string; source: ValueSour
     const decoded = Buffer.from(v.replace(/\s+/g, ''), 'base64').toString('utf8');
     if (decoded.includes('-----BEGIN')) return { pem: decoded, source: 'base64' };
   }
-  return { error: v.startsWith('/') || v.startsWith('.') || v.includes('/') ? 'no such file' : 'not a file path, PEM content or base64-encoded PEM' };
+  // Anything shaped like a file name is reported as the missing file it most likely is.
+  return { error: !/\s/.test(v) && (v.includes('/') || v.includes('.') || v.length < 64) ? 'no such file' : 'not a file path, PEM content or base64-encoded PEM' };
+}
+
+/**
+ * How a certificate or key value is named in a message: a path as written (so the operator sees
+ * which file), never inline or base64 material (a key given inline is the secret itself).
+ */
+export function shownValue(value: string, source?: ValueSource): string {
+  const v = value.trim();
+  if (source === 'inline' || v.startsWith('-----BEGIN') || v.includes('\n')) return '(inline PEM value)';
+  if (source === 'base64' || (/^[A-Za-z0-9+/=\s]+$/.test(v) && v.length >= 64)) return '(base64 value)';
+  return v.length > 200 ? `${v.slice(0, 60)}…` : v;
 }
 
 function read(key: string, value: string | null | undefined, want: 'certificate' | 'key'): string {
   if (!value) throw new InputError(`${key} is not set`, { hint: `set ${key} in kong.conf, KONG_${key.toUpperCase()} or --${key.replace(/_/g, '-')}` });
   const r = resolvePemValue(value);
-  const shown = r && 'source' in r && r.source !== 'path' ? `(${r.source} value)` : value.length > 120 ? `${value.slice(0, 40)}…` : value;
-  if ('error' in r) throw new InputError(`${key}: failed loading ${want} from ${want === 'key' && !value.includes('/') ? '(value)' : shown}: ${r.error}`);
+  const shown = shownValue(value, 'source' in r ? r.source : undefined);
+  if ('error' in r) throw new InputError(`${key}: failed loading ${want} from ${shown}: ${r.error}`);
   const label = want === 'certificate' ? /-----BEGIN CERTIFICATE-----/ : /-----BEGIN (ENCRYPTED |EC |RSA )?PRIVATE KEY-----/;
-  if (!label.test(r.pem)) throw new InputError(`${key}: failed loading ${want} from ${r.source === 'path' ? value : `(${r.source} value)`}: no PEM ${want} found`);
+  if (!label.test(r.pem)) throw new InputError(`${key}: failed loading ${want} from ${shown}: no PEM ${want} found`);
   return r.pem;
 }
 

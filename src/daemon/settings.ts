@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '../log.js';
 import { ConfigError } from '../errors.js';
-import { bindHost, readCertificateValue, readKeyValue, resolvePemValue, type Listener, type LoadedConf } from '../conf/index.js';
+import { bindHost, missingPortWarning, parseClusterAddress, readCertificateValue, readKeyValue, resolvePemValue, type Listener, type LoadedConf } from '../conf/index.js';
 import { DEFAULT_MAX_INTERMEDIATES } from '../pki/verify/index.js';
 import { ensureClusterCert } from './cluster-cert.js';
 import { resolvePrefix } from './prefix.js';
@@ -101,6 +101,14 @@ function labels(list: string[]): Record<string, string> | undefined {
   return Object.fromEntries(list.map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 1)]));
 }
 
+/** cluster_control_plane as the connection uses it; Kong's default when unset. */
+function controlPlane(value: string | null, log?: Logger): string {
+  const r = parseClusterAddress(value ?? '127.0.0.1:8005');
+  if (!r.ok) throw new ConfigError(r.message, [], { hint: r.hint });
+  if (!r.address.portGiven) log?.warn(missingPortWarning(r.address));
+  return r.address.hostPort;
+}
+
 function workers(value: string): number {
   if (value === 'auto') return availableParallelism();
   const n = Number(value);
@@ -121,7 +129,7 @@ export function dpSettings(loaded: LoadedConf, ctx: { home: string; log?: Logger
   return {
     prefix: ctx.forDoctor ? '' : prefixOf(loaded, ctx.home),
     mode: c.cluster_mtls,
-    cpAddress: c.cluster_control_plane ?? '127.0.0.1:8005',
+    cpAddress: controlPlane(c.cluster_control_plane, ctx.log),
     certPem,
     keyPem,
     caPems: c.cluster_mtls === 'pki' ? [...ca, ...trusted] : [],

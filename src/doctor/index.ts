@@ -1,9 +1,9 @@
 // doctor: walk the data plane → control plane path one step at a time and stop at the first break,
 // so the report names the step that fails rather than a symptom further along.
-import { errorMessage } from '../errors.js';
+import { UsageError, errorMessage } from '../errors.js';
 import type WebSocket from 'ws';
 import * as step from './steps.js';
-import { parseCpAddress } from '../cluster/client/index.js';
+import { parseClusterAddress } from '../conf/index.js';
 import type { DoctorInput, DoctorReport, StepResult } from './types.js';
 
 export type { DoctorInput, DoctorReport, StepResult } from './types.js';
@@ -12,7 +12,9 @@ export type { DoctorInput, DoctorReport, StepResult } from './types.js';
 export type Prelude = StepResult[];
 
 export async function runDoctor(input: DoctorInput, prelude: Prelude = []): Promise<DoctorReport> {
-  const { host, port } = parseCpAddress(input.cpAddress);
+  const parsed = parseClusterAddress(input.cpAddress);
+  if (!parsed.ok) throw new UsageError(parsed.message, { hint: parsed.hint });
+  const { host, port } = parsed.address;
   const ctx: step.Ctx = { input, host, port };
   const got: { ws?: WebSocket } = {};
   const plan: [string, string, () => Promise<Omit<StepResult, 'id' | 'title'>>][] = [

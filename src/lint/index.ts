@@ -1,8 +1,8 @@
 // lint: every rule over one loaded configuration; findings sorted by line, then key.
 import { ConfigError } from '../errors.js';
-import type { Finding, KongConf, LoadedConf } from '../conf/index.js';
+import { SCHEMA, findingLine, type Finding, type KongConf, type LoadedConf } from '../conf/index.js';
 import { certFacts } from './certs.js';
-import type { Rule, RuleContext } from './rule.js';
+import type { Hit, Rule, RuleContext } from './rule.js';
 import { KONG_RULES } from './rules/kong.js';
 import { PROXY_RULES } from './rules/proxy.js';
 import { CERT_RULES } from './rules/certs.js';
@@ -23,18 +23,49 @@ function unknownKeys(loaded: LoadedConf): Finding[] {
   );
 }
 
+/** The rule context with `conf` replaced, recording which keys the rule read. */
+function tracked(ctx: RuleContext, conf: KongConf): { ctx: RuleContext; read: Set<string> } {
+  const read = new Set<string>();
+  const seen = new Proxy(conf, {
+    get(target, key, receiver) {
+      if (typeof key === 'string') read.add(key);
+      return Reflect.get(target, key, receiver) as unknown;
+    },
+  });
+  return { ctx: { ...ctx, conf: seen, loaded: { ...ctx.loaded, conf: seen }, isSet: (k) => (read.add(k), ctx.isSet(k)) }, read };
+}
+
+/**
+ * A refused enum value is typed as its default, a stand-in the operator never wrote. A rule that
+ * read such a key keeps only the hits it gives whatever the value is (tried with every allowed
+ * one); the others would judge the stand-in and are knock-on noise after the enum error.
+ */
+function checkRule(rule: Rule, ctx: RuleContext, standIns: readonly string[]): Hit[] {
+  const first = tracked(ctx, ctx.conf);
+  let hits = rule.check(first.ctx);
+  for (const key of standIns) {
+    if (!first.read.has(key)) continue;
+    for (const value of SCHEMA[key]?.values ?? []) {
+      const variant = rule.check(tracked(ctx, { ...ctx.conf, [key]: value }).ctx).map((h) => h.message);
+      hits = hits.filter((h) => variant.includes(h.message));
+    }
+  }
+  return hits;
+}
+
 export function lintConf(loaded: LoadedConf, opts: { now?: Date; skip?: (rule: Rule) => boolean } = {}): Finding[] {
-  const ctx: RuleContext = {
+  const base: RuleContext = {
     loaded,
     conf: loaded.conf,
     now: opts.now ?? new Date(),
     isSet: (k) => (loaded.entries.get(k)?.source ?? 'default') !== 'default',
     certs: certFacts(loaded.conf),
   };
+  const standIns = loaded.problems.filter((p) => p.rule === 'enum-value' && p.key in loaded.conf).map((p) => p.key);
   const findings: Finding[] = [...loaded.problems, ...unknownKeys(loaded)];
   for (const rule of RULES) {
     if (opts.skip?.(rule)) continue;
-    for (const hit of rule.check(ctx)) {
+    for (const hit of checkRule(rule, base, standIns)) {
       const key = hit.key ?? rule.keys[0]!;
       findings.push({ severity: hit.severity ?? rule.severity, key, line: loaded.entries.get(key)?.line ?? null, rule: rule.id, message: hit.message, ...(hit.hint ? { hint: hit.hint } : {}) });
     }
@@ -60,8 +91,9 @@ export function assertDaemonConf(loaded: LoadedConf, role: 'control_plane' | 'da
   if (findings.length > 0) {
     throw new ConfigError(
       `the configuration${loaded.path ? ` in ${loaded.path}` : ''} has ${findings.length} error${findings.length > 1 ? 's' : ''}`,
-      findings.map((f) => `${f.key}${f.line !== null ? ` (line ${f.line})` : ''}: ${f.message}${f.hint ? ` — ${f.hint}` : ''}`),
-      { hint: `run hybridctl lint${loaded.path ? ` ${loaded.path}` : ''} --role ${role === 'control_plane' ? 'cp' : 'dp'} for every finding` },
+      findings.map((f) => findingLine(f)),
+      // lint reads the file and KONG_* but not a daemon's flags: it only helps when there is a file.
+      loaded.path ? { hint: `run hybridctl lint ${loaded.path} --role ${role === 'control_plane' ? 'cp' : 'dp'} for the warnings too` } : {},
     );
   }
   return loaded.conf;

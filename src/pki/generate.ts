@@ -10,6 +10,7 @@ import { PROFILES, SHARED_CN, type Profile } from './profiles.js';
 import { parseCertificate, type Cert } from './cert.js';
 
 const DAY_MS = 86_400_000;
+const LAST_X509_INSTANT = Date.UTC(9999, 11, 31, 23, 59, 59);
 
 export interface Issued {
   cert: Cert;
@@ -56,6 +57,8 @@ export async function issue(o: IssueOptions): Promise<Issued> {
   const signer = o.issuer?.key ?? key;
   const notBefore = wholeSeconds(o.notBefore);
   const notAfter = new Date(notBefore.getTime() + Math.round(o.days * DAY_MS));
+  // GeneralizedTime has four year digits: anything later would be written as an unreadable certificate.
+  if (notAfter.getTime() > LAST_X509_INSTANT) throw new UsageError(`invalid value '${o.days}' for --days; a certificate cannot be valid past 9999-12-31`);
   const extensions: x509.Extension[] = [];
   if (spec.ca || o.profile !== 'shared') {
     extensions.push(new x509.BasicConstraintsExtension(spec.ca, spec.ca ? o.pathLen : undefined, true));
@@ -133,6 +136,12 @@ export interface PkiFile {
   contents: string;
   secret: boolean;
   cert?: Cert;
+}
+
+/** The names generatePki writes inside --out-dir. */
+export function pkiFileNames(intermediates: number): string[] {
+  const pairs = ['ca', ...Array.from({ length: intermediates }, (_, i) => `intermediate-${i + 1}`), 'cp', 'dp'];
+  return [...pairs.flatMap((p) => [`${p}.crt`, `${p}.key`]), 'chain.crt'];
 }
 
 /** Root → N intermediates → CP and DP leaves, as the files `gen-cert --mode pki` writes. */

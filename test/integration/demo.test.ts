@@ -14,8 +14,16 @@ describe('hybridctl demo', () => {
     const table = r.stdout.split('\n').filter((l) => /demo-dp-\d/.test(l));
     expect(table).toHaveLength(2);
     for (const row of table) expect(row).toMatch(/127\.0\.0\.1\s+3\.10\.0\s+normal/);
-    expect(r.stderr).toMatch(/synced in \d+ ms/);
-    const dir = /in (\/\S+hybridctl-demo-\S+)/.exec(r.stderr)?.[1];
+    // One stream, in order: the steps, their results and the table; each line once.
+    const lines = r.stdout.split('\n');
+    const at = (re: RegExp) => lines.findIndex((l) => re.test(l));
+    expect(at(/^1\. a root CA/)).toBeLessThan(at(/^3\. creating a service/));
+    expect(at(/POST \/services → 201/)).toBeLessThan(at(/synced in \d+ ms/));
+    expect(at(/synced in \d+ ms/)).toBeLessThan(at(/^4\. a request/));
+    expect(at(/^5\. the control plane's view/)).toBeLessThan(at(/demo-dp-1/));
+    expect(lines.filter((l) => /waiting for both data planes/.test(l))).toHaveLength(1);
+    expect(r.stderr).toBe('');
+    const dir = /in (\/\S+hybridctl-demo-\S+)/.exec(r.stdout)?.[1];
     expect(dir).toBeDefined();
     expect(existsSync(dir!)).toBe(false);
     expect(r.stdout + r.stderr).not.toMatch(/PRIVATE KEY/);

@@ -28,7 +28,7 @@ describe('hybridctl lint', () => {
     const bad = await runCli(['lint', `${FIX}/cp-bad-values.conf`]);
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/^\d+ errors:/);
-    expect(bad.stdout).toMatch(/cp-bad-values\.conf:4 admin_listen: admin_listen must be specified when role = "control_plane" \[control-plane-requirements\]/);
+    expect(bad.stdout).toMatch(/cp-bad-values\.conf:4 admin_listen must be specified when role = "control_plane" \[control-plane-requirements\]/);
     expect(bad.stdout).not.toMatch(/is valid$/);
   });
 

@@ -31,6 +31,11 @@ export function loadDaemonConf(role: 'control_plane' | 'data_plane', flags: Daem
     const v = flags[flag];
     if (typeof v === 'string') fromFlags[key] = v;
   }
+  // Properties declared as options of their own (--cluster-mtls, --proxy-listen …) arrive camel-cased.
+  for (const [name, v] of Object.entries(flags)) {
+    const key = name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if (typeof v === 'string' && isKnownKey(key) && !ALIASES.some(([f]) => f === name)) fromFlags[key] = v;
+  }
   if (fromFlags.role !== role) fromFlags.role = role;
   return loadConf({ file: flags.conf ?? null, env: io.env, flags: fromFlags, role });
 }

@@ -33,11 +33,16 @@ function proxyPassword(url: string | undefined): string | undefined {
   }
 }
 
-function startFailure(err: unknown, what: string): never {
+type Listeners = Record<string, readonly ({ port: number } | null)[]>;
+
+/** A port that cannot be bound, named by the kong.conf key (and flag) that asked for it. */
+function startFailure(err: unknown, listeners: Listeners): never {
   const e = err as NodeJS.ErrnoException & { address?: string; port?: number };
   if (e.code === 'EADDRINUSE' || e.code === 'EACCES') {
+    const keys = Object.entries(listeners).filter(([, ls]) => ls.some((l) => l?.port === e.port)).map(([k]) => k);
+    const which = keys.length ? keys.map((k) => `${k} (--${k.replace(/_/g, '-')})`).join(' or ') : Object.keys(listeners).join(', ');
     throw new RuntimeError(`cannot listen on ${e.address ?? ''}:${e.port ?? ''}: ${e.code === 'EADDRINUSE' ? 'address in use' : 'permission denied'}`, {
-      hint: `another process holds the port, or it needs privileges: change the ${what} listen settings (e.g. --admin-listen, --cluster-listen, --proxy-listen, --status-listen)`,
+      hint: `another process holds the port, or it needs privileges: change ${which}`,
     });
   }
   throw err;
@@ -60,7 +65,7 @@ export async function cpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
   const life = daemonLifecycle({ log, lock });
   const cp = await startControlPlane(settings, log).catch((err: unknown) => {
     life.abandon();
-    return startFailure(err, 'control plane');
+    return startFailure(err, { cluster_listen: settings.clusterListen, admin_listen: settings.adminListen, status_listen: settings.statusListen });
   });
   return life.serve({
     close: () => cp.close(),
@@ -99,7 +104,7 @@ export async function dpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
   const life = daemonLifecycle({ log, lock });
   const dp = await startDataPlane(settings, log).catch((err: unknown) => {
     life.abandon();
-    return startFailure(err, 'data plane');
+    return startFailure(err, { proxy_listen: settings.proxyListeners, status_listen: settings.statusListen });
   });
   return life.serve({
     close: () => dp.close(),

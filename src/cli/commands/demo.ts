@@ -1,5 +1,6 @@
 // hybridctl demo: a PKI, a control plane and two data planes in pki mode on this machine; a service
 // and route created through the Admin API; a request through each data plane; the CP's view of them.
+// The whole narrative (steps, results, table) is stdout, in order; only the daemons' logs are stderr.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,15 +30,15 @@ export async function demoAction(flags: { keep?: boolean; dir?: string; verbose?
   const c = io.color;
   const dir = flags.dir ?? mkdtempSync(join(tmpdir(), 'hybridctl-demo-'));
   const log = createLogger({ level: flags.verbose ? 'info' : 'error', write: (l) => io.err(c.dim(l)) });
-  io.err(c.bold(`1. a root CA, an intermediate, a CP certificate and DP certificates in ${dir}`));
+  io.out(c.bold(`1. a root CA, an intermediate, a CP certificate and DP certificates in ${dir}`));
   const cluster = await startDemoCluster({ dir, dataPlanes: 2, now: io.now(), log });
   let ok = true;
   try {
     const admin = `http://${cluster.cp.addresses.admin!.host}:${cluster.cp.addresses.admin!.port}`;
-    io.err(c.bold(`2. control plane: Admin API ${admin}, cluster listener 127.0.0.1:${cluster.cp.addresses.cluster.port} (pki)`));
-    cluster.dps.forEach((dp, i) => io.err(`   data plane ${i + 1}: proxy http://127.0.0.1:${dp.addresses.proxy.port}`));
+    io.out(c.bold(`2. control plane: Admin API ${admin}, cluster listener 127.0.0.1:${cluster.cp.addresses.cluster.port} (pki)`));
+    cluster.dps.forEach((dp, i) => io.out(`   data plane ${i + 1}: proxy http://127.0.0.1:${dp.addresses.proxy.port}`));
 
-    io.err(c.bold('3. creating a service and a route through the Admin API'));
+    io.out(c.bold('3. creating a service and a route through the Admin API'));
     const svc = await http('POST', `${admin}/services`, { name: 'demo', url: `http://${cluster.upstream.host}:${cluster.upstream.port}/` });
     if (svc.status !== 201) throw new RuntimeError(`creating the service failed: HTTP ${svc.status} ${JSON.stringify(svc.json)}`);
     const route = await http('POST', `${admin}/services/demo/routes`, { name: 'demo', paths: ['/demo'] });
@@ -45,7 +46,7 @@ export async function demoAction(flags: { keep?: boolean; dir?: string; verbose?
     io.out(`   POST /services → ${svc.status}, POST /services/demo/routes → ${route.status} (paths /demo)`);
 
     await cluster.cp.settled();
-    const spinner = progress(io, 'waiting for both data planes to receive the configuration');
+    const spinner = progress(io, 'waiting for both data planes to receive the configuration', io.out);
     const started = Date.now();
     const target = async () => (await http('GET', `${admin}/clustering/data-planes`)).json as { data: { config_hash: string }[] };
     let synced = false;
@@ -62,7 +63,7 @@ export async function demoAction(flags: { keep?: boolean; dir?: string; verbose?
     spinner.done(synced ? c.green(`synced in ${Date.now() - started} ms`) : c.red('not synced'));
     if (!synced) throw new RuntimeError(`the data planes did not sync within ${SYNC_TIMEOUT_MS / 1000}s`, { hint: 'rerun with --verbose to see the daemons\' logs' });
 
-    io.err(c.bold('4. a request through each data plane'));
+    io.out(c.bold('4. a request through each data plane'));
     for (const [i, dp] of cluster.dps.entries()) {
       const r = await http('GET', `http://127.0.0.1:${dp.addresses.proxy.port}/demo/hello`);
       ok &&= r.status === 200;
@@ -71,12 +72,12 @@ export async function demoAction(flags: { keep?: boolean; dir?: string; verbose?
     const miss = await http('GET', `http://127.0.0.1:${cluster.dps[0]!.addresses.proxy.port}/nowhere`);
     io.out(`   GET /nowhere via data plane 1 → ${miss.status} ${JSON.stringify(miss.json)}`);
 
-    io.err(c.bold('5. the control plane\'s view: GET /clustering/data-planes'));
+    io.out(c.bold('5. the control plane\'s view: GET /clustering/data-planes'));
     const rows = (await target()).data as unknown as Record<string, unknown>[];
     io.out(renderTable(['hostname', 'ip', 'version', 'sync_status', 'config_hash'], rows.map((r) => [r.hostname, r.ip, r.version, r.sync_status, String(r.config_hash).slice(0, 12) + '…'].map(String))));
 
     if (flags.keep || flags.dir) {
-      io.err(c.bold('6. still running (--keep): press Ctrl-C to stop everything'));
+      io.out(c.bold('6. still running (--keep): press Ctrl-C to stop everything'));
       io.out(`   curl http://127.0.0.1:${cluster.dps[0]!.addresses.proxy.port}/demo/hello`);
       io.out(`   curl ${admin}/clustering/data-planes`);
       io.out(`   files in ${dir}; remove them with: rm -r ${dir}`);
@@ -91,6 +92,6 @@ export async function demoAction(flags: { keep?: boolean; dir?: string; verbose?
     await cluster.stop();
     if (!flags.keep && !flags.dir) rmSync(dir, { recursive: true, force: true });
   }
-  io.err(c.bold(flags.keep || flags.dir ? 'stopped' : 'stopped; the demo directory was removed (pass --keep to keep everything running)'));
+  io.out(c.bold(flags.keep || flags.dir ? 'stopped' : 'stopped; the demo directory was removed (pass --keep to keep everything running)'));
   return ok ? 0 : 1;
 }

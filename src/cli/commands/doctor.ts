@@ -2,6 +2,7 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { daemonFindings } from '../../lint/index.js';
+import { findingLine } from '../../conf/index.js';
 import { runDoctor, type StepResult } from '../../doctor/index.js';
 import { KONG_PROTOCOL_VERSION } from '../../version.js';
 import { UsageError, errorMessage } from '../../errors.js';
@@ -24,15 +25,19 @@ export async function doctorAction(flags: DaemonFlags & { timeout?: string; outp
     detail:
       errors.length === 0
         ? `no errors${findings.length ? `, ${findings.length} warning(s): ${findings.map((f) => f.rule).join(', ')}` : ''}`
-        : errors.map((e) => `${e.key}: ${e.message}`).join('; '),
-    fix: errors[0] ? (errors[0].hint ?? `run hybridctl lint${loaded.path ? ` ${loaded.path}` : ''} for every finding`) : undefined,
+        : errors.map((e) => findingLine(e, false)).join('; '),
+    fix: errors[0] ? (errors[0].hint ?? (loaded.path ? `run hybridctl lint ${loaded.path} --role dp for every finding` : 'fix the values named above')) : undefined,
   };
   let settings;
   try {
     settings = dpSettings(loaded, { home: io.env.HOME ?? '/root', forDoctor: true });
   } catch (err) {
     if (err instanceof UsageError) throw err;
-    const report = { ok: false, controlPlane: loaded.conf.cluster_control_plane ?? '(unset)', mode: loaded.conf.cluster_mtls, steps: [conf, { id: 'settings', title: 'data plane settings', ok: false, detail: errorMessage(err), fix: 'fix the configuration above' }] };
+    // With configuration errors the settings failure is one of them: it is not reported twice.
+    const step: StepResult = errors.length > 0
+      ? { id: 'settings', title: 'data plane settings', ok: false, skipped: true, detail: 'not run: the configuration has errors' }
+      : { id: 'settings', title: 'data plane settings', ok: false, detail: errorMessage(err), fix: 'fix the configuration above' };
+    const report = { ok: false, controlPlane: loaded.conf.cluster_control_plane ?? '(unset)', mode: loaded.conf.cluster_mtls, steps: [conf, step] };
     io.out(format === 'json' ? JSON.stringify(report, null, 2) : renderDoctor(report, io.color));
     return 1;
   }

@@ -1,14 +1,15 @@
 // hybridctl gen-cert: flags → pki/generate → files → summary.
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
-import { generatePki, generateSharedPair, issue, leafSubject, type PkiFile } from '../../pki/generate.js';
+import { generatePki, generateSharedPair, issue, leafSubject, pkiFileNames, type PkiFile } from '../../pki/generate.js';
 import { keySpec } from '../../pki/keys.js';
 import { loadIssuer } from '../../pki/issuer.js';
 import { readSource } from '../../pki/pem.js';
 import { writeFilesAtomically } from '../../util/atomic-write.js';
 import type { Io } from '../io.js';
 import { whileSlow } from '../progress.js';
-import { integerIn, oneOf, outputFormat, positiveNumber } from '../options.js';
+import { integerIn, oneOf, outputFormat, validityDays } from '../options.js';
+import { checkOutputDir, checkOutputPaths } from '../output-paths.js';
 import { renderFiles, summarize } from '../render/files.js';
 import { askGenCert } from '../prompts.js';
 
@@ -53,7 +54,9 @@ export async function genCertAction(positionals: string[], flags: GenCertFlags, 
       throw new UsageError('both cert and key path needs to be provided', { hint: 'pass CERT and KEY, or neither for ./cluster.crt and ./cluster.key' });
     }
     const [certPath, keyPath] = positionals.length === 2 ? positionals.map((p) => resolve(p)) : [resolve('cluster.crt'), resolve('cluster.key')];
-    const pair = await generateSharedPair({ days: positiveNumber('--days', flags.days) ?? 1095, now });
+    const days = validityDays('--days', flags.days, now) ?? 1095;
+    checkOutputPaths([{ flag: 'CERT', path: certPath! }, { flag: 'KEY', path: keyPath! }]);
+    const pair = await generateSharedPair({ days, now });
     files = [
       { name: certPath!, contents: pair.certPem, secret: false, cert: pair.cert },
       { name: keyPath!, contents: pair.keyPem, secret: true },
@@ -67,15 +70,19 @@ export async function genCertAction(positionals: string[], flags: GenCertFlags, 
     if (positionals.length) throw new UsageError('gen-cert --mode pki takes no positional arguments; use --out-dir DIR');
     if (!flags.outDir) throw new UsageError('--out-dir is required with --mode pki', { hint: 'e.g. hybridctl gen-cert --mode pki --out-dir ./pki' });
     const dir = resolve(flags.outDir);
-    files = await whileSlow(io, 'generating keys and certificates', () => generatePki({
-      intermediates: integerIn('--intermediates', flags.intermediates, 0, 3) ?? 1,
+    const intermediates = integerIn('--intermediates', flags.intermediates, 0, 3) ?? 1;
+    checkOutputDir('--out-dir', dir);
+    checkOutputPaths(pkiFileNames(intermediates).map((n) => ({ flag: '--out-dir', path: join(dir, n) })));
+    const options = {
+      intermediates,
       cpHostnames: flags.cpHostname ?? ['localhost'],
       dpName: flags.dpName ?? 'kong-dp',
       keySpec: keySpec(flags.keyType, flags.curve, flags.rsaBits),
-      days: positiveNumber('--days', flags.days) ?? 365,
-      caDays: positiveNumber('--ca-days', flags.caDays) ?? 3650,
+      days: validityDays('--days', flags.days, now) ?? 365,
+      caDays: validityDays('--ca-days', flags.caDays, now) ?? 3650,
       now,
-    }));
+    };
+    files = await whileSlow(io, 'generating keys and certificates', () => generatePki(options));
     files = files.map((f) => ({ ...f, name: join(dir, f.name) }));
     paths = { dir };
   }
@@ -99,12 +106,16 @@ async function issueFromCa(flags: GenCertFlags, now: Date): Promise<PkiFile[]> {
   for (const k of ['issuerCert', 'issuerKey', 'outCert', 'outKey'] as const) {
     if (!flags[k]) throw new UsageError(`${flagName(k)} is required with --profile ${profile}`, { hint: 'e.g. --issuer-cert pki/ca.crt --issuer-key pki/ca.key --out-cert dp2.crt --out-key dp2.key' });
   }
+  const days = validityDays('--days', flags.days, now) ?? (profile === 'intermediate' ? validityDays('--ca-days', flags.caDays, now) ?? 3650 : 365);
+  checkOutputPaths(
+    [{ flag: '--out-cert', path: flags.outCert! }, { flag: '--out-key', path: flags.outKey! }],
+    [{ flag: '--issuer-cert', path: flags.issuerCert! }, { flag: '--issuer-key', path: flags.issuerKey! }],
+  );
   const issuer = await loadIssuer(readSource(flags.issuerCert!, '--issuer-cert'), readSource(flags.issuerKey!, '--issuer-key'));
   const spec = flags.keyType || flags.curve || flags.rsaBits ? keySpec(flags.keyType, flags.curve, flags.rsaBits) : issuer.key.spec;
   if (issuer.cert.pathLen !== undefined && profile === 'intermediate' && issuer.cert.pathLen < 1) {
     throw new UsageError(`${flags.issuerCert} has pathlen ${issuer.cert.pathLen}; it cannot issue another intermediate CA`, { hint: 'issue the intermediate from the root or from a CA with a larger pathlen' });
   }
-  const days = positiveNumber('--days', flags.days) ?? (profile === 'intermediate' ? positiveNumber('--ca-days', flags.caDays) ?? 3650 : 365);
   const subject = profile === 'intermediate'
     ? { subject: `CN=${flags.dpName ?? 'hybridctl Intermediate CA'}, O=hybridctl`, dnsNames: [], ipAddresses: [] }
     : leafSubject(profile, { cpHostnames: flags.cpHostname ?? ['localhost'], dpName: flags.dpName ?? 'kong-dp' });

@@ -1,10 +1,12 @@
 // hybridctl init dp: the "new data plane node" flow, offline: certificate, kong.conf, run command.
 import { join, resolve } from 'node:path';
 import { UsageError } from '../../errors.js';
+import { missingPortWarning, parseClusterAddress } from '../../conf/index.js';
 import { dpNodeFiles } from '../../pki/dp-bundle.js';
 import { writeFilesAtomically } from '../../util/atomic-write.js';
 import type { Io } from '../io.js';
-import { oneOf, outputFormat, positiveNumber } from '../options.js';
+import { oneOf, outputFormat, validityDays } from '../options.js';
+import { checkOutputDir, checkOutputPaths } from '../output-paths.js';
 import { askInitDp } from '../prompts.js';
 
 export interface InitDpFlags {
@@ -29,10 +31,14 @@ export async function initDpAction(flags: InitDpFlags, io: Io): Promise<number> 
   const format = outputFormat(flags.output);
   if (!flags.cpAddress && io.interactive) Object.assign(flags, await askInitDp(flags));
   if (!flags.cpAddress) throw new UsageError('--cp-address is required: the control plane cluster address, e.g. cp.example.com:8005');
-  const cp = flags.cpAddress.replace(/^(wss?|https?):\/\//, '').replace(/\/.*$/, '');
-  if (!/:\d+$/.test(cp)) throw new UsageError(`invalid value '${flags.cpAddress}' for --cp-address; expected HOST:PORT (Kong's cluster port is 8005)`);
+  const parsed = parseClusterAddress(flags.cpAddress);
+  if (!parsed.ok) throw new UsageError(parsed.message, { hint: parsed.hint });
+  if (!parsed.address.portGiven) io.err(`warning: ${missingPortWarning(parsed.address)}`);
+  const cp = flags.cpAddress.trim();
   const mode = oneOf('--mode', flags.mode, ['shared', 'pki'] as const, 'pki');
   const dir = resolve(flags.outDir ?? 'kong-dp');
+  checkOutputDir('--out-dir', dir);
+  const days = validityDays('--days', flags.days, io.now()) ?? 365;
   const { files, keys } = await dpNodeFiles({
     mode,
     clusterCert: flags.clusterCert,
@@ -43,7 +49,7 @@ export async function initDpAction(flags: InitDpFlags, io: Io): Promise<number> 
     certFile: flags.certFile,
     keyFile: flags.keyFile,
     dpName: flags.dpName ?? 'kong-dp',
-    days: positiveNumber('--days', flags.days) ?? 365,
+    days,
     now: io.now(),
   });
   const conf = [
@@ -58,6 +64,7 @@ export async function initDpAction(flags: InitDpFlags, io: Io): Promise<number> 
     '',
   ].join('\n');
   const all = [...files, { name: 'kong.conf', contents: conf, secret: false }];
+  checkOutputPaths(all.map((f) => ({ flag: '--out-dir', path: join(dir, f.name) })));
   writeFilesAtomically(all.map((f) => ({ path: join(dir, f.name), contents: f.contents, mode: f.secret ? 0o600 : 0o644 })), { force: flags.force });
   const run = `hybridctl dp run -c ${join(dir, 'kong.conf')}`;
   if (format === 'json') {

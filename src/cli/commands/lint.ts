@@ -10,7 +10,7 @@ export async function lintAction(file: string | undefined, flags: { role?: strin
   const format = outputFormat(flags.output);
   const role = flags.role ? oneOf('--role', flags.role, ['cp', 'dp'] as const, 'dp') : undefined;
   // Without FILE the loader searches Kong's default paths; lint needs a file to judge.
-  const loaded = loadConf({ file: file ?? null, env: io.env, role: role === 'cp' ? 'control_plane' : role === 'dp' ? 'data_plane' : undefined });
+  const loaded = loadConf({ file: file ?? null, env: io.env, role: role === 'cp' ? 'control_plane' : role === 'dp' ? 'data_plane' : undefined, fileGivenAs: 'as the FILE argument' });
   const path = loaded.path;
   if (!path) throw new InputError(`no configuration file given and none found at ${DEFAULT_CONF_PATHS.join(' or ')}`, { hint: 'pass the file: hybridctl lint /path/to/kong.conf' });
   const findings = lintConf(loaded, { now: io.now() });

@@ -2,6 +2,9 @@
 import { flatten, type CommandDoc } from './tree.js';
 
 const q = (s: string) => s.replace(/[^A-Za-z0-9_.:/=-]/g, '');
+// Filename treatment (a slash after directories, quoting) only where a path is completed: applied
+// to choices, it would turn `--cluster-mtls p` into the directory `pki/`.
+const FILENAMES = 'compopt -o filenames 2>/dev/null; ';
 
 export function bashCompletion(root: CommandDoc): string {
   const all = flatten(root);
@@ -29,9 +32,9 @@ export function bashCompletion(root: CommandDoc): string {
         const action = o.choices
           ? `COMPREPLY=($(compgen -W "${o.choices.map(q).join(' ')}" -- "$cur"))`
           : o.completes === 'dir'
-            ? 'COMPREPLY=($(compgen -d -- "$cur"))'
+            ? `${FILENAMES}COMPREPLY=($(compgen -d -- "$cur"))`
             : o.completes === 'file'
-              ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+              ? `${FILENAMES}COMPREPLY=($(compgen -f -- "$cur"))`
               : 'COMPREPLY=()';
         lines.push(`        ${names}) ${action}; return ;;`);
       }
@@ -41,13 +44,14 @@ export function bashCompletion(root: CommandDoc): string {
     const choices = c.args.flatMap((a) => a.choices ?? []);
     const files = c.args.some((a) => a.files);
     const positional = choices.length ? `compgen -W "${choices.map(q).join(' ')}" -- "$cur"` : files ? 'compgen -f -- "$cur"' : '';
+    const fileMode = choices.length ? '' : files ? FILENAMES : '';
     if (positional) {
-      lines.push(`      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "${words.map(q).join(' ')}" -- "$cur")); else COMPREPLY=($(${positional})); fi`);
+      lines.push(`      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "${words.map(q).join(' ')}" -- "$cur")); else ${fileMode}COMPREPLY=($(${positional})); fi`);
     } else {
       lines.push(`      COMPREPLY=($(compgen -W "${words.map(q).join(' ')}" -- "$cur"))`);
     }
     lines.push('      ;;');
   }
-  lines.push('  esac', '}', 'complete -o filenames -F _hybridctl hybridctl', '');
+  lines.push('  esac', '}', 'complete -F _hybridctl hybridctl', '');
   return lines.join('\n');
 }

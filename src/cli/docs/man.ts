@@ -13,7 +13,7 @@ export function manPage(c: CommandDoc, root: CommandDoc): string {
   const out: string[] = [`.TH ${name.toUpperCase()} 1 "" "hybridctl ${VERSION}" "hybridctl manual"`];
   out.push('.SH NAME', `${roff(name)} \\- ${roff(c.description)}`);
   out.push('.SH SYNOPSIS', `.B ${roff(c.usage)}`);
-  out.push('.SH DESCRIPTION', roff(c.description.charAt(0).toUpperCase() + c.description.slice(1)) + '.');
+  if (c.details.length) out.push('.SH DESCRIPTION', ...c.details.map((d, i) => (i ? `.PP\n${roff(d)}` : roff(d))));
   const kids = c.commands.filter((k) => !k.hidden);
   if (kids.length) {
     out.push('.SH COMMANDS');
@@ -34,6 +34,12 @@ export function manPage(c: CommandDoc, root: CommandDoc): string {
     out.push('.SH EXAMPLES');
     for (const e of c.examples) out.push('.PP', '.nf', `.RS 4`, roff(e), '.RE', '.fi');
   }
+  const table = (title: string, rows: [string, string][]) => {
+    if (rows.length) out.push(`.SH ${title}`, ...rows.flatMap(([k, v]) => ['.TP', `.B ${roff(k)}`, roff(v)]));
+  };
+  for (const s of c.sections) table(s.title, s.items);
+  table('FILES', c.files);
+  table('SIGNALS', c.signals);
   out.push('.SH ENVIRONMENT');
   for (const [k, v] of ENVIRONMENT) out.push('.TP', `.B ${roff(k)}`, roff(v));
   out.push('.SH EXIT CODES');

@@ -2,13 +2,16 @@
 // man pages and help examples.
 import type { Command, Option } from 'commander';
 import { docsOf } from '../program-docs.js';
+import { DETAILS } from './details.js';
+import { sectionsFor, type Section } from './sections.js';
 import { ALL_KEYS, SCHEMA } from '../../conf/index.js';
 
 const FILE_KEY = /(_cert|_cert_key|_certificate|_key|declarative_config|_path)$/;
 
 /** Every kong.conf property as `--property-name`, for commands that accept them as flags. */
 function confKeyOptions(existing: Set<string>): OptionDoc[] {
-  return ALL_KEYS.filter((k) => !existing.has(`--${k.replace(/_/g, '-')}`)).map((k) => {
+  // Kong keeps `_`-prefixed properties for itself (its test hooks): they are no operator flags.
+  return ALL_KEYS.filter((k) => !k.startsWith('_') && !existing.has(`--${k.replace(/_/g, '-')}`)).map((k) => {
     const p = SCHEMA[k];
     const choices = p?.type === 'enum' ? [...(p.values ?? [])] : p?.type === 'boolean' ? ['on', 'off'] : undefined;
     return { long: `--${k.replace(/_/g, '-')}`, description: `kong.conf ${k}`, value: 'value', choices, completes: FILE_KEY.test(k) ? 'file' : undefined, confKey: true };
@@ -37,6 +40,11 @@ export interface CommandDoc {
   /** Positional arguments: files unless they list choices or are marked as plain words. */
   args: { name: string; required: boolean; description: string; choices?: string[]; files: boolean }[];
   examples: string[];
+  /** Man page DESCRIPTION paragraphs; the one-line description is the NAME. */
+  details: string[];
+  files: [string, string][];
+  signals: [string, string][];
+  sections: Section[];
   commands: CommandDoc[];
   hidden: boolean;
 }
@@ -57,6 +65,7 @@ function optionDoc(o: Option): OptionDoc {
 export function describe(cmd: Command, parent: string[] = []): CommandDoc {
   const path = cmd.parent ? [...parent, cmd.name()] : [];
   const options = cmd.options.filter((o) => !o.hidden).map(optionDoc);
+  const extra = { ...DETAILS[path.join(' ')], ...docsOf(cmd) };
   if ((cmd as unknown as { _allowUnknownOption?: boolean })._allowUnknownOption) options.push(...confKeyOptions(new Set(options.map((o) => o.long))));
   if (!cmd.parent) options.push({ long: '--help', short: '-h', description: 'show help' });
   else options.push({ long: '--help', short: '-h', description: 'show help for this command' });
@@ -73,6 +82,10 @@ export function describe(cmd: Command, parent: string[] = []): CommandDoc {
       files: !a.argChoices && !/command|name/.test(a.name()),
     })),
     examples: docsOf(cmd)?.examples ?? [],
+    details: extra.details ?? [],
+    files: extra.files ?? [],
+    signals: extra.signals ?? [],
+    sections: sectionsFor(path),
     commands: cmd.commands.map((c) => describe(c, path)),
     hidden: (cmd as unknown as { _hidden?: boolean })._hidden === true,
   };
@@ -83,16 +96,11 @@ export function flatten(doc: CommandDoc): CommandDoc[] {
   return [doc, ...doc.commands.filter((c) => !c.hidden).flatMap(flatten)];
 }
 
-export const ENVIRONMENT: [string, string][] = [
-  ['KONG_*', 'every kong.conf property x_y can be given as KONG_X_Y; precedence: defaults < conf file < KONG_* < flags'],
-  ['HYBRIDCTL_WORK_DIR', 'where the control plane keeps a generated cluster certificate (default $HOME/.hybridctl)'],
-  ['HYBRIDCTL_DEBUG', 'set to 1 to print stack traces with errors'],
-  ['NO_COLOR', 'disable colour, as --no-color does'],
-  ['CI', 'when true, never prompt, as --no-input does'],
-];
+export { ENVIRONMENT } from '../program-docs.js';
 
 export const EXIT_CODES: [string, string][] = [
   ['0', 'success; the thing checked is valid; a daemon stopped gracefully on SIGINT/SIGTERM'],
   ['1', 'the thing checked is invalid, an output file exists (use --force), or a daemon hit a fatal runtime error'],
   ['2', 'usage error or unreadable input (missing file, not PEM, unknown flag, configuration error)'],
+  ['130', 'interrupted with Ctrl-C at an interactive question; nothing was written'],
 ];

@@ -1,6 +1,6 @@
 // lint output: errors then warnings, one line each with where it is and how to fix it.
 import type { ChalkInstance } from 'chalk';
-import type { Finding } from '../../conf/index.js';
+import { findingText, namesItsKey, type Finding } from '../../conf/index.js';
 
 export function renderLintJson(file: string, findings: Finding[]): string {
   const valid = !findings.some((f) => f.severity === 'error');
@@ -17,9 +17,11 @@ export function renderLintText(file: string, findings: Finding[], c: ChalkInstan
     if (group.length === 0) continue;
     lines.push(c.bold(`${group.length} ${severity}${group.length > 1 ? 's' : ''}:`));
     for (const f of group) {
-      const where = f.line === null ? `${f.key} ${c.dim(`(${originOf(f.key) ?? 'default'})`)}` : `${file}:${f.line} ${f.key}`;
       const mark = severity === 'error' ? c.red('✗') : c.yellow('!');
-      lines.push(`  ${mark} ${where}: ${f.message} ${c.dim(`[${f.rule}]`)}`);
+      const text = f.line === null
+        ? `${f.key} ${c.dim(`(${originOf(f.key) ?? 'default'})`)}: ${findingText(f)}`
+        : namesItsKey(f) ? `${file}:${f.line} ${f.message}` : `${file}:${f.line} ${f.key}: ${findingText(f)}`;
+      lines.push(`  ${mark} ${text} ${c.dim(`[${f.rule}]`)}`);
       if (f.hint) lines.push(`      ${c.dim('fix:')} ${f.hint}`);
     }
   }

@@ -1,8 +1,7 @@
 // Kong's checks on the certificates of ssl listeners, in Kong's words (kong/conf_loader/parse.lua,
 // check_and_parse: the proxy_/admin_/status_ loop). They apply only when a listener has `ssl`.
-import { parseListeners, resolvePemValue } from '../../conf/index.js';
+import { parseListeners, resolvePemValue, shownValue } from '../../conf/index.js';
 import type { Hit, Rule, RuleContext } from '../rule.js';
-import { shownValue } from './kong-values.js';
 
 // Listener key → the prefix of its certificate properties ("proxy_" is dropped, as Kong does).
 const LISTENERS: readonly [string, string][] = [['proxy_listen', ''], ['admin_listen', 'admin_'], ['status_listen', 'status_']];
@@ -26,7 +25,7 @@ function loadErrors(key: string, values: string[], want: 'certificate' | 'key'):
     const r = resolvePemValue(v);
     if ('pem' in r && (want === 'certificate' ? CERT_LABEL : KEY_LABEL).test(r.pem)) continue;
     // Kong prints the value itself; a key given inline is secret, so only paths are shown.
-    const shown = want === 'key' && !('path' in r && r.path) && !v.includes('/') ? '(inline value)' : shownValue(v, 'source' in r ? r.source : undefined);
+    const shown = shownValue(v, 'source' in r ? r.source : undefined);
     out.push({ key, message: `${key}: failed loading ${want} from ${shown}` });
   }
   return out;

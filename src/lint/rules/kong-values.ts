@@ -1,6 +1,6 @@
 // Kong's remaining check_and_parse rules that concern any node: node_id, the removed Cassandra
 // store, trusted certificates, and the listeners the conf loader does not type.
-import { parseListeners, resolvePemValue } from '../../conf/index.js';
+import { parseListeners, resolvePemValue, shownValue } from '../../conf/index.js';
 import type { Hit, Rule } from '../rule.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -22,12 +22,6 @@ export const cassandra: Rule = {
 };
 
 /** A value as it may be shown: paths as written, inline material never. */
-export function shownValue(value: string, source?: string): string {
-  if (source === 'inline' || value.trimStart().startsWith('-----BEGIN')) return '(inline PEM value)';
-  if (source === 'base64') return '(base64 value)';
-  return value.length > 200 ? `${value.slice(0, 60)}…` : value;
-}
-
 export const trustedCertificates: Rule = {
   id: 'trusted-certificate-unreadable',
   severity: 'error',

@@ -1,7 +1,7 @@
 // What Kong's conf loader itself refuses for hybrid nodes, with Kong's wording
 // (kong/conf_loader/parse.lua, check_and_parse).
 import type { Rule } from '../rule.js';
-import { shownValue } from './kong-values.js';
+import { shownValue } from '../../conf/index.js';
 
 const hybrid = (r: string) => r === 'control_plane' || r === 'data_plane';
 const LABEL_BASE = /^[a-z0-9]([\w.:-]*[a-z0-9]|)$/i;
@@ -24,7 +24,7 @@ export const clusterFilesUnreadable: Rule = {
     if (!hybrid(conf.role)) return [];
     const out = [];
     // Kong names the value; inline PEM and key material are summarised instead of printed.
-    const from = (k: 'cluster_cert' | 'cluster_cert_key' | 'cluster_ca_cert', path?: string) => path ?? (k === 'cluster_cert_key' && !conf[k]!.startsWith('/') ? '(inline value)' : shownValue(conf[k]!));
+    const from = (k: 'cluster_cert' | 'cluster_cert_key' | 'cluster_ca_cert', path?: string) => path ?? shownValue(conf[k]!);
     if (certs.cert.error) out.push({ key: 'cluster_cert', message: `cluster_cert: failed loading certificate from ${from('cluster_cert', certs.cert.path)} (${certs.cert.error})` });
     if (certs.key.error) out.push({ key: 'cluster_cert_key', message: `cluster_cert_key: failed loading key from ${from('cluster_cert_key', certs.key.path)} (${certs.key.error})` });
     if (certs.ca.error) out.push({ key: 'cluster_ca_cert', message: `cluster_ca_cert: failed loading certificate from ${from('cluster_ca_cert', certs.ca.path)} (${certs.ca.error})` });

@@ -1,4 +1,5 @@
 // Forward proxy and SNI mistakes Kong accepts but that break (or weaken) the DP → CP connection.
+import { missingPortWarning, parseClusterAddress } from '../../conf/index.js';
 import type { Rule } from '../rule.js';
 
 const viaProxy = (c: { role: string; cluster_use_proxy: boolean; proxy_server: string | null }) => c.role === 'data_plane' && c.cluster_use_proxy && Boolean(c.proxy_server);
@@ -51,6 +52,18 @@ export const proxyServerPort: Rule = {
   },
 };
 
+export const controlPlaneAddress: Rule = {
+  id: 'cluster-address',
+  severity: 'error',
+  keys: ['cluster_control_plane'],
+  source: 'hybridctl',
+  check: ({ conf, isSet }) => {
+    if (conf.role !== 'data_plane' || !isSet('cluster_control_plane')) return [];
+    const r = parseClusterAddress(conf.cluster_control_plane ?? '');
+    return r.ok ? [] : [{ message: r.message, hint: r.hint }];
+  },
+};
+
 export const controlPlanePort: Rule = {
   id: 'control-plane-port',
   severity: 'warning',
@@ -58,8 +71,8 @@ export const controlPlanePort: Rule = {
   source: 'hybridctl',
   check: ({ conf, isSet }) => {
     if (conf.role !== 'data_plane' || !isSet('cluster_control_plane')) return [];
-    const v = (conf.cluster_control_plane ?? '').replace(/^(wss?|https?):\/\//, '').replace(/\/.*$/, '');
-    return /:\d+$/.test(v) ? [] : [{ message: `cluster_control_plane '${v}' has no port: the data plane would connect to 443, not the CP cluster_listen port (8005 by default)`, hint: `write it as ${v}:8005` }];
+    const r = parseClusterAddress(conf.cluster_control_plane ?? '');
+    return r.ok && !r.address.portGiven ? [{ message: missingPortWarning(r.address), hint: `write it as ${r.address.hostPort.replace(/:443$/, ':8005')}` }] : [];
   },
 };
 
@@ -72,4 +85,4 @@ export const dpWithoutControlPlane: Rule = {
     conf.role === 'data_plane' && !isSet('cluster_control_plane') ? [{ message: 'cluster_control_plane is not set: the data plane connects to Kong\'s default 127.0.0.1:8005', hint: 'set cluster_control_plane to the CP cluster address, e.g. cp.example.com:8005' }] : [],
 };
 
-export const PROXY_RULES: readonly Rule[] = [sharedModeBehindProxy, pkiProxyWithoutServerName, httpsProxyUnverified, proxyServerPort, controlPlanePort, dpWithoutControlPlane];
+export const PROXY_RULES: readonly Rule[] = [sharedModeBehindProxy, pkiProxyWithoutServerName, httpsProxyUnverified, proxyServerPort, controlPlaneAddress, controlPlanePort, dpWithoutControlPlane];

@@ -19,20 +19,34 @@ export interface CheckContext {
   maxIntermediates: number;
   at: Date;
   key?: KeyObject;
+  names: InputNames;
 }
+
+/**
+ * How messages name the inputs: verify-chain speaks of its flags, a daemon of its kong.conf keys
+ * (a CP log line must not tell the operator to pass --ca to a daemon that has no such flag).
+ */
+export interface InputNames {
+  cert: string;
+  chain: string;
+  ca: string;
+  key: string;
+}
+
+export const DAEMON_NAMES: InputNames = { cert: 'the presented certificate', chain: 'the presented chain', ca: 'cluster_ca_cert', key: 'the private key' };
 
 const label = (c: Cert, i: number) => `certificate ${i} (${c.subject || '<empty subject>'})`;
 const ROLE_NAME: Record<Role, string> = { cp: 'control plane', dp: 'data plane' };
 
-export function checkTrust({ path }: CheckContext): Problem[] {
+export function checkTrust({ path, names }: CheckContext): Problem[] {
   if (path.anchored) return [];
   const last = path.certs.length - 1;
   const lastCert = path.certs[last]!;
   if (path.endsAtNonRootAnchor) {
     return [{
       code: 'ca-not-root', certificate: last,
-      message: `${label(lastCert, last)} from --ca is not a self-signed root; Kong verifies the chain up to a root CA`,
-      hint: 'pass the root CA certificate as --ca (cluster_ca_cert), and send the intermediates with the leaf',
+      message: `${label(lastCert, last)} from ${names.ca} is not a self-signed root; Kong verifies the chain up to a root CA`,
+      hint: `pass the root CA certificate as ${names.ca}, and send the intermediates with the leaf`,
     }];
   }
   const bad = path.badSignatures.find((b) => b.index === last);
@@ -46,14 +60,14 @@ export function checkTrust({ path }: CheckContext): Problem[] {
   if (lastCert.selfSigned) {
     return [{
       code: 'untrusted', certificate: last,
-      message: `${label(lastCert, last)} is a self-signed root that is not in --ca`,
-      hint: 'pass this root in --ca (cluster_ca_cert) if you trust it',
+      message: `${label(lastCert, last)} is a self-signed root that is not in ${names.ca}`,
+      hint: `add this root to ${names.ca} if you trust it`,
     }];
   }
   return [{
     code: 'untrusted', certificate: last,
-    message: `issuer '${lastCert.issuer}' of ${label(lastCert, last)} was not found in --cert, --chain or --ca`,
-    hint: 'add the missing intermediate to the certificate bundle (or --chain), and its root to --ca',
+    message: `issuer '${lastCert.issuer}' of ${label(lastCert, last)} was not found in ${names.cert}, ${names.chain} or ${names.ca}`,
+    hint: `add the missing intermediate to the certificate bundle (or ${names.chain}), and its root to ${names.ca}`,
   }];
 }
 
@@ -158,7 +172,7 @@ export function checkKeyStrength({ path }: CheckContext): Problem[] {
   return problems;
 }
 
-export function checkKeyMatch({ path, key }: CheckContext): Problem[] {
+export function checkKeyMatch({ path, key, names }: CheckContext): Problem[] {
   if (!key) return [];
   const leaf = path.certs[0]!;
   let ok = false;
@@ -167,7 +181,7 @@ export function checkKeyMatch({ path, key }: CheckContext): Problem[] {
   } catch {
     ok = false;
   }
-  return ok ? [] : [{ code: 'key-mismatch', certificate: 0, message: `--key does not belong to ${label(leaf, 0)}`, hint: 'pass the private key that was generated with this certificate' }];
+  return ok ? [] : [{ code: 'key-mismatch', certificate: 0, message: `${names.key} does not belong to ${label(leaf, 0)}`, hint: 'pass the private key that was generated with this certificate' }];
 }
 
 export const PKI_CHECKS = [checkTrust, checkDepth, checkCaFlags, checkPathLen, checkEku, checkHostname, checkValidity, checkKeyStrength, checkKeyMatch];

@@ -32,3 +32,26 @@ export interface Warning {
   certificate: number | null;
   message: string;
 }
+
+/** One line per code, for the man page. */
+export const PROBLEM_MEANINGS: Record<ProblemCode, string> = {
+  untrusted: 'no path to a trust anchor: an issuer is missing or unknown, or a signature does not verify',
+  depth: 'more intermediates between leaf and anchor than --max-intermediates',
+  ca: 'an issuer is not a CA (basicConstraints) or may not sign certificates (keyCertSign)',
+  pathlen: "an issuer's pathLenConstraint is exceeded",
+  'ca-not-root': 'pki: the anchor given is an intermediate, not a self-signed root',
+  eku: 'the leaf lacks the extended key usage of its role (cp: serverAuth, dp: clientAuth)',
+  hostname: 'role cp: the server name is in no DNS SAN (nor the CN when there are no SANs)',
+  expired: 'a certificate of the path is past its notAfter',
+  'not-yet-valid': 'a certificate of the path is before its notBefore',
+  'weak-key': 'RSA under 2048 bits, or an EC curve other than P-256, P-384, P-521',
+  pinned: 'shared: the certificate is not the very one pinned (SHA-256 of the DER)',
+  'key-mismatch': 'the private key does not belong to the leaf',
+};
+
+export const WARNING_MEANINGS: Record<WarningCode, string> = {
+  'expires-soon': 'the leaf expires within 30 days',
+  'extra-certificate': 'a certificate in the bundle is not part of the path',
+  'sha1-signature': 'a certificate of the path is signed with SHA-1',
+  'no-eku': 'the leaf has no extended key usage extension (any purpose)',
+};

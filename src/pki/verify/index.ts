@@ -3,11 +3,14 @@ import type { KeyObject } from 'node:crypto';
 import type { Cert } from '../cert.js';
 import type { Role } from '../profiles.js';
 import { buildPaths, type BuiltPath } from './path.js';
-import { PKI_CHECKS, SHARED_CHECKS, type CheckContext } from './checks.js';
+import { AnchorIndex } from './anchors.js';
+export { AnchorIndex } from './anchors.js';
+import { DAEMON_NAMES, PKI_CHECKS, SHARED_CHECKS, type CheckContext, type InputNames } from './checks.js';
+export type { InputNames } from './checks.js';
 import type { Problem, Warning } from './codes.js';
 
 export type { Problem, Warning, ProblemCode, WarningCode } from './codes.js';
-export { PROBLEM_CODES, WARNING_CODES } from './codes.js';
+export { PROBLEM_CODES, WARNING_CODES, PROBLEM_MEANINGS, WARNING_MEANINGS } from './codes.js';
 
 export const DEFAULT_MAX_INTERMEDIATES = 3;
 const EXPIRES_SOON_DAYS = 30;
@@ -17,8 +20,8 @@ export interface VerifyInput {
   presented: Cert[];
   /** More intermediates (--chain). */
   chain?: Cert[];
-  /** pki: trust anchors (cluster_ca_cert); shared: the pinned certificate(s). */
-  anchors: Cert[];
+  /** pki: trust anchors (cluster_ca_cert); shared: the pinned certificate(s). A large bundle is best given as an index. */
+  anchors: Cert[] | AnchorIndex;
   key?: KeyObject;
 }
 
@@ -28,6 +31,8 @@ export interface VerifyOptions {
   serverName?: string;
   maxIntermediates?: number;
   at?: Date;
+  /** How messages name the inputs; kong.conf wording unless given (verify-chain passes its flags). */
+  names?: InputNames;
 }
 
 export interface PathEntry {
@@ -56,21 +61,24 @@ export function verifyChain(input: VerifyInput, opts: VerifyOptions = {}): Verif
   const at = opts.at ?? new Date();
   const leaf = input.presented[0];
   if (!leaf) throw new Error('verifyChain: no certificate presented');
-  const base = { role, mode, serverName: opts.serverName, maxIntermediates: opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES, at, key: input.key };
+  const base = { role, mode, serverName: opts.serverName, maxIntermediates: opts.maxIntermediates ?? DEFAULT_MAX_INTERMEDIATES, at, key: input.key, names: opts.names ?? DAEMON_NAMES };
 
   let best: { path: BuiltPath; problems: Problem[] };
   if (mode === 'shared') {
-    const pinned = input.anchors.some((a) => a.sha256 === leaf.sha256);
+    const anchors = input.anchors instanceof AnchorIndex ? input.anchors : AnchorIndex.of(input.anchors);
+    const pinned = anchors.contains(leaf);
+    const firstAnchor = anchors.first();
     const path: BuiltPath = { certs: [leaf], anchored: pinned, endsAtNonRootAnchor: false, badSignatures: [] };
     const problems: Problem[] = pinned ? [] : [{
       code: 'pinned', certificate: 0,
-      message: `the presented certificate (sha256 ${leaf.sha256.slice(0, 16)}…) is not the pinned cluster certificate${input.anchors[0] ? ` (sha256 ${input.anchors[0].sha256.slice(0, 16)}…)` : ''}`,
+      message: `the presented certificate (sha256 ${leaf.sha256.slice(0, 16)}…) is not the pinned cluster certificate${firstAnchor ? ` (sha256 ${firstAnchor.sha256.slice(0, 16)}…)` : ''}`,
       hint: 'in shared mode both sides must use the very same cluster_cert file: copy the CP\'s cluster.crt and cluster.key to the DP',
     }];
     best = { path, problems: [...problems, ...run(SHARED_CHECKS, { ...base, path })] };
   } else {
     const pool = [...input.presented.slice(1), ...(input.chain ?? [])];
-    const candidates = buildPaths(leaf, pool, input.anchors).map((path) => ({ path, problems: run(PKI_CHECKS, { ...base, path }) }));
+    const anchors = input.anchors instanceof AnchorIndex ? input.anchors : AnchorIndex.of(input.anchors);
+    const candidates = buildPaths(leaf, pool, anchors).map((path) => ({ path, problems: run(PKI_CHECKS, { ...base, path }) }));
     best = candidates.sort(rank)[0]!;
   }
 

@@ -1,6 +1,7 @@
 // Builds certification paths from a leaf to a trust anchor, linking by name and signature only;
 // the rules (CA, pathlen, EKU …) are judged afterwards so every problem can be reported.
 import { safeVerify, type Cert } from '../cert.js';
+import type { AnchorIndex } from './anchors.js';
 
 export interface BuiltPath {
   certs: Cert[];
@@ -21,19 +22,20 @@ function issuedBy(child: Cert, parent: Cert): boolean {
   return child.issuer === parent.subject;
 }
 
-export function buildPaths(leaf: Cert, pool: readonly Cert[], anchors: readonly Cert[]): BuiltPath[] {
-  const anchorSet = new Set(anchors.map((a) => a.sha256));
-  const candidates = dedupe([...anchors, ...pool]);
+export function buildPaths(leaf: Cert, pool: readonly Cert[], anchors: AnchorIndex): BuiltPath[] {
+  const isAnchorCert = (c: Cert) => anchors.contains(c);
+  // Anchors come from the index by name (never a scan of the bundle); the presented pool is small.
+  const issuersOf = (c: Cert) => dedupe([...anchors.issuersOf(c), ...pool.filter((p) => issuedBy(c, p))]);
   const results: BuiltPath[] = [];
 
-  if (anchorSet.has(leaf.sha256)) {
+  if (isAnchorCert(leaf)) {
     return [{ certs: [leaf], anchored: leaf.selfSigned, endsAtNonRootAnchor: !leaf.selfSigned, badSignatures: [] }];
   }
 
   const walk = (path: Cert[], bad: { index: number; candidate: Cert }[]): void => {
     if (results.length > 64) return;
     const cur = path[path.length - 1]!;
-    const isAnchor = anchorSet.has(cur.sha256) && path.length > 1;
+    const isAnchor = path.length > 1 && isAnchorCert(cur);
     if (isAnchor && cur.selfSigned) {
       results.push({ certs: path, anchored: true, endsAtNonRootAnchor: false, badSignatures: bad });
       return;
@@ -43,9 +45,8 @@ export function buildPaths(leaf: Cert, pool: readonly Cert[], anchors: readonly 
     if (isAnchor) results.push({ certs: path, anchored: false, endsAtNonRootAnchor: true, badSignatures: bad });
     let extended = false;
     if (!cur.selfSigned && path.length < MAX_PATH) {
-      for (const c of candidates) {
+      for (const c of issuersOf(cur)) {
         if (path.some((p) => p.sha256 === c.sha256)) continue;
-        if (!issuedBy(cur, c)) continue;
         if (!safeVerify(cur.node, c.node.publicKey)) {
           bad.push({ index: path.length - 1, candidate: c });
           continue;
