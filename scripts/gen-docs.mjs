@@ -1,6 +1,6 @@
 // Writes completions/ and man/ from the built CLI's command tree (run `npm run docs` after changing flags).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 
 const cli = (...args) => execFileSync(process.execPath, ['bin/hybridctl.js', ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1' } });
 
@@ -16,4 +16,8 @@ for (const page of cli('man', '--list').trim().split('\n')) {
   const name = page.replace(/\.1$/, '').replace(/^hybridctl-?/, '');
   writeFileSync(`man/${page}`, name ? cli('man', name) : cli('man'));
 }
-console.log('wrote completions/ and man/');
+// package.json's man field lists every page, so `npm install -g` installs them all.
+const pkg = JSON.parse(readFileSync('package.json', 'utf8'));
+pkg.man = readdirSync('man').sort().map((f) => `./man/${f}`);
+writeFileSync('package.json', `${JSON.stringify(pkg, null, 2)}\n`);
+console.log('wrote completions/, man/ and the man field of package.json');
