@@ -5,12 +5,12 @@ _hybridctl() {
     w="${COMP_WORDS[i]}"
     [[ $w == -* ]] && continue
     case "${cmd:+$cmd }$w" in
-      "gen-cert"|"verify-chain"|"inspect-cert"|"lint"|"init"|"init dp"|"demo"|"cp"|"cp run"|"cp reload"|"cp stop"|"cp health"|"dp"|"dp run"|"dp reload"|"dp stop"|"dp health"|"doctor"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
+      "gen-cert"|"verify-chain"|"inspect-cert"|"lint"|"init"|"init dp"|"demo"|"cp"|"cp run"|"cp reload"|"cp stop"|"cp health"|"dp"|"dp run"|"dp reload"|"dp stop"|"dp health"|"doctor"|"dump"|"diff"|"apply"|"get"|"delete"|"inspect"|"inspect dataplanes"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
     esac
   done
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "gen-cert verify-chain inspect-cert lint init demo cp dp doctor completion man --version --no-color --no-input --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "gen-cert verify-chain inspect-cert lint init demo cp dp doctor dump diff apply get delete inspect completion man --version --no-color --no-input --help" -- "$cur"))
       ;;
     "gen-cert")
       case "$prev" in
@@ -814,6 +814,54 @@ _hybridctl() {
         --worker-state-update-frequency) COMPREPLY=(); return ;;
       esac
       COMPREPLY=($(compgen -W "--conf --cp-address --ca-cert-file --cert-file --key-file --server-name --timeout --output --admin-access-log --admin-error-log --admin-gui-access-log --admin-gui-api-url --admin-gui-csp-header --admin-gui-error-log --admin-gui-listen --admin-gui-path --admin-gui-ssl-cert --admin-gui-ssl-cert-key --admin-gui-url --admin-listen --admin-ssl-cert --admin-ssl-cert-key --allow-debug-header --anonymous-reports --client-body-buffer-size --client-ssl --client-ssl-cert --client-ssl-cert-key --cluster-allowed-common-names --cluster-ca-cert --cluster-cert --cluster-cert-key --cluster-cjson --cluster-control-plane --cluster-data-plane-purge-delay --cluster-dp-labels --cluster-listen --cluster-max-payload --cluster-mtls --cluster-ocsp --cluster-rpc --cluster-rpc-sync --cluster-server-name --cluster-use-proxy --data-plane-config-cache-mode --data-plane-config-cache-path --database --db-cache-neg-ttl --db-cache-ttl --db-cache-warmup-entities --db-resurrect-ttl --db-update-frequency --db-update-propagation --debug-ssl-cert --debug-ssl-cert-key --declarative-config --declarative-config-string --dedicated-config-processing --dns-cache-size --dns-error-ttl --dns-hostsfile --dns-no-sync --dns-not-found-ttl --dns-order --dns-resolver --dns-stale-ttl --dns-valid-ttl --error-default-type --error-template-html --error-template-json --error-template-plain --error-template-xml --headers --headers-upstream --host-ports --js-plugins-directory --js-plugins-timeout --kic --lmdb-environment-path --lmdb-map-size --log-level --lua-max-post-args --lua-max-req-headers --lua-max-resp-headers --lua-max-uri-args --lua-package-cpath --lua-package-path --lua-socket-pool-size --lua-ssl-protocols --lua-ssl-trusted-certificate --lua-ssl-verify-depth --mem-cache-size --new-dns-client --nginx-admin-client-body-buffer-size --nginx-admin-client-max-body-size --nginx-daemon --nginx-events-multi-accept --nginx-events-worker-connections --nginx-http-charset --nginx-http-client-body-buffer-size --nginx-http-client-header-buffer-size --nginx-http-client-max-body-size --nginx-http-grpc-ssl-conf-command --nginx-http-keepalive-requests --nginx-http-large-client-header-buffers --nginx-http-lua-regex-cache-max-entries --nginx-http-lua-regex-match-limit --nginx-http-lua-ssl-conf-command --nginx-http-proxy-ssl-conf-command --nginx-http-ssl-conf-command --nginx-http-ssl-dhparam --nginx-http-ssl-prefer-server-ciphers --nginx-http-ssl-protocols --nginx-http-ssl-session-tickets --nginx-http-ssl-session-timeout --nginx-main-daemon --nginx-main-user --nginx-main-worker-processes --nginx-main-worker-rlimit-nofile --nginx-proxy-real-ip-header --nginx-proxy-real-ip-recursive --nginx-stream-lua-ssl-conf-command --nginx-stream-proxy-ssl-conf-command --nginx-stream-ssl-conf-command --nginx-stream-ssl-dhparam --nginx-stream-ssl-prefer-server-ciphers --nginx-stream-ssl-protocols --nginx-stream-ssl-session-tickets --nginx-stream-ssl-session-timeout --nginx-user --nginx-worker-processes --node-id --openresty-path --opentelemetry-tracing --opentelemetry-tracing-sampling-rate --pg-backlog --pg-database --pg-host --pg-keepalive-timeout --pg-max-concurrent-queries --pg-password --pg-pool-size --pg-port --pg-ro-backlog --pg-ro-database --pg-ro-host --pg-ro-keepalive-timeout --pg-ro-max-concurrent-queries --pg-ro-password --pg-ro-pool-size --pg-ro-port --pg-ro-schema --pg-ro-semaphore-timeout --pg-ro-ssl --pg-ro-ssl-verify --pg-ro-timeout --pg-ro-user --pg-schema --pg-semaphore-timeout --pg-ssl --pg-ssl-verify --pg-timeout --pg-user --plugins --pluginserver-names --port-maps --prefix --proxy-access-log --proxy-error-log --proxy-listen --proxy-server --proxy-server-ssl-verify --proxy-stream-access-log --proxy-stream-error-log --real-ip-header --real-ip-recursive --request-debug --request-debug-token --resolver-address --resolver-error-ttl --resolver-family --resolver-hosts-file --resolver-lru-cache-size --resolver-mem-cache-size --resolver-stale-ttl --resolver-valid-ttl --role --router-consistency --router-flavor --ssl-cert --ssl-cert-key --ssl-cipher-suite --ssl-ciphers --ssl-dhparam --ssl-prefer-server-ciphers --ssl-protocols --ssl-session-cache-size --ssl-session-tickets --ssl-session-timeout --status-access-log --status-error-log --status-listen --status-ssl-cert --status-ssl-cert-key --stream-listen --tracing-instrumentations --tracing-sampling-rate --trusted-ips --untrusted-lua --untrusted-lua-sandbox-environment --untrusted-lua-sandbox-requires --upstream-keepalive-idle-timeout --upstream-keepalive-max-requests --upstream-keepalive-pool-size --vault-env-prefix --vaults --wasm --wasm-dynamic-module --wasm-filters --wasm-filters-path --worker-consistency --worker-events-max-payload --worker-state-update-frequency --help" -- "$cur"))
+      ;;
+    "dump")
+      case "$prev" in
+        --cp) COMPREPLY=(); return ;;
+        --select-tag) COMPREPLY=(); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "yaml json" -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--cp --select-tag --output --help" -- "$cur"))
+      ;;
+    "diff")
+      case "$prev" in
+        --cp) COMPREPLY=(); return ;;
+        --select-tag) COMPREPLY=(); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --select-tag --output --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
+      ;;
+    "apply")
+      case "$prev" in
+        --cp) COMPREPLY=(); return ;;
+        --select-tag) COMPREPLY=(); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --select-tag --dry-run --output --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
+      ;;
+    "get")
+      case "$prev" in
+        --cp) COMPREPLY=(); return ;;
+        --tag) COMPREPLY=(); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "table json yaml" -- "$cur")); return ;;
+      esac
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --tag --output --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
+      ;;
+    "delete")
+      case "$prev" in
+        --cp) COMPREPLY=(); return ;;
+      esac
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
+      ;;
+    "inspect")
+      COMPREPLY=($(compgen -W "dataplanes --help" -- "$cur"))
+      ;;
+    "inspect dataplanes")
+      case "$prev" in
+        --cp) COMPREPLY=(); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--cp --output --help" -- "$cur"))
       ;;
     "completion")
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--help" -- "$cur")); else COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); fi

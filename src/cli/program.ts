@@ -4,6 +4,7 @@ import { KONG_PROTOCOL_VERSION, VERSION } from '../version.js';
 import { collect } from './options.js';
 import { withDocs } from './program-docs.js';
 import { addDaemonCommands } from './program-daemons.js';
+import { addClientCommands } from './program-client.js';
 import type { Io } from './io.js';
 
 export type IoFactory = (opts: { color?: boolean; input?: boolean }) => Io;
@@ -166,6 +167,7 @@ export function buildProgram(run: Runner): Command {
   );
 
   addDaemonCommands(program, run, globals);
+  addClientCommands(program, run, globals);
 
   withDocs(
     program

@@ -10,10 +10,10 @@ import { tempDir } from '../helpers/cli.js';
 import { pki, startCp } from '../helpers/cluster.js';
 import type { Daemon } from '../helpers/daemon.js';
 import { serverPair } from '../helpers/tls-certs.js';
-import { DEPENDENCY_ORDER, DUMP_LISTS, type Kind } from '../deck/calls.js';
-import { GoKong, dump, emptyState, type State } from '../deck/client.js';
-import { buildTarget, fetchSchemas, pluginNames, renderEnv } from '../deck/state.js';
-import { checkNewCertificates, diff, fieldDiff, sync, type Event } from '../deck/replay.js';
+import { DEPENDENCY_ORDER, DUMP_LISTS, type Kind } from '../../src/client/calls.js';
+import { AdminClient, dump, emptyState, type State } from '../../src/client/client.js';
+import { buildTarget, fetchSchemas, pluginNames, renderEnv } from '../../src/client/target.js';
+import { checkNewCertificates, diff, fieldDiff, sync, type Event } from '../../src/client/sync.js';
 
 type Row = Record<string, unknown>;
 const FIXTURE = join(__dirname, '../fixtures/deck/kong.yml');
@@ -43,8 +43,8 @@ const readFile = (edit?: (f: Row) => void): Row => {
 };
 
 /** `deck gateway sync` (and `diff` when dry): GET /, the dump, the defaulter's schemas, the diff, the writes. */
-async function deckSync(file: Row, o: { dry?: boolean } = {}): Promise<{ client: GoKong; events: Event[]; target: State; current: State }> {
-  const client = new GoKong(cp.admin);
+async function deckSync(file: Row, o: { dry?: boolean } = {}): Promise<{ client: AdminClient; events: Event[]; target: State; current: State }> {
+  const client = new AdminClient(cp.admin);
   // deck cmd/common.go fetchKongVersion: only `version` is read; 3.x wants _format_version 3.0.
   const info = (await client.do('GET', '/')).json as { version: string };
   expect(Number(info.version.split('.')[0])).toBeGreaterThanOrEqual(3);
@@ -75,7 +75,7 @@ function stateDiff(a: State, b: State): Row {
   return out;
 }
 
-const writes = (c: GoKong) => c.calls.filter((x) => x.method !== 'GET');
+const writes = (c: AdminClient) => c.calls.filter((x) => x.method !== 'GET');
 const count = (s: State) => Object.values(s).reduce((n, rows) => n + rows.length, 0);
 
 describe('decK sync → dump round trip', () => {
@@ -102,7 +102,7 @@ describe('decK sync → dump round trip', () => {
 
   it('answers every PUT, and lists every row, with the full object: each schema field, unset ones as explicit nulls', async () => {
     await freshCp();
-    const client = new GoKong(cp.admin);
+    const client = new AdminClient(cp.admin);
     const file = readFile();
     const target = buildTarget(file, await dump(client, { selectTags: SELECT }), await fetchSchemas(client, pluginNames(file)));
     const answers = await sync(client, diff(emptyState(), target), emptyState());
@@ -126,7 +126,7 @@ describe('decK sync → dump round trip', () => {
   it('dumps exactly what was synced: zero differences after decK normalisation', async () => {
     await freshCp();
     const first = await deckSync(readFile());
-    const client = new GoKong(cp.admin);
+    const client = new AdminClient(cp.admin);
     const dumped = await dump(client, { selectTags: SELECT });
     expect(stateDiff(dumped, first.target)).toEqual({});
     // pkg/dump/dump.go's lists in order, each answered as Kong OSS 3.10 answers it.
@@ -145,7 +145,7 @@ describe('decK sync → dump round trip', () => {
   it('pages as go-kong follows `offset`: a dump at size 2 is the dump at size 1000', async () => {
     await freshCp();
     const first = await deckSync(readFile());
-    const client = new GoKong(cp.admin);
+    const client = new AdminClient(cp.admin);
     const small = await dump(client, { selectTags: SELECT, pageSize: 2 });
     expect(stateDiff(small, first.target)).toEqual({});
     expect(client.calls.filter((c) => c.url.startsWith('/services?') && c.url.includes('offset='))).toHaveLength(0);
@@ -191,7 +191,7 @@ describe('decK sync → dump round trip', () => {
     expect(deletes.map((c) => c.url.split('/').slice(1, -1).filter((_, i, a) => i === 0 || i === a.length - 1).join('/'))).toEqual([
       'plugins', 'plugins', 'routes', 'upstreams/targets', 'snis', 'consumers/jwt', 'consumers',
     ]);
-    const after = await dump(new GoKong(cp.admin), { selectTags: SELECT });
+    const after = await dump(new AdminClient(cp.admin), { selectTags: SELECT });
     expect(stateDiff(after, applied.target)).toEqual({});
     expect(diff(after, applied.target)).toEqual([]);
   });
@@ -209,7 +209,7 @@ describe('decK sync → dump round trip', () => {
       '/consumers/{id}/key-auth/{id}', '/consumers/{id}/jwt/{id}', '/consumers/{id}/basic-auth/{id}', '/consumers/{id}/acls/{id}',
       '/certificates/{id}', '/consumers/{id}',
     ]));
-    expect(count(await dump(new GoKong(cp.admin), { selectTags: [] }))).toBe(0);
+    expect(count(await dump(new AdminClient(cp.admin), { selectTags: [] }))).toBe(0);
   });
 });
 

@@ -22,6 +22,7 @@ const MAY_IMPORT: Record<string, string[] | '*'> = {
   doctor: '*',
   admin: ['entities', 'store'],
   daemon: '*',
+  client: ['entities'],
   cli: '*',
 };
 const OPEN = new Set(['errors.ts', 'log.ts', 'version.ts', 'util']);

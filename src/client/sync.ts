@@ -3,7 +3,7 @@
 // (EqualWithOpts: timestamps ignored, tags and plugin protocols compared as sets, basic-auth passwords
 // not compared) over go-kong's calls (kong/*_service.go).
 import { DEPENDENCY_ORDER, GO_KONG_FIELDS, deletePath, writePath, type Kind } from './calls.js';
-import { ApiError, type GoKong, type State } from './client.js';
+import { ApiError, type AdminClient, type State } from './client.js';
 
 type Row = Record<string, unknown>;
 
@@ -103,7 +103,7 @@ export function goBody(kind: Kind, r: Row): Row {
  * The certificate differ's GET /certificates/{id} before a create (pkg/types/certificate.go
  * createUpdateCertificate): a certificate with that id outside the dump is a duplicate; a 404 is fine.
  */
-export async function checkNewCertificates(client: GoKong, events: Event[]): Promise<void> {
+export async function checkNewCertificates(client: AdminClient, events: Event[]): Promise<void> {
   for (const e of events) {
     if (e.kind !== 'certificates' || e.op !== 'create') continue;
     try {
@@ -117,9 +117,10 @@ export async function checkNewCertificates(client: GoKong, events: Event[]): Pro
 }
 
 /** Applies the events as go-kong's services send them; returns the objects the CP answered with. */
-export async function sync(client: GoKong, events: Event[], current: State): Promise<Row[]> {
+export async function sync(client: AdminClient, events: Event[], current: State, onEvent?: (e: Event, i: number) => void): Promise<Row[]> {
   const answers: Row[] = [];
-  for (const e of events) {
+  for (const [i, e] of events.entries()) {
+    onEvent?.(e, i);
     if (e.op === 'delete') {
       await client.do('DELETE', deletePath(e.kind, e.obj));
       continue;

@@ -4,7 +4,7 @@
 // FillEntityDefaults / FillPluginsDefaults (plugin config from GET /schemas/plugins/{name}).
 import { randomUUID } from 'node:crypto';
 import { DEFAULTER_SCHEMAS, type Kind } from './calls.js';
-import { ApiError, asGoKong, emptyState, type GoKong, type State } from './client.js';
+import { ApiError, asGoKong, emptyState, type AdminClient, type State } from './client.js';
 
 type Row = Record<string, unknown>;
 type Fields = Record<string, Row>[];
@@ -67,7 +67,7 @@ export interface Schemas {
 }
 
 /** The defaulter's schema look-ups (a 404 is "no schema"), then the plugin schemas the file needs. */
-export async function fetchSchemas(client: GoKong, pluginNames: string[]): Promise<Schemas> {
+export async function fetchSchemas(client: AdminClient, pluginNames: string[]): Promise<Schemas> {
   const s: Schemas = { entity: {}, plugin: {} };
   for (const e of DEFAULTER_SCHEMAS) {
     try {
@@ -130,17 +130,24 @@ export function buildTarget(file: Row, current: State, schemas: Schemas): State 
     add('certificates', tagged({ id, cert: c.cert, key: c.key, tags: c.tags }));
     for (const s of (c.snis as Row[] | undefined) ?? []) add('snis', tagged({ ...s, id: idOf('snis', s.id, (r) => r.name === s.name), certificate: { id } }));
   }
+  const addRoute = (r: Row, service: Row | undefined) => {
+    const { plugins: rp, ...route } = r;
+    const rid = idOf('routes', route.id, (x) => x.name === route.name);
+    add('routes', defaults('routes', tagged(service ? { ...route, id: rid, service } : { ...route, id: rid })));
+    queuePlugins(rp, { route: { id: rid } });
+  };
   for (const s of (file.services as Row[] | undefined) ?? []) {
     const { routes, plugins: sp, ...svc } = s;
     const id = idOf('services', svc.id, (r) => r.name === svc.name);
     add('services', defaults('services', tagged({ ...svc, id })));
     queuePlugins(sp, { service: { id } });
-    for (const r of (routes as Row[] | undefined) ?? []) {
-      const { plugins: rp, ...route } = r;
-      const rid = idOf('routes', route.id, (x) => x.name === route.name);
-      add('routes', defaults('routes', tagged({ ...route, id: rid, service: { id } })));
-      queuePlugins(rp, { route: { id: rid } });
-    }
+    for (const r of (routes as Row[] | undefined) ?? []) addRoute(r, { id });
+  }
+  // Top-level routes: without a service, or naming theirs (by name or id) in `service`.
+  for (const r of (file.routes as Row[] | undefined) ?? []) {
+    const svc = r.service;
+    const ref = typeof svc === 'string' ? { id: (t.services.find((x) => x.name === svc || x.id === svc)?.id as string | undefined) ?? svc } : isObject(svc) ? svc : undefined;
+    addRoute(r, ref);
   }
   for (const u of (file.upstreams as Row[] | undefined) ?? []) {
     const { targets, ...up } = u;

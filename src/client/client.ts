@@ -1,5 +1,6 @@
 // A client that talks to the Admin API as go-kong does (kong/client.go, kong/list.go, kong/response.go)
 // and records every request, and decK's dump built on it (go-database-reconciler pkg/dump/dump.go).
+import { RuntimeError } from '../errors.js';
 import { DUMP_LISTS, DUMP_PAGE_SIZE, GO_KONG_FIELDS, FOREIGN, type Kind } from './calls.js';
 
 type Row = Record<string, unknown>;
@@ -11,27 +12,42 @@ export interface Call {
   status: number;
 }
 
-export class ApiError extends Error {
+/** An Admin API answer of 400 or more; the CP's own message is the useful part. */
+export class ApiError extends RuntimeError {
   constructor(readonly call: Call, readonly body: unknown) {
-    super(`${call.method} ${call.url}: HTTP ${call.status} ${JSON.stringify(body)}`);
+    const message = (body as { message?: unknown } | null)?.message;
+    super(`${call.method} ${call.url}: HTTP ${call.status}: ${typeof message === 'string' ? message : JSON.stringify(body)}`);
   }
 }
 
-export class GoKong {
+export class AdminClient {
   readonly calls: Call[] = [];
-  constructor(private readonly base: string) {}
+  constructor(readonly base: string) {}
 
   /** kong/client.go Do: JSON in and out; any status of 400 or more is an error (kong/response.go hasError). */
   async do(method: string, url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-    const res = await fetch(this.base + url, {
-      method,
-      headers: body === undefined ? {} : { 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
+    let res: Response;
+    try {
+      res = await fetch(this.base + url, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch (err) {
+      // An unreachable CP is the world in the way, not a bug: one line naming the address.
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      throw new RuntimeError(`cannot reach the Admin API at ${this.base}: ${why}`, { hint: 'start it (hybridctl cp run) or point --cp / HYBRIDCTL_CP at it' });
+    }
     const text = await res.text();
     const call = { method, url, status: res.status };
     this.calls.push(call);
-    const json: unknown = text ? JSON.parse(text) : null;
+    let json: unknown = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      throw new RuntimeError(`${method} ${this.base}${url}: HTTP ${res.status}, not a JSON answer; is this a Kong Admin API?`);
+    }
     if (res.status >= 400) throw new ApiError(call, json);
     return { status: res.status, json };
   }
@@ -94,7 +110,7 @@ export interface DumpOptions {
 }
 
 /** pkg/dump/dump.go Get, for Kong (not Konnect): every list in order, tolerated statuses as "none". */
-export async function dump(client: GoKong, o: DumpOptions): Promise<State> {
+export async function dump(client: AdminClient, o: DumpOptions): Promise<State> {
   const state = emptyState();
   for (const l of DUMP_LISTS) {
     if (l.kind === 'consumer_groups') await client.do('GET', '/');

@@ -1,0 +1,116 @@
+// The commands that talk to a running control plane's Admin API: dump, diff, apply, get, delete and
+// inspect dataplanes. Each takes --cp (else HYBRIDCTL_CP, else Kong's default Admin API address).
+import { Command, Option } from 'commander';
+import { collect } from './options.js';
+import { withDocs } from './program-docs.js';
+import type { Runner } from './program.js';
+
+const ENV = ['HYBRIDCTL_CP', 'HYBRIDCTL_DEBUG', 'NO_COLOR'];
+const FILE_ENV = ['HYBRIDCTL_CP', 'DECK_*', 'HYBRIDCTL_DEBUG', 'NO_COLOR'];
+const cpOption = () => new Option('--cp <url>', 'the Admin API of the control plane (default $HYBRIDCTL_CP, else http://127.0.0.1:8001)');
+const tagOption = () => new Option('--select-tag <tag>', 'only entities with this tag (repeatable: all of them); others are left alone').argParser(collect);
+
+const DIFF_EXIT = `
+Exit codes:
+  0  no differences
+  1  the control plane differs from the file, or it cannot be reached
+  2  usage error, or the file is unreadable or invalid (named: entity and field)`;
+
+export function addClientCommands(program: Command, run: Runner, globals: () => { color?: boolean; input?: boolean }): void {
+  withDocs(
+    program
+      .command('dump')
+      .description("write the control plane's configuration as a decK file (_format_version 3.0, ids kept)")
+      .addOption(cpOption())
+      .addOption(tagOption())
+      .addOption(new Option('-o, --output <format>', 'file format').choices(['yaml', 'json']).default('yaml'))
+      .action(async (flags) => {
+        const { dumpAction } = await import('./commands/client-sync.js');
+        await run((io) => dumpAction(flags, io), globals());
+      }),
+    { examples: ['hybridctl dump > kong.yaml', 'hybridctl dump --cp http://cp.internal:8001 --select-tag billing -o json'], environment: ENV },
+  );
+
+  withDocs(
+    program
+      .command('diff')
+      .description('show what apply would create, update and delete, field by field')
+      .argument('<file>', 'a decK file (YAML or JSON)')
+      .addOption(cpOption())
+      .addOption(tagOption())
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .action(async (file: string, flags) => {
+        const { diffAction } = await import('./commands/client-sync.js');
+        await run((io) => diffAction(file, flags, io), globals());
+      }),
+    { examples: ['hybridctl diff kong.yaml', 'hybridctl diff kong.yaml -o json || echo "drift"'], exitCodes: DIFF_EXIT, environment: FILE_ENV },
+  );
+
+  withDocs(
+    program
+      .command('apply')
+      .description('make the control plane match a decK file through the Admin API: parents first, deletes children first')
+      .argument('<file>', 'a decK file (YAML or JSON)')
+      .addOption(cpOption())
+      .addOption(tagOption())
+      .option('--dry-run', 'print the changes, write nothing')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .action(async (file: string, flags) => {
+        const { applyAction } = await import('./commands/client-sync.js');
+        await run((io) => applyAction(file, flags, io), globals());
+      }),
+    { examples: ['hybridctl apply kong.yaml', 'hybridctl apply billing.yaml --select-tag billing --dry-run'], environment: FILE_ENV },
+  );
+
+  withDocs(
+    program
+      .command('get')
+      .description('list entities of one kind, or show one by name or id')
+      .argument('<entity>', 'services, routes, upstreams, consumers, plugins, certificates, snis, ca_certificates')
+      .argument('[name]', 'the name, username or id of one entity')
+      .addOption(cpOption())
+      .option('--tag <tag>', 'only entities with this tag (repeatable: all of them)', collect)
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+      .action(async (entity: string, name: string | undefined, flags) => {
+        const { getAction } = await import('./commands/client-get.js');
+        await run((io) => getAction(entity, name, flags, io), globals());
+      }),
+    { examples: ['hybridctl get services', 'hybridctl get route billing-invoices -o yaml', 'hybridctl get plugins --tag billing -o json'], environment: ENV },
+  );
+
+  withDocs(
+    program
+      .command('delete')
+      .description('delete one entity by name or id')
+      .argument('<entity>', 'services, routes, upstreams, consumers, plugins, certificates, snis, ca_certificates')
+      .argument('<name>', 'the name, username or id')
+      .addOption(cpOption())
+      .action(async (entity: string, name: string, flags) => {
+        const { deleteAction } = await import('./commands/client-get.js');
+        await run((io) => deleteAction(entity, name, flags, io), globals());
+      }),
+    { examples: ['hybridctl delete route billing-invoices', 'hybridctl delete plugin 3f2c…'], environment: ENV },
+  );
+
+  const inspect = program.command('inspect').description('show what the control plane knows');
+  withDocs(
+    inspect
+      .command('dataplanes')
+      .description("the data planes connected to the control plane: version, sync status, whether each runs the CP's configuration")
+      .addOption(cpOption())
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .action(async (flags) => {
+        const { inspectDataPlanesAction } = await import('./commands/client-get.js');
+        await run((io) => inspectDataPlanesAction(flags, io), globals());
+      }),
+    {
+      examples: ['hybridctl inspect dataplanes', 'hybridctl inspect dataplanes --cp http://cp.internal:8001 -o json'],
+      exitCodes: `
+Exit codes:
+  0  every data plane runs the control plane's configuration
+  1  one is behind or incompatible, or the control plane cannot be reached
+  2  usage error`,
+      environment: ENV,
+    },
+  );
+}
