@@ -26,6 +26,15 @@ export interface DataPlaneReport {
   ok: boolean;
 }
 
+/** Kong's DP reports this hash while its configuration is empty, whatever the CP's hash of "nothing" is. */
+const EMPTY_HASH = '0'.repeat(32);
+const COLLECTIONS = ['services', 'routes', 'plugins', 'upstreams', 'consumers', 'certificates', 'snis', 'ca_certificates'];
+
+async function cpIsEmpty(client: AdminClient): Promise<boolean> {
+  for (const c of COLLECTIONS) if (((await client.do('GET', `/${c}?size=1`)).json as { data: Row[] }).data.length) return false;
+  return true;
+}
+
 export async function inspectDataPlanes(client: AdminClient, now: Date): Promise<DataPlaneReport> {
   const status = (await client.do('GET', '/status')).json as Row;
   const cpHash = typeof status.configuration_hash === 'string' ? status.configuration_hash : null;
@@ -37,6 +46,7 @@ export async function inspectDataPlanes(client: AdminClient, now: Date): Promise
     rows.push(...page.data);
     next = page.next ?? null;
   }
+  const emptyOk = rows.some((r) => r.config_hash === EMPTY_HASH) && (await cpIsEmpty(client));
   const views = rows.map((r): DataPlaneView => {
     const lastSeen = Number(r.last_seen);
     return {
@@ -46,7 +56,7 @@ export async function inspectDataPlanes(client: AdminClient, now: Date): Promise
       version: String(r.version ?? ''),
       sync_status: String(r.sync_status ?? 'unknown'),
       config_hash: String(r.config_hash ?? ''),
-      in_sync: cpHash !== null && r.config_hash === cpHash && !INCOMPATIBLE.has(String(r.sync_status)),
+      in_sync: cpHash !== null && (r.config_hash === cpHash || (emptyOk && r.config_hash === EMPTY_HASH)) && !INCOMPATIBLE.has(String(r.sync_status)),
       last_seen: new Date(lastSeen * 1000).toISOString(),
       last_seen_seconds_ago: Math.max(0, Math.round(now.getTime() / 1000 - lastSeen)),
     };
