@@ -5,12 +5,12 @@ _hybridctl() {
     w="${COMP_WORDS[i]}"
     [[ $w == -* ]] && continue
     case "${cmd:+$cmd }$w" in
-      "gen-cert"|"verify-chain"|"inspect-cert"|"lint"|"init"|"init dp"|"demo"|"cp"|"cp run"|"cp reload"|"cp stop"|"cp health"|"dp"|"dp run"|"dp reload"|"dp stop"|"dp health"|"doctor"|"dump"|"diff"|"apply"|"get"|"delete"|"inspect"|"inspect dataplanes"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
+      "gen-cert"|"verify-chain"|"inspect-cert"|"lint"|"init"|"init dp"|"demo"|"cp"|"cp run"|"cp reload"|"cp stop"|"cp health"|"dp"|"dp run"|"dp reload"|"dp stop"|"dp health"|"doctor"|"dump"|"diff"|"apply"|"get"|"delete"|"inspect"|"inspect dataplanes"|"config"|"config control-planes"|"config control-planes add"|"config control-planes list"|"config control-planes use"|"config control-planes remove"|"completion"|"man") cmd="${cmd:+$cmd }$w" ;;
     esac
   done
   case "$cmd" in
     "")
-      COMPREPLY=($(compgen -W "gen-cert verify-chain inspect-cert lint init demo cp dp doctor dump diff apply get delete inspect completion man --version --no-color --no-input --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "gen-cert verify-chain inspect-cert lint init demo cp dp doctor dump diff apply get delete inspect config completion man --version --no-color --no-input --help" -- "$cur"))
       ;;
     "gen-cert")
       case "$prev" in
@@ -862,6 +862,31 @@ _hybridctl() {
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
       COMPREPLY=($(compgen -W "--cp --output --help" -- "$cur"))
+      ;;
+    "config")
+      COMPREPLY=($(compgen -W "control-planes --help" -- "$cur"))
+      ;;
+    "config control-planes")
+      COMPREPLY=($(compgen -W "add list use remove --help" -- "$cur"))
+      ;;
+    "config control-planes add")
+      case "$prev" in
+        --address) COMPREPLY=(); return ;;
+        --token) COMPREPLY=(); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--address --token --overwrite --help" -- "$cur"))
+      ;;
+    "config control-planes list")
+      case "$prev" in
+        --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+      esac
+      COMPREPLY=($(compgen -W "--output --help" -- "$cur"))
+      ;;
+    "config control-planes use")
+      COMPREPLY=($(compgen -W "--help" -- "$cur"))
+      ;;
+    "config control-planes remove")
+      COMPREPLY=($(compgen -W "--help" -- "$cur"))
       ;;
     "completion")
       if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--help" -- "$cur")); else COMPREPLY=($(compgen -W "bash zsh fish" -- "$cur")); fi

@@ -5,9 +5,9 @@ import { collect } from './options.js';
 import { withDocs } from './program-docs.js';
 import type { Runner } from './program.js';
 
-const ENV = ['HYBRIDCTL_CP', 'HYBRIDCTL_DEBUG', 'NO_COLOR'];
-const FILE_ENV = ['HYBRIDCTL_CP', 'DECK_*', 'HYBRIDCTL_DEBUG', 'NO_COLOR'];
-const cpOption = () => new Option('--cp <url>', 'the Admin API of the control plane (default $HYBRIDCTL_CP, else http://127.0.0.1:8001)');
+const ENV = ['HYBRIDCTL_CP', 'HYBRIDCTL_CONFIG', 'HYBRIDCTL_DEBUG', 'NO_COLOR'];
+const FILE_ENV = ['HYBRIDCTL_CP', 'HYBRIDCTL_CONFIG', 'DECK_*', 'HYBRIDCTL_DEBUG', 'NO_COLOR'];
+const cpOption = () => new Option('--cp <url>', 'the Admin API of the control plane (default $HYBRIDCTL_CP, else the current named control plane, else http://127.0.0.1:8001)');
 const tagOption = () => new Option('--select-tag <tag>', 'only entities with this tag (repeatable: all of them); others are left alone').argParser(collect);
 
 const DIFF_EXIT = `
@@ -112,5 +112,44 @@ Exit codes:
   2  usage error`,
       environment: ENV,
     },
+  );
+
+  const cps = program.command('config').description('hybridctl settings').command('control-planes').description('named control planes: the Admin API the client commands use by default');
+  const cfg = async () => import('./commands/client-config.js');
+  const CFG_ENV = ['HYBRIDCTL_CONFIG', 'HYBRIDCTL_DEBUG', 'NO_COLOR'];
+  withDocs(
+    cps
+      .command('add')
+      .description('add a named control plane; the first one added becomes current')
+      .argument('<name>', 'a name for it')
+      .option('--address <url>', 'its Admin API, e.g. http://cp.example.com:8001')
+      .option('--token <token>', 'sent as Kong-Admin-Token; stored in the 0600 file, never printed')
+      .option('--overwrite', 'replace one of the same name')
+      .action(async (name: string, flags) => run(async (io) => (await cfg()).cpAddAction(name, flags, io), globals())),
+    { examples: ['hybridctl config control-planes add prod --address https://cp.example.com:8444'], environment: CFG_ENV },
+  );
+  withDocs(
+    cps
+      .command('list')
+      .description('list the named control planes, the current one marked')
+      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .action(async (flags) => run(async (io) => (await cfg()).cpListAction(flags, io), globals())),
+    { examples: ['hybridctl config control-planes list'], environment: CFG_ENV },
+  );
+  withDocs(
+    cps
+      .command('use')
+      .description('make a named control plane the current one')
+      .argument('<name>', 'its name')
+      .action(async (name: string) => run(async (io) => (await cfg()).cpUseAction(name, io), globals())),
+    { examples: ['hybridctl config control-planes use prod'], environment: CFG_ENV },
+  );
+  withDocs(
+    cps
+      .command('remove')
+      .description('forget a named control plane')
+      .argument('<name>', 'its name')
+      .action(async (name: string) => run(async (io) => (await cfg()).cpRemoveAction(name, io), globals())),
+    { examples: ['hybridctl config control-planes remove staging'], environment: CFG_ENV },
   );
 }

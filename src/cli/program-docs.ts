@@ -13,6 +13,7 @@ export const ENVIRONMENT: [string, string][] = [
   ['KONG_*', 'every kong.conf property x_y can be given as KONG_X_Y; precedence: defaults < conf file < KONG_* < flags'],
   ['HYBRIDCTL_WORK_DIR', 'where the control plane keeps a generated cluster certificate (default $HOME/.hybridctl)'],
   ['HYBRIDCTL_CP', 'the Admin API of the control plane for dump, diff, apply, get, delete and inspect (default http://127.0.0.1:8001)'],
+  ['HYBRIDCTL_CONFIG', 'the named control planes file (default $HOME/.hybridctl/config.yaml)'],
   ['DECK_*', 'dump, diff, apply: variables a file may read with ${{ env "DECK_NAME" }}'],
   ['HYBRIDCTL_DEBUG', 'set to 1 to print stack traces with errors'],
   ['NO_COLOR', 'disable colour, as --no-color does'],

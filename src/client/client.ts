@@ -22,7 +22,8 @@ export class ApiError extends RuntimeError {
 
 export class AdminClient {
   readonly calls: Call[] = [];
-  constructor(readonly base: string) {}
+  /** token: Kong's Admin API token header, for a CP behind one; never logged or printed. */
+  constructor(readonly base: string, private readonly token?: string) {}
 
   /** kong/client.go Do: JSON in and out; any status of 400 or more is an error (kong/response.go hasError). */
   async do(method: string, url: string, body?: unknown): Promise<{ status: number; json: unknown }> {
@@ -30,7 +31,7 @@ export class AdminClient {
     try {
       res = await fetch(this.base + url, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.token ? { 'Kong-Admin-Token': this.token } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (err) {

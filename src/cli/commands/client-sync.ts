@@ -2,6 +2,7 @@
 import { stringify } from 'yaml';
 import { UsageError } from '../../errors.js';
 import { AdminClient, dump } from '../../client/client.js';
+import { contextsPath, currentContext, readContexts } from '../../client/contexts.js';
 import { stateToFile } from '../../client/file.js';
 import { loadDeckFile } from '../../client/load.js';
 import { changesOf, planSync, summaryOf, type Change } from '../../client/plan.js';
@@ -10,10 +11,11 @@ import type { Io } from '../io.js';
 
 export const DEFAULT_CP = 'http://127.0.0.1:8001';
 
-/** --cp, else HYBRIDCTL_CP, else Kong's default admin_listen; a plain host:port means http. */
+/** --cp, else HYBRIDCTL_CP, else the current named control plane, else Kong's default admin_listen. */
 export function adminClient(flag: string | undefined, io: Io): AdminClient {
   const given = flag ?? (io.env.HYBRIDCTL_CP || undefined);
-  const raw = given ?? DEFAULT_CP;
+  const ctx = given === undefined ? currentContext(readContexts(contextsPath(io.env))) : undefined;
+  const raw = given ?? ctx?.address ?? DEFAULT_CP;
   const withScheme = /^[a-z]+:\/\//i.test(raw) ? raw : `http://${raw}`;
   let url: URL;
   try {
@@ -22,7 +24,7 @@ export function adminClient(flag: string | undefined, io: Io): AdminClient {
     throw new UsageError(`invalid value '${raw}' for ${flag !== undefined ? '--cp' : 'HYBRIDCTL_CP'}; expected an Admin API URL such as ${DEFAULT_CP}`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`invalid value '${raw}' for --cp; the Admin API is http:// or https://`);
-  return new AdminClient(url.href.replace(/\/+$/, ''));
+  return new AdminClient(url.href.replace(/\/+$/, ''), ctx?.token);
 }
 
 interface Flags {
