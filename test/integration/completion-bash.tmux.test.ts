@@ -5,22 +5,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
+import { tmuxDriver } from '../helpers/tmux.js';
 
 const SCRIPT = resolve(__dirname, '../../completions/hybridctl.bash');
-const socket = `hybridctl-compl-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', 'w');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: RegExp, ms = 10_000): Promise<string> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const s = screen();
-    if (what.test(s)) return s;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`);
-}
+const { tmux, screen, sleep, waitFor } = tmuxDriver('compl');
 
 /** Types `line`, presses Tab, returns the line the prompt then shows. */
 async function tab(line: string): Promise<string> {

@@ -5,21 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, runCli, tempDir } from '../helpers/cli.js';
+import { tmuxDriver } from '../helpers/tmux.js';
 
-const socket = `hybridctl-initdp-${process.pid}`;
-const tmux = (...args: string[]) => execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
-const screen = () => tmux('capture-pane', '-p', '-t', 'w');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitFor(what: RegExp, ms = 15_000): Promise<string> {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    const s = screen();
-    if (what.test(s)) return s;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}; screen:\n${screen()}`);
-}
+const { tmux, screen, sleep, waitFor } = tmuxDriver('initdp');
 
 function session(dir: string): void {
   onTestFinished(() => { try { tmux('kill-server'); } catch { /* already gone */ } });
