@@ -1,6 +1,5 @@
 // The Admin API: Kong's paths, status codes and JSON documents, on node:http.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import type { AccessLogSink } from '../util/access-log.js';
@@ -11,7 +10,7 @@ import type { Store } from '../store/index.js';
 import { route, type AdminPlugins, type Ctx, type Reply } from './routes.js';
 import { optionsReply } from './options.js';
 import { HttpError } from './http-error.js';
-import { listenOnAll, type Bound } from '../util/listen-all.js';
+import { serveEntries } from '../util/serve-entries.js';
 import { decodeBody, type Body } from './body.js';
 import { storageFailure } from './storage-error.js';
 
@@ -137,42 +136,18 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
     );
   };
   const listens = Array.isArray(o.listen) ? o.listen : [o.listen];
-  const plain = listens.filter((l) => !l.ssl);
-  const secure = listens.filter((l) => l.ssl);
-  if (secure.length > 0 && !o.tls) throw new Error('admin_listen has ssl entries but no certificate was given');
-  const tlsOptions = (t: { certPem: string; keyPem: string }) => ({ cert: t.certPem, key: t.keyPem, minVersion: 'TLSv1.2' as const });
-  const servers: { server: Server; bound: Bound }[] = [];
-  const serve = async (server: Server, at: AdminListen[]): Promise<Bound> => {
+  const { addresses, servers, setTls } = await serveEntries('admin_listen', listens, o.tls, handler, (server) => {
     server.keepAliveTimeout = 5000;
     server.on('connection', (sock) => {
       active += 1;
       sock.once('close', () => (active -= 1));
     });
-    const bound = await listenOnAll(server, at);
-    servers.push({ server, bound });
-    return bound;
-  };
-  const tlsServer = secure.length > 0 ? createTlsServer({ ...tlsOptions(o.tls!), ALPNProtocols: ['http/1.1'] }, handler) : undefined;
-  let plainBound: Bound | undefined;
-  let tlsBound: Bound | undefined;
-  try {
-    if (plain.length > 0) plainBound = await serve(createServer(handler), plain);
-    if (tlsServer) tlsBound = await serve(tlsServer, secure);
-  } catch (err) {
-    await Promise.all(servers.map(({ server, bound }) => bound.close().then(() => new Promise((ok) => server.close(ok)))));
-    throw err;
-  }
-  const addresses = listens.map((l) => {
-    const at = l.ssl ? tlsBound!.addresses[secure.indexOf(l)]! : plainBound!.addresses[plain.indexOf(l)]!;
-    return { ...at, ssl: Boolean(l.ssl) };
   });
   const first = addresses.find((x) => !x.ssl) ?? addresses[0]!;
   return {
     address: { host: first.host, port: first.port },
     addresses,
-    setTls(t) {
-      tlsServer?.setSecureContext(tlsOptions(t));
-    },
+    setTls,
     close: (graceMs = CLOSE_GRACE_MS) =>
       Promise.all(servers.map(async ({ server, bound }) => {
         await bound.close();

@@ -1,13 +1,11 @@
 // The status listener: GET /status and GET /status/ready as Kong serves them on a data plane.
 // Kong: api/routes/health.lua (/status), status/ready.lua (/status/ready).
-import { createServer, type Server } from 'node:http';
-import { createServer as createTlsServer } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
 import type { AccessLogSink } from '../util/access-log.js';
 import { logAccess } from '../util/access-line.js';
-import { listenOnAll, type Bound } from '../util/listen-all.js';
+import { serveEntries } from '../util/serve-entries.js';
 
 export interface StatusState {
   /** 32 hex characters; null or 32 zeros while no configuration has been loaded. */
@@ -120,18 +118,7 @@ export async function startStatus(opts: StatusOptions): Promise<StatusServer> {
     });
   };
   const listens = Array.isArray(opts.listen) ? opts.listen : [opts.listen];
-  const plain = listens.filter((l) => !l.ssl);
-  const secure = listens.filter((l) => l.ssl);
-  if (secure.length > 0 && !opts.tls) throw new Error('status_listen has ssl entries but no certificate was given');
-  const tlsOptions = (t: { certPem: string; keyPem: string }) => ({ cert: t.certPem, key: t.keyPem, minVersion: 'TLSv1.2' as const });
-  const tlsServer = secure.length > 0 ? createTlsServer({ ...tlsOptions(opts.tls!), ALPNProtocols: ['http/1.1'] }, handler) : undefined;
-  const servers: { server: Server; bound: Bound }[] = [];
-  const serve = async (server: Server, at: StatusListen[]): Promise<Bound> => {
-    server.on('connection', () => accepted++);
-    const bound = await listenOnAll(server, at);
-    servers.push({ server, bound });
-    return bound;
-  };
+  const { addresses, servers, setTls } = await serveEntries('status_listen', listens, opts.tls, handler, (server) => server.on('connection', () => accepted++));
   const closeAll = () => Promise.all(servers.map(async ({ server, bound }) => {
     await bound.close();
     await new Promise<void>((ok) => {
@@ -139,22 +126,12 @@ export async function startStatus(opts: StatusOptions): Promise<StatusServer> {
       server.closeAllConnections();
     });
   })).then(() => undefined);
-  let plainBound: Bound | undefined;
-  let tlsBound: Bound | undefined;
-  try {
-    if (plain.length > 0) plainBound = await serve(createServer(handler), plain);
-    if (tlsServer) tlsBound = await serve(tlsServer, secure);
-  } catch (err) {
-    await closeAll();
-    throw err;
-  }
-  const addresses = listens.map((l) => ({ ...(l.ssl ? tlsBound!.addresses[secure.indexOf(l)]! : plainBound!.addresses[plain.indexOf(l)]!), ssl: Boolean(l.ssl) }));
   for (const a of addresses) opts.log.info('listening', { listener: a.ssl ? 'status ssl' : 'status', address: `${a.host}:${a.port}` });
   const first = addresses.find((a) => !a.ssl) ?? addresses[0]!;
   return {
     address: { host: first.host, port: first.port },
     addresses,
-    setTls: (t) => tlsServer?.setSecureContext(tlsOptions(t)),
+    setTls,
     close: closeAll,
   };
 }
