@@ -100,8 +100,8 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
     });
     opened.push(cluster);
     const clusterRef = cluster;
-    const adminLog = s.adminListen.length > 0 ? openAccessLog(s.accessLogs?.admin ?? null, 'admin_access_log') : null;
-    const statusLog = s.statusListen.length > 0 ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log') : null;
+    const adminLog = s.adminListen.length > 0 ? openAccessLog(s.accessLogs?.admin ?? null, 'admin_access_log', log) : null;
+    const statusLog = s.statusListen.length > 0 ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log', log) : null;
     for (const l of [adminLog, statusLog]) if (l) opened.push(l);
     // logrotate's convention (nginx reopens its logs on SIGUSR1).
     const reopen = () => {

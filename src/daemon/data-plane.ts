@@ -114,7 +114,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     if (initial) log.info(`serving ${origin} until the control plane answers`, { config_hash: hash, ...(origin === 'declarative_config' ? { file: s.declarativeConfig } : {}) });
     else log.info('no cached configuration: every request gets 404 until the control plane sends one');
 
-    const statusLog = s.statusListen.length > 0 ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log') : null;
+    const statusLog = s.statusListen.length > 0 ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log', log) : null;
     if (statusLog) opened.push(statusLog);
     // logrotate's convention (nginx reopens its logs on SIGUSR1).
     const reopen = () => {

@@ -100,7 +100,7 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
   if (o.workers <= 1) {
     // One process: listeners of this node share its counters.
     const counters = localCounters();
-    const accessLog = openAccessLog(o.accessLog ?? null);
+    const accessLog = openAccessLog(o.accessLog ?? null, 'proxy_access_log', o.log);
     const proxies = await startAll(o.listeners, o.log.child('proxy'), o.initial ?? null, { plugins: o.plugins, nodeId: o.nodeId, counters, accessLog });
     const release = heapRelease(o.log.child('proxy'));
     return {
@@ -350,7 +350,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
     }),
   );
   try {
-    accessLog = openAccessLog(init.accessLog);
+    accessLog = openAccessLog(init.accessLog, 'proxy_access_log', log);
     const plugins = workerPlugins(init.plugins, init.jsPlugins);
     proxies = await startAll(init.listeners, log, init.table, { plugins, nodeId: init.nodeId, counters, accessLog });
   } catch (err) {

@@ -14,7 +14,7 @@ export interface NginxStats {
   total_requests: number;
 }
 
-export const ZERO_STATS: NginxStats = {
+const ZERO_STATS: NginxStats = {
   connections_accepted: 0, connections_handled: 0, connections_active: 0, connections_reading: 0,
   connections_writing: 0, connections_waiting: 0, total_requests: 0,
 };

@@ -15,8 +15,12 @@ export function timeLocal(d: Date): string {
   return `${two(d.getDate())}/${MONTHS[d.getMonth()]}/${d.getFullYear()}:${two(d.getHours())}:${two(d.getMinutes())}:${two(d.getSeconds())} ${sign}${two(Math.floor(abs / 60))}${two(abs % 60)}`;
 }
 
+// What nginx escapes; most values have none of it and are returned as they are.
+const NEEDS_ESCAPE = /["\\\x00-\x1f\x7f-\uffff]/;
+
 export function escapeValue(v: string | undefined | null): string {
   if (!v) return '-';
+  if (!NEEDS_ESCAPE.test(v)) return v;
   let out = '';
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);

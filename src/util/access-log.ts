@@ -26,11 +26,25 @@ export class AccessLog implements AccessLogSink {
   private scheduled = false;
   private closed = false;
   private drops = 0;
+  private reportedDrops = 0;
+  private lastReport = 0;
   private idle: (() => void)[] = [];
 
-  /** Opens (creating the directory and file, 0644) or throws naming the file. */
-  constructor(readonly path: string) {
+  /**
+   * Opens (creating the directory and file, 0644) or throws naming the file. `warn` hears, at most
+   * every 10 s, how many lines were lost: an access log never goes missing silently.
+   */
+  constructor(readonly path: string, private readonly warn?: (msg: string, fields: Record<string, unknown>) => void) {
     this.fd = AccessLog.open(path);
+  }
+
+  private lost(n: number): void {
+    this.drops += n;
+    const now = Date.now();
+    if (!this.warn || now - this.lastReport < 10_000) return;
+    this.lastReport = now;
+    this.warn('access log lines dropped: the disk does not keep up or a write failed', { file: this.path, dropped: this.drops - this.reportedDrops, dropped_total: this.drops });
+    this.reportedDrops = this.drops;
   }
 
   private static open(path: string): number {
@@ -45,7 +59,7 @@ export class AccessLog implements AccessLogSink {
   write(line: string): void {
     if (this.closed) return;
     if (this.pendingBytes > MAX_PENDING_BYTES) {
-      this.drops++;
+      this.lost(1);
       return;
     }
     this.pending.push(line);
@@ -93,7 +107,7 @@ export class AccessLog implements AccessLogSink {
       write(fd, chunk, offset, chunk.length - offset, null, (err, n) => {
         if (!err && offset + n < chunk.length) return next(offset + n);
         // A failed write (full disk) loses this batch; the next one tries again.
-        if (err) this.drops += chunk.toString().split('\n').length - 1;
+        if (err) this.lost(chunk.toString().split('\n').length - 1);
         this.writing = false;
         if (this.pending.length) this.flush();
         else this.settle();
@@ -110,10 +124,10 @@ export class AccessLog implements AccessLogSink {
 }
 
 /** `path` from kong.conf `key`, or null for `off`; a file that cannot be opened stops the start, named. */
-export function openAccessLog(path: string | null, key = 'proxy_access_log'): AccessLog | null {
+export function openAccessLog(path: string | null, key = 'proxy_access_log', log?: { warn(msg: string, fields: Record<string, unknown>): void }): AccessLog | null {
   if (!path) return null;
   try {
-    return new AccessLog(path);
+    return new AccessLog(path, log ? (msg, fields) => log.warn(`${key}: ${msg}`, fields) : undefined);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
     throw new ConfigError(`${key}: cannot open ${path} for appending (${code})`, [], { hint: `make it writable, point ${key} at another file, or set ${key} = off` });

@@ -41,11 +41,6 @@ export class MetricStore {
     for (const [name, h] of this.histograms) out.histograms[name] = [...h.cells].map(([k, c]) => [k.split(SEP), { ...c, buckets: [...c.buckets] }]);
     return out;
   }
-
-  reset(): void {
-    this.counters.clear();
-    this.histograms.clear();
-  }
 }
 
 /** Sums snapshots from several workers: same metric and labels add up. */
