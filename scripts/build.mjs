@@ -16,8 +16,8 @@ const common = {
   minify: true,
   keepNames: true,
   define: { __HYBRIDCTL_VERSION__: JSON.stringify(pkg.version) },
-  // Optional native accelerators; ws and msgpackr fall back to JavaScript without them.
-  external: ['bufferutil', 'utf-8-validate', 'msgpackr-extract'],
+  // Optional native accelerators; ws, msgpackr and pg fall back to JavaScript without them.
+  external: ['bufferutil', 'utf-8-validate', 'msgpackr-extract', 'pg-native'],
   logLevel: 'warning',
 };
 

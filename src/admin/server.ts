@@ -6,7 +6,7 @@ import type { AccessLogSink } from '../util/access-log.js';
 import { logAccess } from '../util/access-line.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
 import { EntityError } from '../entities/index.js';
-import type { Store } from '../store/index.js';
+import { StoreUnavailable, type Store } from '../store/index.js';
 import { route, type AdminPlugins, type Ctx, type Reply } from './routes.js';
 import { optionsReply } from './options.js';
 import { HttpError } from './http-error.js';
@@ -125,6 +125,8 @@ export async function startAdmin(o: AdminOptions): Promise<AdminServer> {
         // A 413 leaves the rest of the body unread: the connection cannot carry another request.
         if (err instanceof HttpError && err.status === 413) send(res, err.status, err.body, { ...cors, Connection: 'close' });
         else if (err instanceof EntityError || err instanceof HttpError) send(res, err.status, err.body, cors);
+        // The store logged the outage once; the answer names the database and what did not happen.
+        else if (err instanceof StoreUnavailable) send(res, 503, { message: err.message }, { ...cors, 'Retry-After': '5' });
         else if (disk) {
           o.log.error(`store write failed: ${disk.reason}`, { code: disk.code, path: o.storePath ?? null, method: req.method, url: url.pathname, error: err instanceof Error ? err.message : String(err) });
           send(res, disk.status, { message: disk.message });

@@ -4,6 +4,7 @@ import { Command, Option } from 'commander';
 import type { Runner } from './program.js';
 import { withDocs } from './program-docs.js';
 import { addLifecycleCommands } from './program-lifecycle.js';
+import { addMigrationCommands } from './program-migrations.js';
 import { defaultOf, parseListeners } from '../conf/index.js';
 
 /** Kong's default of a listener key as hybridctl serves it, e.g. `0.0.0.0:8000, 0.0.0.0:8443 ssl`. */
@@ -65,6 +66,7 @@ export function addDaemonCommands(program: Command, run: Runner, globals: () => 
     await run((io) => cpRunAction(flags, cmd.args, io), globals());
   });
   addLifecycleCommands(cp, 'control_plane', run, globals);
+  addMigrationCommands(cp, run, globals);
 
   const dp = program.command('dp').description('data plane daemon');
   withDocs(

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import type { Logger } from '../log.js';
 import { KONG_PROTOCOL_VERSION } from '../version.js';
 import { errorMessage } from '../errors.js';
-import { openLmdbStore } from '../store/index.js';
+import { describePg, isUnavailable, openLmdbStore, openPostgresStore } from '../store/index.js';
 import type { Store } from '../store/index.js';
 import { startAdmin } from '../admin/server.js';
 import { startClusterServer } from '../cluster/server/index.js';
@@ -41,7 +41,11 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
   const nodeId = stableNodeId(s.prefix);
   const plugins = nodePlugins(s.plugins, 'control_plane');
   const cpPlugins = plugins.list();
-  const store: Store = await openLmdbStore(join(s.prefix, 'cp-store'), plugins);
+  const db = s.database ?? { kind: 'lmdb' };
+  const storePath = db.kind === 'postgres' ? describePg(db.pg) : join(s.prefix, 'cp-store');
+  const store: Store = db.kind === 'postgres'
+    ? await openPostgresStore(db.pg, { nodeId, log: log.child('database'), plugins })
+    : await openLmdbStore(storePath, plugins);
   const metrics = new CpMetrics();
   const clog = log.child('clustering');
   let current: { payload: Buffer; hash: string } | null = null;
@@ -93,8 +97,9 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
       checkConfiguration: (dpPlugins) => checkConfigurationCompatibility({ cpPlugins, dpPlugins, configured }),
       onDataPlane: (row) => {
         metrics.dataPlaneSeen({ ...row, ttl: s.purgeDelaySec });
+        // A database outage is logged once by the store, not once per data plane ping.
         void store.upsertDataPlane({ ...row, ttl: s.purgeDelaySec }).catch((err: unknown) =>
-          clog.warn('could not record data plane status', { node_id: row.id, error: errorMessage(err) }),
+          isUnavailable(err) ? undefined : clog.warn('could not record data plane status', { node_id: row.id, error: errorMessage(err) }),
         );
       },
     });
@@ -126,7 +131,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
           metrics: () => metrics.render(clusterRef.metrics()),
           configHash: () => current?.hash ?? null,
           plugins,
-          storePath: join(s.prefix, 'cp-store'),
+          storePath,
           accessLog: adminLog,
         })
       : null;
@@ -145,6 +150,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
       cluster_mtls: s.mode,
       plugins: cpPlugins.map((p) => p.name).join(',') || 'off',
       prefix: s.prefix,
+      database: storePath,
     });
     let closed = false;
     let running = s;

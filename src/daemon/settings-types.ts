@@ -1,6 +1,7 @@
 // What the daemons run with, resolved from kong.conf: files read, listeners picked, defaults applied.
 import type { PluginModule } from '../plugins/types.js';
 import type { AccessLogPaths } from './log-paths.js';
+import type { DatabaseChoice } from './database.js';
 
 export type Listen = { host: string; port: number };
 /** One entry of admin_listen / status_listen / proxy_listen; `ssl` ones terminate TLS. */
@@ -32,6 +33,8 @@ export interface CpSettings {
   plugins: EnabledSet;
   /** proxy_access_log, admin_access_log, status_access_log; null: off. */
   accessLogs?: AccessLogPaths;
+  /** Where the configuration is kept; the embedded LMDB when absent. */
+  database?: DatabaseChoice;
 }
 
 export interface DpSettings {

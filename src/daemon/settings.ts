@@ -10,6 +10,7 @@ import { resolvePrefix } from './prefix.js';
 import { accessLogPaths } from './log-paths.js';
 import type { CpSettings, DpSettings, EnabledSet, ListenEntry, TlsPair } from './settings-types.js';
 import { enabledOnNode } from '../plugins/installed.js';
+import { databaseChoice } from './database.js';
 
 export type { CpSettings, DpSettings } from './settings-types.js';
 
@@ -93,6 +94,7 @@ export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDi
     purgeDelaySec: c.cluster_data_plane_purge_delay,
     plugins: pluginSet(loaded),
     accessLogs: accessLogPaths(loaded, prefixOf(loaded, ctx.home)),
+    database: databaseChoice(loaded),
   };
 }
 

@@ -1,5 +1,6 @@
 // Where the store's rows live between restarts. Every write is one transaction: it lands whole or
-// not at all. The LMDB backend is the default; memory is for tests; PostgreSQL fits the same shape.
+// not at all. The LMDB backend is the default; memory is for tests; PostgreSQL (postgres/) is shared
+// by several control planes.
 import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
@@ -10,24 +11,61 @@ export interface Record_ {
   value: unknown;
 }
 
+/** A put (value) or a delete (value undefined). */
+export type Op = Record_;
+
+/** What other control planes committed to a shared database: their writes, or "read everything again". */
+export type RemoteChange = { ops: Op[] } | { reload: Record_[] };
+
+/** One write. On a shared database it holds the cluster-wide write lock until commit or abort. */
+export interface WriteTx {
+  /** Other nodes' commits since this node last looked, to apply before checking this write. */
+  remote: RemoteChange[];
+  commit(ops: Op[]): Promise<void>;
+  abort(): Promise<void>;
+}
+
+/** A row of clustering_data_planes as stored, with its time to live in seconds. */
+export type StoredDataPlane = { id: string; ttl: number; last_seen: number; hostname: string; created_at?: number; updated_at?: number } & Record<string, unknown>;
+
+/** Set by databases several control planes share. */
+export interface SharedPersistence {
+  /** Other nodes' commits since the last look, without taking the write lock. */
+  poll(): Promise<RemoteChange[]>;
+  /** Called when a poll may find something: a notification, a reconnect, the safety timer. */
+  onHint(cb: () => void): void;
+  upsertDataPlane(row: StoredDataPlane): Promise<void>;
+  /** Every control plane's data planes still within their time to live. */
+  listDataPlanes(): Promise<StoredDataPlane[]>;
+}
+
 export interface Persistence {
   /** Everything under a key prefix, in key order. */
   loadAll(prefix: string): Record_[];
   /** Puts (value) and deletes (value undefined), atomically. */
-  commit(ops: { key: string; value: unknown }[]): Promise<void>;
+  commit(ops: Op[]): Promise<void>;
+  begin(): Promise<WriteTx>;
   close(): Promise<void>;
+  shared?: SharedPersistence;
+}
+
+/** A write on a store only this process writes: nothing to catch up with, nothing to lock. */
+export function localTx(commit: (ops: Op[]) => Promise<void>): Promise<WriteTx> {
+  return Promise.resolve({ remote: [], commit, abort: async () => undefined });
 }
 
 export function memoryPersistence(): Persistence {
   const data = new Map<string, unknown>();
+  const commit = async (ops: Op[]) => {
+    for (const op of ops) {
+      if (op.value === undefined) data.delete(op.key);
+      else data.set(op.key, structuredClone(op.value));
+    }
+  };
   return {
     loadAll: (prefix) => [...data.entries()].filter(([k]) => k.startsWith(prefix)).sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, value]) => ({ key, value: structuredClone(value) })),
-    async commit(ops) {
-      for (const op of ops) {
-        if (op.value === undefined) data.delete(op.key);
-        else data.set(op.key, structuredClone(op.value));
-      }
-    },
+    commit,
+    begin: () => localTx(commit),
     close: async () => undefined,
   };
 }
@@ -55,20 +93,22 @@ export async function openLmdbPersistence(dir: string): Promise<Persistence> {
       }
       return out;
     },
-    async commit(ops) {
-      try {
-        db.transactionSync(() => {
-          for (const op of ops) {
-            if (op.value === undefined) db.removeSync(op.key);
-            else db.putSync(op.key, JSON.stringify(op.value));
-          }
-        });
-      } catch (err) {
-        throw storageError(`cannot write to the store ${dir}`, dir, err);
-      }
-    },
+    commit,
+    begin: () => localTx(commit),
     close: () => db.close(),
   };
+  async function commit(ops: Op[]): Promise<void> {
+    try {
+      db.transactionSync(() => {
+        for (const op of ops) {
+          if (op.value === undefined) db.removeSync(op.key);
+          else db.putSync(op.key, JSON.stringify(op.value));
+        }
+      });
+    } catch (err) {
+      throw storageError(`cannot write to the store ${dir}`, dir, err);
+    }
+  }
 }
 
 function refuse(dir: string, file: string, reason: string): never {

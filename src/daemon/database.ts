@@ -1,0 +1,54 @@
+// Which store a control plane keeps its configuration in, from kong.conf: the embedded LMDB unless
+// `database = postgres` is set explicitly (Kong's default is postgres; here an unset key means the
+// zero-setup store), then Kong's pg_* properties.
+import { ConfigError } from '../errors.js';
+import { resolvePemValue, type LoadedConf } from '../conf/index.js';
+import type { PgConfig } from '../store/index.js';
+
+export type DatabaseChoice = { kind: 'lmdb' } | { kind: 'postgres'; pg: PgConfig };
+
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_$]*$/;
+
+export function databaseChoice(loaded: LoadedConf): DatabaseChoice {
+  const entry = loaded.entries.get('database');
+  if (!entry || entry.source === 'default' || entry.value !== 'postgres') return { kind: 'lmdb' };
+  return { kind: 'postgres', pg: pgConfig(loaded) };
+}
+
+export function pgConfig(loaded: LoadedConf): PgConfig {
+  const raw = (k: string) => loaded.entries.get(k)?.value ?? null;
+  const int = (k: string, min: number, max: number, fallback: number): number => {
+    const v = raw(k);
+    if (v === null) return fallback;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) {
+      throw new ConfigError(`${k} has an invalid value: '${v}' (a whole number from ${min} to ${max})`, [], { hint: `fix ${k} in kong.conf or KONG_${k.toUpperCase()}` });
+    }
+    return n;
+  };
+  const on = (k: string) => raw(k) === 'on' || raw(k) === 'true';
+  const schema = raw('pg_schema') ?? undefined;
+  if (schema !== undefined && !IDENTIFIER.test(schema)) {
+    throw new ConfigError(`pg_schema has an invalid value: '${schema}' (a PostgreSQL identifier: letters, digits and _)`, [], { hint: 'set pg_schema to the schema name, or leave it unset for the user\'s default' });
+  }
+  const sslVerify = on('pg_ssl_verify');
+  const caPems = sslVerify
+    ? loaded.conf.lua_ssl_trusted_certificate.flatMap((v) => {
+        const r = resolvePemValue(v);
+        return 'pem' in r ? [r.pem] : [];
+      })
+    : [];
+  return {
+    host: raw('pg_host') ?? '127.0.0.1',
+    port: int('pg_port', 1, 65535, 5432),
+    user: raw('pg_user') ?? 'kong',
+    password: raw('pg_password') ?? undefined,
+    database: raw('pg_database') ?? 'kong',
+    schema,
+    ssl: on('pg_ssl'),
+    sslVerify,
+    caPems,
+    timeoutMs: int('pg_timeout', 1, 3_600_000, 5000),
+    maxConcurrent: int('pg_max_concurrent_queries', 0, 10_000, 0),
+  };
+}

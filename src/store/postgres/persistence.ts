@@ -1,0 +1,225 @@
+// The store on a PostgreSQL database several control planes share. Writes are serialised across
+// nodes by one transaction-scoped advisory lock; inside it a node first applies every change the
+// others committed (the change log, in commit order), so its in-memory checks see every row, then
+// writes. Readers on every node catch up from the same log when NOTIFY wakes them.
+import pg from 'pg';
+import { RuntimeError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { Op, Persistence, Record_, RemoteChange, StoredDataPlane, WriteTx } from '../persistence.js';
+import { describePg, isUnavailable, poolConfig, unavailable, type PgConfig } from './config.js';
+import { schemaState } from './migrations.js';
+import { constraintError, pruneLog, writeOps, type Constraints } from './write.js';
+import { listenForChanges } from './listener.js';
+import { dataPlaneTable } from './data-planes.js';
+
+const WRITE_LOCK = "pg_advisory_xact_lock(hashtext('hybridctl writes'))";
+const PRUNE_EVERY = 100;
+
+export interface PgOptions {
+  nodeId: string;
+  log: Logger;
+  constraints: Constraints;
+  /** A poll even without a notification, for one lost anyway (default 5 s, Kong's db_update_frequency). */
+  safetyPollMs?: number;
+}
+
+/** Connects, refuses an un-migrated database with the command to run, and reads every row. */
+export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Promise<Persistence> {
+  const where = describePg(cfg);
+  const pool = new pg.Pool(poolConfig(cfg));
+  let down = false;
+  const health = {
+    failed(err: unknown): void {
+      if (down || !isUnavailable(err)) return;
+      down = true;
+      o.log.warn('database unavailable: Admin API writes answer 503, data planes keep the configuration they have', { database: where, error: (err as Error)?.message ?? String(err) });
+    },
+    ok(): void {
+      if (!down) return;
+      down = false;
+      o.log.info('database available again: writes accepted', { database: where });
+    },
+  };
+  // An idle client whose server went away: reported here instead of crashing the process.
+  pool.on('error', (err) => health.failed(err));
+
+  let snapshot: Record_[];
+  let lastVersion: number;
+  try {
+    const c = await pool.connect();
+    try {
+      await checkSchema(c, where);
+      ({ rows: snapshot, version: lastVersion } = await readAll(c, true));
+    } finally {
+      c.release();
+    }
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    if (err instanceof RuntimeError) throw err;
+    throw new RuntimeError(`cannot use the database ${where}: ${(err as Error)?.message ?? String(err)}`, {
+      hint: 'check pg_host, pg_port, pg_user, pg_password and pg_database (KONG_PG_*), and that the server accepts connections from this host',
+      cause: err,
+    });
+  }
+
+  /** Changes after lastVersion (and the version they reach), or a reload when the log no longer reaches back that far. */
+  const changesSince = async (c: pg.PoolClient): Promise<{ changes: RemoteChange[]; version: number }> => {
+    const pruned = Number((await c.query<{ p: string }>('select pruned_upto as p from hybridctl_sync')).rows[0]?.p ?? 0);
+    if (lastVersion < pruned) return reload(c);
+    const r = await c.query<{ version: string; ops: Op[] | null }>('select version, ops from hybridctl_changes where version > $1 order by version', [lastVersion]);
+    const changes: RemoteChange[] = [];
+    let version = lastVersion;
+    for (const row of r.rows) {
+      if (row.ops === null) return reload(c);
+      changes.push({ ops: row.ops.map((op) => ({ key: op.key, value: op.value ?? undefined })) });
+      version = Number(row.version);
+    }
+    return { changes, version };
+  };
+  const reload = async (c: pg.PoolClient): Promise<{ changes: RemoteChange[]; version: number }> => {
+    const all = await readAll(c, false);
+    return { changes: [{ reload: all.rows }], version: all.version };
+  };
+
+  const connect = async (what: string): Promise<pg.PoolClient> => {
+    try {
+      const c = await pool.connect();
+      return c;
+    } catch (err) {
+      health.failed(err);
+      throw unavailable(cfg, what, err);
+    }
+  };
+
+  let writes = 0;
+  const begin = async (): Promise<WriteTx> => {
+    const c = await connect('nothing was written');
+    try {
+      await c.query('begin');
+      await c.query(`select ${WRITE_LOCK}`);
+      // The caller applies these before anything else, even if its write then fails.
+      const { changes: remote, version: seen } = await changesSince(c);
+      lastVersion = seen;
+      health.ok();
+      let done = false;
+      return {
+        remote,
+        async commit(ops) {
+          let version: number;
+          try {
+            version = await writeOps(c, ops, o.nodeId, o.constraints);
+            if (++writes % PRUNE_EVERY === 0) await pruneLog(c, version);
+          } catch (err) {
+            throw failure(err, 'nothing was written');
+          }
+          try {
+            await c.query('commit');
+          } catch (err) {
+            throw failure(err, 'the connection was lost while committing, so the write may have been made: read it back before retrying');
+          }
+          lastVersion = version;
+          done = true;
+          c.release();
+        },
+        async abort() {
+          if (done) return;
+          done = true;
+          const broken = await c.query('rollback').then(() => false, () => true);
+          c.release(broken);
+        },
+      };
+    } catch (err) {
+      await c.query('rollback').catch(() => undefined);
+      c.release(isUnavailable(err));
+      throw failure(err, 'nothing was written');
+    }
+  };
+
+  const failure = (err: unknown, what: string): Error => {
+    health.failed(err);
+    if (isUnavailable(err)) return unavailable(cfg, what, err);
+    return constraintError(err) ?? (err as Error);
+  };
+
+  const poll = async (): Promise<RemoteChange[]> => {
+    const c = await connect('changes from other control planes are applied when it is back');
+    try {
+      await c.query('begin isolation level repeatable read read only');
+      const { changes, version } = await changesSince(c);
+      await c.query('commit');
+      health.ok();
+      c.release();
+      lastVersion = version;
+      return changes;
+    } catch (err) {
+      await c.query('rollback').catch(() => undefined);
+      c.release(true);
+      throw failure(err, 'changes from other control planes are applied when it is back');
+    }
+  };
+
+  const wakeups = new Set<() => void>();
+  const listener = listenForChanges(cfg, { log: o.log, wake: () => wakeups.forEach((w) => w()), safetyPollMs: o.safetyPollMs ?? 5000 });
+  const dps = dataPlaneTable(pool);
+  const guarded = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
+    try {
+      const out = await fn();
+      health.ok();
+      return out;
+    } catch (err) {
+      throw failure(err, what);
+    }
+  };
+
+  return {
+    loadAll(prefix) {
+      return snapshot.filter((r) => r.key.startsWith(prefix));
+    },
+    async commit(ops) {
+      const tx = await begin();
+      if (tx.remote.length) throw new Error('commit() without begin() on a shared store would skip other nodes\' changes');
+      await tx.commit(ops);
+    },
+    begin,
+    async close() {
+      await listener.close();
+      await pool.end().catch(() => undefined);
+    },
+    shared: {
+      poll,
+      onHint: (cb) => void wakeups.add(cb),
+      upsertDataPlane: (row: StoredDataPlane) => guarded('the data plane was not recorded', () => dps.upsert(row)),
+      listDataPlanes: () => guarded('cannot list data planes', () => dps.list()),
+    },
+  };
+}
+
+async function checkSchema(c: pg.PoolClient, where: string): Promise<void> {
+  const s = await schemaState(c);
+  if (!s.bootstrapped) {
+    throw new RuntimeError(`the database ${where} has not been bootstrapped for hybridctl`, { hint: 'run: hybridctl cp migrations bootstrap (with the same -c kong.conf / KONG_PG_* settings)' });
+  }
+  if (s.unknown.length) {
+    throw new RuntimeError(`the database ${where} has migrations this hybridctl does not know (${s.unknown.join(', ')}): a newer version migrated it`, { hint: 'run the hybridctl version that migrated it, or a newer one' });
+  }
+  if (s.pending.length) {
+    throw new RuntimeError(`the database ${where} has pending migrations (${s.pending.join(', ')})`, { hint: 'run: hybridctl cp migrations up' });
+  }
+}
+
+/**
+ * Every row and the log version they include, consistent with each other: in a snapshot of its own
+ * (`own`), or inside the caller's transaction (which holds the write lock or is repeatable read).
+ */
+async function readAll(c: pg.PoolClient, own: boolean): Promise<{ rows: Record_[]; version: number }> {
+  if (own) await c.query('begin isolation level repeatable read read only');
+  try {
+    const v = await c.query<{ v: string }>('select coalesce(max(version), 0) as v from hybridctl_changes');
+    const r = await c.query<{ key: string; value: unknown }>('select key, value from hybridctl_rows order by key');
+    if (own) await c.query('commit');
+    return { rows: r.rows.map((x) => ({ key: x.key, value: x.value })), version: Number(v.rows[0]!.v) };
+  } catch (err) {
+    if (own) await c.query('rollback').catch(() => undefined);
+    throw err;
+  }
+}
