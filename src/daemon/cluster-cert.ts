@@ -30,9 +30,15 @@ export async function ensureClusterCert(workDir: string, now: Date): Promise<Clu
     });
   }
   const pair = await generateSharedPair({ now });
-  writeFilesAtomically([
-    { path: certPath, contents: pair.certPem, mode: 0o644 },
-    { path: keyPath, contents: pair.keyPem, mode: 0o600 },
-  ]);
+  try {
+    writeFilesAtomically([
+      { path: certPath, contents: pair.certPem, mode: 0o644 },
+      { path: keyPath, contents: pair.keyPem, mode: 0o600 },
+    ]);
+  } catch (err) {
+    // Two control planes started together on one work dir: the first one's pair is the pair.
+    if (existsSync(certPath) && existsSync(keyPath)) return { certPath, keyPath, generated: false, names: [SHARED_CN] };
+    throw err;
+  }
   return { certPath, keyPath, generated: true, names: [SHARED_CN] };
 }
