@@ -18,6 +18,17 @@ export const schemaViolation = (fields: FieldErrors) =>
 export const uniqueViolation = (key: string, value: unknown) =>
   new EntityError(409, { code: 5, name: 'unique constraint violation', message: `UNIQUE violation detected on '{${key}=${JSON.stringify(value)}}'`, fields: { [key]: value } });
 
+/** Lua's rendering of a key table in Kong's messages: keys sorted, strings quoted, null as null. */
+function luaTable(v: unknown): string {
+  if (v === null || v === undefined) return 'null';
+  if (typeof v !== 'object') return JSON.stringify(v);
+  return `{${Object.keys(v as object).sort().map((k) => `${k}=${luaTable((v as Record<string, unknown>)[k])}`).join(',')}}`;
+}
+
+/** Kong's composite unique key (a plugin's cache_key: name, route, service, consumer). */
+export const compositeUniqueViolation = (fields: Record<string, unknown>) =>
+  new EntityError(409, { code: 5, name: 'unique constraint violation', message: `UNIQUE violation detected on '${luaTable(fields)}'`, fields });
+
 export const primaryKeyViolation = (id: string) =>
   new EntityError(409, { code: 3, name: 'primary key violation', message: `primary key violation on key '{id="${id}"}'`, fields: { id } });
 

@@ -2,7 +2,7 @@
 // and the config_table shape data planes receive.
 export { SCHEMAS, ENTITY_ORDER, PROTOCOLS, isEntity, type EntityName, type EntitySchema, type Field } from './schemas.js';
 export { validateRow, describeErrors, expandServiceUrl, UUID, ENTITY_LIMITS, type Row, type FieldErrors } from './validate.js';
-export { EntityError, schemaViolation, uniqueViolation, primaryKeyViolation, foreignKeyViolation, referencedViolation, referencedByOthers, notFound, declarativeError } from './errors.js';
+export { EntityError, schemaViolation, uniqueViolation, compositeUniqueViolation, primaryKeyViolation, foreignKeyViolation, referencedViolation, referencedByOthers, notFound, declarativeError } from './errors.js';
 export { parseDeclarativeText, declarativeToRows, declarativeToConfigTable, uuidV5, declarativeId, kongIdKey, KONG_ID_NAMESPACE, FORMAT_VERSIONS } from './declarative.js';
 export { toConfigTable, emptyRows, type Rows } from './config-table.js';
 export type { DataPlaneRow } from './data-plane.js';

@@ -28,6 +28,33 @@ async function admin(pluginsConf = 'bundled') {
 }
 
 describe('Admin API: plugins', () => {
+  // spec/02-integration/03-db/03-plugins_spec.lua, it("checks composite uniqueness") (:insert() and :update()).
+  it('refuses a second plugin of one name on the same route, service and consumer, in Kong\'s words', async () => {
+    const call = await admin();
+    await call('POST', '/services', { name: 's', url: 'http://127.0.0.1:9' });
+    const route = await call('POST', '/services/s/routes', { name: 'r', paths: ['/r'] });
+    expect((await call('POST', '/routes/r/plugins', { name: 'key-auth' })).status).toBe(201);
+    const dup = await call('POST', '/plugins', { name: 'key-auth', route: { id: route.json.id } });
+    expect(dup.status).toBe(409);
+    expect(dup.json).toEqual({
+      code: 5,
+      name: 'unique constraint violation',
+      message: `UNIQUE violation detected on '{consumer=null,name="key-auth",route={id="${route.json.id as string}"},service=null}'`,
+      fields: { consumer: null, name: 'key-auth', route: { id: route.json.id }, service: null },
+    });
+    // Another scope, or another name, is another key.
+    expect((await call('POST', '/services/s/plugins', { name: 'key-auth' })).status).toBe(201);
+    expect((await call('POST', '/plugins', { name: 'key-auth' })).status).toBe(201);
+    expect((await call('POST', '/plugins', { name: 'key-auth' })).status).toBe(409);
+    expect((await call('POST', '/routes/r/plugins', { name: 'cors' })).status).toBe(201);
+    await call('POST', '/services/s/routes', { name: 'r2', paths: ['/r2'] });
+    const other = await call('POST', '/routes/r2/plugins', { name: 'key-auth' });
+    expect(other.status).toBe(201);
+    // An update onto a taken key is refused too; the plugin updating itself is not a duplicate.
+    expect((await call('PATCH', `/plugins/${other.json.id as string}`, { route: { id: route.json.id } })).status).toBe(409);
+    expect((await call('PATCH', `/plugins/${other.json.id as string}`, { enabled: false })).status).toBe(200);
+  });
+
   it("fills a plugin's config with its defaults and refuses what its schema refuses, in Kong's words", async () => {
     const call = await admin();
     const ok = await call('POST', '/plugins', { name: 'cors', config: { origins: ['https://a.example'] } });

@@ -2,7 +2,7 @@
 // (a 100,000-row import is a handful of round trips, not 100,000), its constraint rows, and one
 // entry in the change log the other control planes catch up from.
 import type { ClientBase } from 'pg';
-import { EntityError, uniqueViolation } from '../../entities/index.js';
+import { EntityError, compositeUniqueViolation, uniqueViolation } from '../../entities/index.js';
 import type { Op } from '../persistence.js';
 
 export interface Constraints {
@@ -78,6 +78,7 @@ export function constraintError(err: unknown): EntityError | null {
       } catch {
         // keep the text
       }
+      if (m[2] === 'cache_key' && value && typeof value === 'object') return compositeUniqueViolation(value as Record<string, unknown>);
       return uniqueViolation(m[2]!, value);
     }
   }
