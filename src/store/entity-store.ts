@@ -340,6 +340,10 @@ export class EntityStore implements Store {
     return [...this.dps.values()].sort((a, b) => (a.hostname < b.hostname ? -1 : a.hostname > b.hostname ? 1 : 0)).map((r) => structuredClone(r));
   }
 
+  async reachable(): Promise<boolean> {
+    return this.p.shared ? this.p.shared.reachable() : true;
+  }
+
   async close(): Promise<void> {
     await this.queue;
     await this.p.close();

@@ -39,6 +39,8 @@ export interface Store {
   onChange(listener: (info: ChangeInfo) => void): () => void;
   upsertDataPlane(row: DataPlaneRow & { ttl: number }): Promise<void>;
   listDataPlanes(now?: Date): Promise<DataPlaneRow[]>;
+  /** Whether the database answers now (an embedded store always does). */
+  reachable(): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -37,6 +37,8 @@ export interface SharedPersistence {
   upsertDataPlane(row: StoredDataPlane): Promise<void>;
   /** Every control plane's data planes still within their time to live. */
   listDataPlanes(): Promise<StoredDataPlane[]>;
+  /** One round trip to the database, within its timeout. */
+  reachable(): Promise<boolean>;
 }
 
 export interface Persistence {

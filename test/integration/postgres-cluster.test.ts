@@ -120,12 +120,14 @@ describe('several control planes on PostgreSQL', () => {
     expect(refused.status).toBe(503);
     expect(((await refused.json()) as { message: string }).message).toContain(`postgres://hybrid@127.0.0.1:${db.port}/${db.database} is unavailable`);
     expect((await (await fetch(`${cp2.admin}/routes/r1`)).json()) as object).toMatchObject({ name: 'r1' });
+    expect((await (await fetch(`${cp2.admin}/status`)).json()) as object).toMatchObject({ database: { reachable: false } });
     // A data plane that connects while the database is down still gets the configuration.
     const dp3 = await dp(p, join(dir, 'dp3'), cp2.cluster);
     await until(async () => (await get(`${dp3.proxy}/two`)) === 200, 'new DP served during the outage', 20_000);
     await server.start();
     await until(async () => (await post(`${cp2.admin}/services/s1/routes`, { name: 'r3', paths: ['/three'] })).status === 201, 'writes accepted again', 30_000);
     for (const d of [dp1, dp2]) await until(async () => (await get(`${d.proxy}/three`)) === 200, 'route after the restart served', 20_000);
+    expect((await (await fetch(`${cp2.admin}/status`)).json()) as object).toMatchObject({ database: { reachable: true } });
     loading = false;
     await load;
     expect(sent).toBeGreaterThan(20);

@@ -190,6 +190,7 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
       onHint: (cb) => void wakeups.add(cb),
       upsertDataPlane: (row: StoredDataPlane) => guarded('the data plane was not recorded', () => dps.upsert(row)),
       listDataPlanes: () => guarded('cannot list data planes', () => dps.list()),
+      reachable: () => guarded('unreachable', () => pool.query('select 1')).then(() => true, () => false),
     },
   };
 }
