@@ -115,6 +115,20 @@ describe('two control planes on one database', () => {
     await b.close();
   }, 30_000);
 
+  it('an import takes the time it needs: pg_timeout bounds each statement of a small write, not a large one', async () => {
+    const db = await server.createDatabase();
+    const cfg = cfgOf(db, { timeoutMs: 150 });
+    await migrateDatabase(cfg, 'bootstrap');
+    const a = await openPostgresStore(cfg, { nodeId: 'node-a', log, safetyPollMs: 60_000 });
+    const rows = a.exportRows();
+    rows.consumers = Array.from({ length: 20_000 }, (_, i) => ({ id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`, username: `u${i}`, custom_id: null, tags: null }));
+    await a.replaceAll(rows);
+    await a.replaceAll(rows);
+    const n = await server.query<{ n: string }>("select count(*)::text as n from hybridctl_rows where key like 'e:consumers:%'", [], db.database);
+    expect(n[0]!.n).toBe('20000');
+    await a.close();
+  }, 60_000);
+
   it('a node whose log position was pruned reads everything again', async () => {
     const { a, b, db } = await twoNodes();
     await a.insert('consumers', { username: 'before' });

@@ -53,8 +53,9 @@ export class StoreUnavailable extends Error {
   readonly status = 503;
 }
 
-// SQLSTATE classes and node errors that mean the server is down, restarting or unreachable.
-const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300']);
+// SQLSTATE classes and node errors that mean the server is down, restarting, unreachable or too slow
+// to answer in time (57014: a statement timeout; 55P03: a lock not granted in time).
+const DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', '57P01', '57P02', '57P03', '53300', '57014', '55P03']);
 
 export function isUnavailable(err: unknown): boolean {
   if (err instanceof StoreUnavailable) return true;

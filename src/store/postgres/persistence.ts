@@ -8,11 +8,13 @@ import type { Logger } from '../../log.js';
 import type { Op, Persistence, Record_, RemoteChange, StoredDataPlane, WriteTx } from '../persistence.js';
 import { describePg, isUnavailable, poolConfig, unavailable, type PgConfig } from './config.js';
 import { schemaState } from './migrations.js';
-import { constraintError, pruneLog, writeOps, type Constraints } from './write.js';
+import { constraintError, pruneLog, writeBudgetMs, writeOps, type Constraints } from './write.js';
 import { listenForChanges } from './listener.js';
 import { dataPlaneTable } from './data-planes.js';
 
 const WRITE_LOCK = "pg_advisory_xact_lock(hashtext('hybridctl writes'))";
+/** How long a write waits for another control plane's (a large import takes seconds). */
+const LOCK_WAIT_MS = 60_000;
 const PRUNE_EVERY = 100;
 
 export interface PgOptions {
@@ -96,7 +98,9 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
     const c = await connect('nothing was written');
     try {
       await c.query('begin');
-      await c.query(`select ${WRITE_LOCK}`);
+      await c.query(`set local statement_timeout = ${LOCK_WAIT_MS}`);
+      await c.query({ text: `select ${WRITE_LOCK}`, query_timeout: LOCK_WAIT_MS + 1000 } as never);
+      await c.query(`set local statement_timeout = ${cfg.timeoutMs}`);
       // The caller applies these before anything else, even if its write then fails.
       const { changes: remote, version: seen } = await changesSince(c);
       lastVersion = seen;
@@ -107,13 +111,14 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
         async commit(ops) {
           let version: number;
           try {
-            version = await writeOps(c, ops, o.nodeId, o.constraints);
+            version = await writeOps(c, ops, o.nodeId, o.constraints, cfg.timeoutMs);
             if (++writes % PRUNE_EVERY === 0) await pruneLog(c, version);
           } catch (err) {
             throw failure(err, 'nothing was written');
           }
           try {
-            await c.query('commit');
+            // Deferred foreign keys are checked here: as long as the writes themselves may take.
+            await c.query({ text: 'commit', query_timeout: writeBudgetMs(cfg.timeoutMs, ops.length) + 1000 } as never);
           } catch (err) {
             throw failure(err, 'the connection was lost while committing, so the write may have been made: read it back before retrying');
           }

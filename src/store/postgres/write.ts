@@ -15,39 +15,45 @@ export interface Constraints {
 /** Above this many keys the log says "read everything again" instead of carrying every row. */
 export const RELOAD_ABOVE = 2000;
 
-export async function writeOps(c: ClientBase, ops: Op[], nodeId: string, k: Constraints): Promise<number> {
+/** Time a write of `n` keys may take: the configured timeout, plus a millisecond per key for imports. */
+export const writeBudgetMs = (timeoutMs: number, n: number) => timeoutMs + n;
+
+export async function writeOps(c: ClientBase, ops: Op[], nodeId: string, c_: Constraints, timeoutMs: number): Promise<number> {
+  const budget = writeBudgetMs(timeoutMs, ops.length);
+  // The server gives up first (and rolls back), the client a second later.
+  const q = <R extends object = Record<string, unknown>>(text: string, values: unknown[]) => c.query<R>({ text, values, query_timeout: budget + 1000 } as never);
+  if (budget !== timeoutMs) await c.query(`set local statement_timeout = ${budget}`);
   const last = new Map<string, unknown>();
   for (const op of ops) last.set(op.key, op.value);
+  // Arrays travel as one JSON document each: PostgreSQL parses JSON far faster than array literals.
   const deletes: string[] = [];
   const putKeys: string[] = [];
-  const putValues: string[] = [];
-  const uIndex: string[] = [];
-  const uOwner: string[] = [];
-  const rOwner: string[] = [];
-  const rTarget: string[] = [];
+  const puts: string[] = [];
+  const unique: string[] = [];
+  const refs: string[] = [];
   for (const [key, value] of last) {
     if (value === undefined) {
       deletes.push(key);
       continue;
     }
+    const k = JSON.stringify(key);
     putKeys.push(key);
-    putValues.push(JSON.stringify(value));
-    for (const u of k.unique(key, value)) uIndex.push(u), uOwner.push(key);
-    for (const t of k.refs(key, value)) rOwner.push(key), rTarget.push(t);
+    puts.push(`{"k":${k},"v":${JSON.stringify(value)}}`);
+    for (const u of c_.unique(key, value)) unique.push(`{"i":${JSON.stringify(u)},"o":${k}}`);
+    for (const t of c_.refs(key, value)) refs.push(`{"o":${k},"t":${JSON.stringify(t)}}`);
   }
-  if (deletes.length) await c.query('delete from hybridctl_rows where key = any($1::text[])', [deletes]);
+  const keys = (list: string[]) => JSON.stringify(list);
+  const docs = (list: string[]) => `[${list.join(',')}]`;
+  if (deletes.length) await q('delete from hybridctl_rows r using json_array_elements_text($1::json) as t(k) where r.key = t.k', [keys(deletes)]);
   if (putKeys.length) {
-    await c.query('delete from hybridctl_unique where owner = any($1::text[])', [putKeys]);
-    await c.query('delete from hybridctl_refs where owner = any($1::text[])', [putKeys]);
-    await c.query(
-      'insert into hybridctl_rows (key, value) select k, v::json from unnest($1::text[], $2::text[]) as t(k, v) on conflict (key) do update set value = excluded.value',
-      [putKeys, putValues],
-    );
+    await q('delete from hybridctl_unique u using json_array_elements_text($1::json) as t(k) where u.owner = t.k', [keys(putKeys)]);
+    await q('delete from hybridctl_refs f using json_array_elements_text($1::json) as t(k) where f.owner = t.k', [keys(putKeys)]);
+    await q('insert into hybridctl_rows (key, value) select k, v from json_to_recordset($1::json) as t(k text, v json) on conflict (key) do update set value = excluded.value', [docs(puts)]);
   }
-  if (uIndex.length) await c.query('insert into hybridctl_unique (index, owner) select * from unnest($1::text[], $2::text[])', [uIndex, uOwner]);
-  if (rOwner.length) await c.query('insert into hybridctl_refs (owner, target) select * from unnest($1::text[], $2::text[]) on conflict do nothing', [rOwner, rTarget]);
+  if (unique.length) await q('insert into hybridctl_unique (index, owner) select i, o from json_to_recordset($1::json) as t(i text, o text)', [docs(unique)]);
+  if (refs.length) await q('insert into hybridctl_refs (owner, target) select o, t from json_to_recordset($1::json) as t(o text, t text) on conflict do nothing', [docs(refs)]);
   const logged = last.size > RELOAD_ABOVE ? null : JSON.stringify([...last].map(([key, value]) => ({ key, value: value ?? null })));
-  const r = await c.query<{ version: string }>('insert into hybridctl_changes (node, ops) values ($1, $2::json) returning version', [nodeId, logged]);
+  const r = await q<{ version: string }>('insert into hybridctl_changes (node, ops) values ($1, $2::json) returning version', [nodeId, logged]);
   const version = Number(r.rows[0]!.version);
   await c.query("select pg_notify('hybridctl_changes', $1)", [String(version)]);
   return version;
