@@ -835,9 +835,10 @@ _hybridctl() {
       case "$prev" in
         --cp) COMPREPLY=(); return ;;
         --select-tag) COMPREPLY=(); return ;;
+        --parallelism) COMPREPLY=(); return ;;
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
       esac
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --select-tag --dry-run --output --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --select-tag --dry-run --parallelism --output --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
       ;;
     "get")
       case "$prev" in

@@ -787,6 +787,7 @@ complete -c hybridctl -n '__fish_seen_subcommand_from diff' -F
 complete -c hybridctl -n '__fish_seen_subcommand_from apply' -l cp -x -d 'the Admin API of the control plane (default $HYBRIDCTL_CP, else the current named control plane, else http://127.0.0.1:8001)'
 complete -c hybridctl -n '__fish_seen_subcommand_from apply' -l select-tag -x -d 'only entities with this tag (repeatable: all of them); others are left alone'
 complete -c hybridctl -n '__fish_seen_subcommand_from apply' -l dry-run -d 'print the changes, write nothing'
+complete -c hybridctl -n '__fish_seen_subcommand_from apply' -l parallelism -x -d 'writes in flight at once within one dependency level (decK\'s flag; 1 to 1000)'
 complete -c hybridctl -n '__fish_seen_subcommand_from apply' -l output -s o -x -a 'text json' -d 'output format'
 complete -c hybridctl -n '__fish_seen_subcommand_from apply' -l help -s h -d 'show help for this command'
 complete -c hybridctl -n '__fish_seen_subcommand_from apply' -F

@@ -54,12 +54,13 @@ export function addClientCommands(program: Command, run: Runner, globals: () => 
       .addOption(cpOption())
       .addOption(tagOption())
       .option('--dry-run', 'print the changes, write nothing')
+      .option('--parallelism <n>', 'writes in flight at once within one dependency level (decK\'s flag; 1 to 1000)', '10')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
       .action(async (file: string, flags) => {
         const { applyAction } = await import('./commands/client-sync.js');
         await run((io) => applyAction(file, flags, io), globals());
       }),
-    { examples: ['hybridctl apply kong.yaml', 'hybridctl apply billing.yaml --select-tag billing --dry-run'], environment: FILE_ENV },
+    { examples: ['hybridctl apply kong.yaml', 'hybridctl apply billing.yaml --select-tag billing --dry-run', 'hybridctl apply kong.yaml --parallelism 1'], environment: FILE_ENV },
   );
 
   withDocs(
