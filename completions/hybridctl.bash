@@ -861,8 +861,9 @@ _hybridctl() {
       case "$prev" in
         --cp) COMPREPLY=(); return ;;
         --output|-o) COMPREPLY=($(compgen -W "text json" -- "$cur")); return ;;
+        --interval) COMPREPLY=(); return ;;
       esac
-      COMPREPLY=($(compgen -W "--cp --output --help" -- "$cur"))
+      COMPREPLY=($(compgen -W "--cp --output --watch --interval --help" -- "$cur"))
       ;;
     "config")
       COMPREPLY=($(compgen -W "control-planes --help" -- "$cur"))

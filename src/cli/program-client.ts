@@ -99,18 +99,21 @@ export function addClientCommands(program: Command, run: Runner, globals: () => 
       .command('dataplanes')
       .description("the data planes connected to the control plane: version, sync status, whether each runs the CP's configuration")
       .addOption(cpOption())
-      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .addOption(new Option('-o, --output <format>', 'output format (with --watch, json is one line per change)').choices(['text', 'json']).default('text'))
+      .option('-w, --watch', 'keep watching until Ctrl-C: redraw on a terminal, else print only what changed')
+      .option('--interval <seconds>', 'with --watch, seconds between looks (default 2)')
       .action(async (flags) => {
         const { inspectDataPlanesAction } = await import('./commands/client-get.js');
         await run((io) => inspectDataPlanesAction(flags, io), globals());
       }),
     {
-      examples: ['hybridctl inspect dataplanes', 'hybridctl inspect dataplanes --cp http://cp.internal:8001 -o json'],
+      examples: ['hybridctl inspect dataplanes', 'hybridctl inspect dataplanes --cp http://cp.internal:8001 -o json', 'hybridctl inspect dataplanes --watch --interval 5', 'hybridctl inspect dataplanes -w -o json >> fleet.ndjson'],
       exitCodes: `
 Exit codes:
   0  every data plane runs the control plane's configuration
   1  one is behind or incompatible, or the control plane cannot be reached
-  2  usage error`,
+  2  usage error
+  130  --watch ended with Ctrl-C (SIGINT)`,
       environment: ENV,
     },
   );

@@ -1,11 +1,12 @@
 // hybridctl get, delete and inspect dataplanes: one Admin API collection at a time, as kumactl lists.
 import { stringify } from 'yaml';
 import { RuntimeError } from '../../errors.js';
-import { inspectDataPlanes } from '../../client/dataplanes.js';
+import { inspectDataPlanes, type DataPlaneReport } from '../../client/dataplanes.js';
 import { deleteOne, getOne, list, redact, resourceOf } from '../../client/resources.js';
 import type { Io } from '../io.js';
 import { renderTable } from '../render/table.js';
 import { adminClient } from './client-sync.js';
+import { intervalOf, watchDataPlanes } from './client-watch.js';
 
 type Row = Record<string, unknown>;
 
@@ -49,16 +50,24 @@ function ago(seconds: number): string {
   return `${Math.floor(seconds / 3600)}h ago`;
 }
 
-export async function inspectDataPlanesAction(flags: { cp?: string; output?: string }, io: Io): Promise<number> {
+function dataPlaneTable(report: DataPlaneReport, io: Io): string {
+  const c = io.color;
+  return renderTable(
+    ['id', 'hostname', 'version', 'sync status', 'config', 'last seen'],
+    report.data_planes.map((d) => [d.id, d.hostname, d.version, d.sync_status, d.in_sync ? c.green('in sync') : c.red('behind'), ago(d.last_seen_seconds_ago)]),
+  );
+}
+
+const summaryOf = (report: DataPlaneReport) => `control plane configuration hash: ${report.control_plane_hash ?? '(none yet)'}; ${report.data_planes.length} data plane(s)`;
+
+export async function inspectDataPlanesAction(flags: { cp?: string; output?: string; watch?: boolean; interval?: string }, io: Io): Promise<number> {
+  intervalOf(flags.interval, flags.watch);
+  if (flags.watch) return watchDataPlanes(flags, io, (r) => `${dataPlaneTable(r, io)}\n${summaryOf(r)}`);
   const report = await inspectDataPlanes(adminClient(flags.cp, io), io.now());
   if (flags.output === 'json') io.out(JSON.stringify(report, null, 2));
   else {
-    const c = io.color;
-    io.out(renderTable(
-      ['id', 'hostname', 'version', 'sync status', 'config', 'last seen'],
-      report.data_planes.map((d) => [d.id, d.hostname, d.version, d.sync_status, d.in_sync ? c.green('in sync') : c.red('behind'), ago(d.last_seen_seconds_ago)]),
-    ));
-    io.err(`control plane configuration hash: ${report.control_plane_hash ?? '(none yet)'}; ${report.data_planes.length} data plane(s)`);
+    io.out(dataPlaneTable(report, io));
+    io.err(summaryOf(report));
   }
   return report.ok ? 0 : 1;
 }
