@@ -843,16 +843,20 @@ _hybridctl() {
     "get")
       case "$prev" in
         --cp) COMPREPLY=(); return ;;
+        --upstream) COMPREPLY=(); return ;;
+        --consumer) COMPREPLY=(); return ;;
         --tag) COMPREPLY=(); return ;;
-        --output|-o) COMPREPLY=($(compgen -W "table json yaml" -- "$cur")); return ;;
+        --output|-o) COMPREPLY=($(compgen -W "table wide json yaml" -- "$cur")); return ;;
       esac
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --tag --output --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --upstream --consumer --tag --output --show-secrets --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
       ;;
     "delete")
       case "$prev" in
         --cp) COMPREPLY=(); return ;;
+        --upstream) COMPREPLY=(); return ;;
+        --consumer) COMPREPLY=(); return ;;
       esac
-      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
+      if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--cp --upstream --consumer --help" -- "$cur")); else compopt -o filenames 2>/dev/null; COMPREPLY=($(compgen -f -- "$cur")); fi
       ;;
     "inspect")
       COMPREPLY=($(compgen -W "dataplanes --help" -- "$cur"))

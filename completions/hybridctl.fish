@@ -12,7 +12,7 @@ complete -c hybridctl -n '__fish_use_subcommand' -a doctor -d 'walk a data plane
 complete -c hybridctl -n '__fish_use_subcommand' -a dump -d 'write the control plane\'s configuration as a decK file (_format_version 3.0, ids kept)'
 complete -c hybridctl -n '__fish_use_subcommand' -a diff -d 'show what apply would create, update and delete, field by field'
 complete -c hybridctl -n '__fish_use_subcommand' -a apply -d 'make the control plane match a decK file through the Admin API: parents first, deletes children first'
-complete -c hybridctl -n '__fish_use_subcommand' -a get -d 'list entities of one kind, or show one by name or id'
+complete -c hybridctl -n '__fish_use_subcommand' -a get -d 'list entities of one kind, or show one by name or id; secrets (keys, passwords) are shown as (redacted)'
 complete -c hybridctl -n '__fish_use_subcommand' -a delete -d 'delete one entity by name or id'
 complete -c hybridctl -n '__fish_use_subcommand' -a inspect -d 'show what the control plane knows'
 complete -c hybridctl -n '__fish_use_subcommand' -a config -d 'hybridctl settings'
@@ -792,11 +792,16 @@ complete -c hybridctl -n '__fish_seen_subcommand_from apply' -l output -s o -x -
 complete -c hybridctl -n '__fish_seen_subcommand_from apply' -l help -s h -d 'show help for this command'
 complete -c hybridctl -n '__fish_seen_subcommand_from apply' -F
 complete -c hybridctl -n '__fish_seen_subcommand_from get' -l cp -x -d 'the Admin API of the control plane (default $HYBRIDCTL_CP, else the current named control plane, else http://127.0.0.1:8001)'
+complete -c hybridctl -n '__fish_seen_subcommand_from get' -l upstream -x -d 'the upstream the targets are under'
+complete -c hybridctl -n '__fish_seen_subcommand_from get' -l consumer -x -d 'the consumer the credentials are under'
 complete -c hybridctl -n '__fish_seen_subcommand_from get' -l tag -x -d 'only entities with this tag (repeatable: all of them)'
-complete -c hybridctl -n '__fish_seen_subcommand_from get' -l output -s o -x -a 'table json yaml' -d 'output format'
+complete -c hybridctl -n '__fish_seen_subcommand_from get' -l output -s o -x -a 'table wide json yaml' -d 'output format: wide adds columns'
+complete -c hybridctl -n '__fish_seen_subcommand_from get' -l show-secrets -d 'with -o json|yaml: keys, passwords and private keys as the CP stores them (as in a dump)'
 complete -c hybridctl -n '__fish_seen_subcommand_from get' -l help -s h -d 'show help for this command'
 complete -c hybridctl -n '__fish_seen_subcommand_from get' -F
 complete -c hybridctl -n '__fish_seen_subcommand_from delete' -l cp -x -d 'the Admin API of the control plane (default $HYBRIDCTL_CP, else the current named control plane, else http://127.0.0.1:8001)'
+complete -c hybridctl -n '__fish_seen_subcommand_from delete' -l upstream -x -d 'the upstream the targets are under'
+complete -c hybridctl -n '__fish_seen_subcommand_from delete' -l consumer -x -d 'the consumer the credentials are under'
 complete -c hybridctl -n '__fish_seen_subcommand_from delete' -l help -s h -d 'show help for this command'
 complete -c hybridctl -n '__fish_seen_subcommand_from delete' -F
 complete -c hybridctl -n '__fish_seen_subcommand_from inspect; and not __fish_seen_subcommand_from dataplanes' -a dataplanes -d 'the data planes connected to the control plane: version, sync status, whether each runs the CP\'s configuration'

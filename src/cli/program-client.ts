@@ -63,34 +63,48 @@ export function addClientCommands(program: Command, run: Runner, globals: () => 
     { examples: ['hybridctl apply kong.yaml', 'hybridctl apply billing.yaml --select-tag billing --dry-run', 'hybridctl apply kong.yaml --parallelism 1'], environment: FILE_ENV },
   );
 
+  const ENTITIES = 'services, routes, upstreams, consumers, plugins, certificates, snis, ca_certificates; targets (with --upstream); key-auths, basic-auths, hmac-auths, jwts, acls (with --consumer)';
+  const upstreamOption = () => new Option('--upstream <name|id>', 'the upstream the targets are under');
+  const consumerOption = () => new Option('--consumer <name|id>', 'the consumer the credentials are under');
   withDocs(
     program
       .command('get')
-      .description('list entities of one kind, or show one by name or id')
-      .argument('<entity>', 'services, routes, upstreams, consumers, plugins, certificates, snis, ca_certificates')
-      .argument('[name]', 'the name, username or id of one entity')
+      .description('list entities of one kind, or show one by name or id; secrets (keys, passwords) are shown as (redacted)')
+      .argument('<entity>', ENTITIES)
+      .argument('[name]', 'the name, username, target, group or id of one entity')
       .addOption(cpOption())
+      .addOption(upstreamOption())
+      .addOption(consumerOption())
       .option('--tag <tag>', 'only entities with this tag (repeatable: all of them)', collect)
-      .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+      .addOption(new Option('-o, --output <format>', 'output format: wide adds columns').choices(['table', 'wide', 'json', 'yaml']).default('table'))
+      .option('--show-secrets', 'with -o json|yaml: keys, passwords and private keys as the CP stores them (as in a dump)')
       .action(async (entity: string, name: string | undefined, flags) => {
         const { getAction } = await import('./commands/client-get.js');
         await run((io) => getAction(entity, name, flags, io), globals());
       }),
-    { examples: ['hybridctl get services', 'hybridctl get route billing-invoices -o yaml', 'hybridctl get plugins --tag billing -o json'], environment: ENV },
+    {
+      examples: [
+        'hybridctl get services', 'hybridctl get route billing-invoices -o yaml', 'hybridctl get plugins --tag billing -o json',
+        'hybridctl get targets --upstream ledger-pool -o wide', 'hybridctl get key-auths --consumer alice', 'hybridctl get jwt alice-issuer --consumer alice -o json --show-secrets',
+      ],
+      environment: ENV,
+    },
   );
 
   withDocs(
     program
       .command('delete')
       .description('delete one entity by name or id')
-      .argument('<entity>', 'services, routes, upstreams, consumers, plugins, certificates, snis, ca_certificates')
-      .argument('<name>', 'the name, username or id')
+      .argument('<entity>', ENTITIES)
+      .argument('<name>', 'the name, username, target, group or id')
       .addOption(cpOption())
+      .addOption(upstreamOption())
+      .addOption(consumerOption())
       .action(async (entity: string, name: string, flags) => {
         const { deleteAction } = await import('./commands/client-get.js');
         await run((io) => deleteAction(entity, name, flags, io), globals());
       }),
-    { examples: ['hybridctl delete route billing-invoices', 'hybridctl delete plugin 3f2c…'], environment: ENV },
+    { examples: ['hybridctl delete route billing-invoices', 'hybridctl delete plugin 3f2c…', 'hybridctl delete target 10.0.0.7:8080 --upstream ledger-pool', 'hybridctl delete acl billing-admins --consumer alice'], environment: ENV },
   );
 
   const inspect = program.command('inspect').description('show what the control plane knows');
