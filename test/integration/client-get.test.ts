@@ -101,7 +101,7 @@ describe('targets and credentials, under their upstream and consumer', () => {
     expect((await fetch(`${admin}/upstreams/other/targets/${String(elsewhere.id)}`)).status).toBe(200);
     const gone = await cli(['delete', 'target', '10.0.0.1:80', '--upstream', 'pool']);
     expect([gone.code, gone.stderr]).toEqual([1, expect.stringContaining('nothing deleted')]);
-  });
+  }, 60_000);
 
   it('credentials: secrets never in a table, redacted in json and yaml unless --show-secrets', async () => {
     const { admin } = await startCp(certs, join(tempDir(), 'cp'));
@@ -148,7 +148,7 @@ describe('targets and credentials, under their upstream and consumer', () => {
     expect([acl.code, acl.stdout]).toEqual([0, expect.stringMatching(/^deleted acls billing-admins \([0-9a-f-]{36}\) from consumer alice\n$/)]);
     expect(((await (await fetch(`${admin}/consumers/alice/key-auth`)).json()) as { data: Row[] }).data).toEqual([]);
     expect((await fetch(`${admin}/consumers/alice/basic-auth`).then((r) => r.json()) as { data: Row[] }).data).toHaveLength(1);
-  });
+  }, 90_000);
 });
 
 describe('inspect dataplanes', () => {
