@@ -120,7 +120,7 @@ describe('apply --parallelism', () => {
     expect(await dumpWithoutIds(b)).toEqual(dumped);
     const again = await runCli(['diff', file, '--cp', b]);
     expect([again.code, again.stdout]).toEqual([0, 'no differences\n']);
-  });
+  }, 60_000);
 
   it('writes overlap up to N and never more, level by level; deletes deepest level first', async () => {
     const file = bigFile();
@@ -139,7 +139,7 @@ describe('apply --parallelism', () => {
     expect(del.stdout).toBe('applied: 0 created, 0 updated, 85 deleted\n');
     expect(proxy.maxInFlight.DELETE).toBe(3);
     expectStagesInOrder(proxy.seen, 'DELETE', [['plugins'], ['routes', 'targets'], ['services', 'upstreams', 'credentials'], ['consumers']]);
-  });
+  }, 60_000);
 
   it('with --parallelism 1 no two writes overlap', async () => {
     const proxy = await recordingProxy(await freshCp(), 5);
@@ -148,7 +148,7 @@ describe('apply --parallelism', () => {
     expect([proxy.maxInFlight.PUT, proxy.maxInFlight.VALIDATE]).toEqual([1, 1]);
     // Progress lines count every write once, whatever the order they start in.
     expect(r.stderr.match(/^\[\d+\/85\] create /gm)).toHaveLength(85);
-  });
+  }, 60_000);
 
   it.each(['0', '-2', '1.5', 'ten', '1001'])('refuses --parallelism %s with one line naming the flag (exit 2)', async (v) => {
     const r = await runCli(['apply', 'no-such-file.yaml', '--cp', 'http://127.0.0.1:9', '--parallelism', v]);

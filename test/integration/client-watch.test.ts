@@ -61,7 +61,7 @@ describe('inspect dataplanes --watch into a pipe', () => {
     w.child.kill('SIGINT');
     expect(await w.exited).toBe(130);
     expect(w.stderr()).toBe('');
-  });
+  }, 60_000);
 
   it('text: a block per change; a CP that goes away is one error line, not one per look', async () => {
     const dir = tempDir();
@@ -82,7 +82,7 @@ describe('inspect dataplanes --watch into a pipe', () => {
     expect(w.child.exitCode).toBeNull();
     w.child.kill('SIGINT');
     expect(await w.exited).toBe(130);
-  });
+  }, 60_000);
 
   it.each([
     [['--watch', '--interval', '0'], "invalid value '0' for --interval; expected a positive number"],
@@ -119,5 +119,5 @@ describe('inspect dataplanes --watch on a terminal', () => {
     const end = await waitFor(/EXIT=\d+/);
     expect(end).toContain('EXIT=130');
     expect(end).not.toMatch(/error|SIGINT/);
-  });
+  }, 60_000);
 });
