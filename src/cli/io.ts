@@ -7,6 +7,8 @@ export interface Io {
   color: ChalkInstance;
   /** Prompts are allowed: stdin and stdout are TTYs, not CI, no --no-input. */
   interactive: boolean;
+  /** stdout is a terminal: a view may redraw itself in place. */
+  tty: boolean;
   now(): Date;
   env: NodeJS.ProcessEnv;
 }
@@ -31,6 +33,7 @@ export function processIo(opts: { color?: boolean; input?: boolean } = {}): Io {
     err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
     color: new Chalk({ level: colorWanted(env, Boolean(process.stdout.isTTY), opts.color) ? 1 : 0 }),
     interactive: isInteractive(env, opts.input === false),
+    tty: Boolean(process.stdout.isTTY),
     now: () => new Date(),
     env,
   };

@@ -54,42 +54,57 @@ export function addClientCommands(program: Command, run: Runner, globals: () => 
       .addOption(cpOption())
       .addOption(tagOption())
       .option('--dry-run', 'print the changes, write nothing')
+      .option('--parallelism <n>', 'writes in flight at once within one dependency level (decK\'s flag; 1 to 1000)', '10')
       .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
       .action(async (file: string, flags) => {
         const { applyAction } = await import('./commands/client-sync.js');
         await run((io) => applyAction(file, flags, io), globals());
       }),
-    { examples: ['hybridctl apply kong.yaml', 'hybridctl apply billing.yaml --select-tag billing --dry-run'], environment: FILE_ENV },
+    { examples: ['hybridctl apply kong.yaml', 'hybridctl apply billing.yaml --select-tag billing --dry-run', 'hybridctl apply kong.yaml --parallelism 1'], environment: FILE_ENV },
   );
 
+  const ENTITIES = 'services, routes, upstreams, consumers, plugins, certificates, snis, ca_certificates; targets (with --upstream); key-auths, basic-auths, hmac-auths, jwts, acls (with --consumer)';
+  const upstreamOption = () => new Option('--upstream <name|id>', 'the upstream the targets are under');
+  const consumerOption = () => new Option('--consumer <name|id>', 'the consumer the credentials are under');
   withDocs(
     program
       .command('get')
-      .description('list entities of one kind, or show one by name or id')
-      .argument('<entity>', 'services, routes, upstreams, consumers, plugins, certificates, snis, ca_certificates')
-      .argument('[name]', 'the name, username or id of one entity')
+      .description('list entities of one kind, or show one by name or id; secrets (keys, passwords) are shown as (redacted)')
+      .argument('<entity>', ENTITIES)
+      .argument('[name]', 'the name, username, target, group or id of one entity')
       .addOption(cpOption())
+      .addOption(upstreamOption())
+      .addOption(consumerOption())
       .option('--tag <tag>', 'only entities with this tag (repeatable: all of them)', collect)
-      .addOption(new Option('-o, --output <format>', 'output format').choices(['table', 'json', 'yaml']).default('table'))
+      .addOption(new Option('-o, --output <format>', 'output format: wide adds columns').choices(['table', 'wide', 'json', 'yaml']).default('table'))
+      .option('--show-secrets', 'with -o json|yaml: keys, passwords and private keys as the CP stores them (as in a dump)')
       .action(async (entity: string, name: string | undefined, flags) => {
         const { getAction } = await import('./commands/client-get.js');
         await run((io) => getAction(entity, name, flags, io), globals());
       }),
-    { examples: ['hybridctl get services', 'hybridctl get route billing-invoices -o yaml', 'hybridctl get plugins --tag billing -o json'], environment: ENV },
+    {
+      examples: [
+        'hybridctl get services', 'hybridctl get route billing-invoices -o yaml', 'hybridctl get plugins --tag billing -o json',
+        'hybridctl get targets --upstream ledger-pool -o wide', 'hybridctl get key-auths --consumer alice', 'hybridctl get jwt alice-issuer --consumer alice -o json --show-secrets',
+      ],
+      environment: ENV,
+    },
   );
 
   withDocs(
     program
       .command('delete')
       .description('delete one entity by name or id')
-      .argument('<entity>', 'services, routes, upstreams, consumers, plugins, certificates, snis, ca_certificates')
-      .argument('<name>', 'the name, username or id')
+      .argument('<entity>', ENTITIES)
+      .argument('<name>', 'the name, username, target, group or id')
       .addOption(cpOption())
+      .addOption(upstreamOption())
+      .addOption(consumerOption())
       .action(async (entity: string, name: string, flags) => {
         const { deleteAction } = await import('./commands/client-get.js');
         await run((io) => deleteAction(entity, name, flags, io), globals());
       }),
-    { examples: ['hybridctl delete route billing-invoices', 'hybridctl delete plugin 3f2c…'], environment: ENV },
+    { examples: ['hybridctl delete route billing-invoices', 'hybridctl delete plugin 3f2c…', 'hybridctl delete target 10.0.0.7:8080 --upstream ledger-pool', 'hybridctl delete acl billing-admins --consumer alice'], environment: ENV },
   );
 
   const inspect = program.command('inspect').description('show what the control plane knows');
@@ -98,18 +113,21 @@ export function addClientCommands(program: Command, run: Runner, globals: () => 
       .command('dataplanes')
       .description("the data planes connected to the control plane: version, sync status, whether each runs the CP's configuration")
       .addOption(cpOption())
-      .addOption(new Option('-o, --output <format>', 'output format').choices(['text', 'json']).default('text'))
+      .addOption(new Option('-o, --output <format>', 'output format (with --watch, json is one line per change)').choices(['text', 'json']).default('text'))
+      .option('-w, --watch', 'keep watching until Ctrl-C: redraw on a terminal, else print only what changed')
+      .option('--interval <seconds>', 'with --watch, seconds between looks (default 2)')
       .action(async (flags) => {
         const { inspectDataPlanesAction } = await import('./commands/client-get.js');
         await run((io) => inspectDataPlanesAction(flags, io), globals());
       }),
     {
-      examples: ['hybridctl inspect dataplanes', 'hybridctl inspect dataplanes --cp http://cp.internal:8001 -o json'],
+      examples: ['hybridctl inspect dataplanes', 'hybridctl inspect dataplanes --cp http://cp.internal:8001 -o json', 'hybridctl inspect dataplanes --watch --interval 5', 'hybridctl inspect dataplanes -w -o json >> fleet.ndjson'],
       exitCodes: `
 Exit codes:
   0  every data plane runs the control plane's configuration
   1  one is behind or incompatible, or the control plane cannot be reached
-  2  usage error`,
+  2  usage error
+  130  --watch ended with Ctrl-C (SIGINT)`,
       environment: ENV,
     },
   );

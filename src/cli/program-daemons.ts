@@ -90,6 +90,7 @@ export function addDaemonCommands(program: Command, run: Runner, globals: () => 
         'hybridctl dp run -c kong-dp/kong.conf --proxy-listen 0.0.0.0:8080',
       ],
       exitCodes: DAEMON_EXIT,
+      environment: ['KONG_*', 'HYBRIDCTL_SYSLOG_SOCKET', 'HYBRIDCTL_DEBUG', 'NO_COLOR', 'CI'],
     },
   ).action(async (flags, cmd: Command) => {
     const { dpRunAction } = await import('./commands/daemon-run.js');

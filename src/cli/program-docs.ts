@@ -18,7 +18,14 @@ export const ENVIRONMENT: [string, string][] = [
   ['HYBRIDCTL_DEBUG', 'set to 1 to print stack traces with errors'],
   ['NO_COLOR', 'disable colour, as --no-color does'],
   ['CI', 'when true, never prompt, as --no-input does'],
+  ['HYBRIDCTL_SYSLOG_SOCKET', 'the socket the syslog plugin sends to instead of /dev/log (meant for tests)'],
 ];
+
+/** Shown only by the commands that list them: they mean nothing elsewhere. */
+const OPT_IN = new Set(['HYBRIDCTL_SYSLOG_SOCKET']);
+
+/** A man page's ENVIRONMENT: every variable, but the opt-in ones only where the command lists them. */
+export const manEnvironment = (doc: CommandDoc | undefined): [string, string][] => ENVIRONMENT.filter(([k]) => !OPT_IN.has(k) || Boolean(doc?.environment?.includes(k)));
 
 export interface CommandDoc {
   examples: string[];
@@ -47,7 +54,7 @@ const pathOf = (cmd: Command): string[] => (cmd.parent ? [...pathOf(cmd.parent),
 export function withDocs(cmd: Command, given: CommandDoc): Command {
   const doc = { ...DETAILS[pathOf(cmd).join(' ')], ...given };
   docs.set(cmd, doc);
-  const env = ENVIRONMENT.filter(([k]) => !doc.environment || doc.environment.includes(k));
+  const env = ENVIRONMENT.filter(([k]) => (doc.environment ? doc.environment.includes(k) : !OPT_IN.has(k)));
   const parts = [
     `\nExamples:\n${doc.examples.map((e) => `  ${e}`).join('\n')}\n`,
     ...(doc.signals ? [block('Signals', doc.signals)] : []),

@@ -20,6 +20,9 @@ export class ApiError extends RuntimeError {
   }
 }
 
+/** No answer at all (refused, reset, DNS): one state however the socket failed. */
+export class UnreachableError extends RuntimeError {}
+
 export class AdminClient {
   readonly calls: Call[] = [];
   /** token: Kong's Admin API token header, for a CP behind one; never logged or printed. */
@@ -38,7 +41,7 @@ export class AdminClient {
       // An unreachable CP is the world in the way, not a bug: one line naming the address.
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       const why = cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new RuntimeError(`cannot reach the Admin API at ${this.base}: ${why}`, { hint: 'start it (hybridctl cp run) or point --cp / HYBRIDCTL_CP at it' });
+      throw new UnreachableError(`cannot reach the Admin API at ${this.base}: ${why}`, { hint: 'start it (hybridctl cp run) or point --cp / HYBRIDCTL_CP at it' });
     }
     const text = await res.text();
     const call = { method, url, status: res.status };

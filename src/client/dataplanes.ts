@@ -63,3 +63,11 @@ export async function inspectDataPlanes(client: AdminClient, now: Date): Promise
   });
   return { control_plane_hash: cpHash, data_planes: views, ok: views.every((v) => v.in_sync) };
 }
+
+/**
+ * What a watcher reports as a change: everything but the last-seen times, which move with every
+ * ping (Kong's PING_INTERVAL, 30 s) while nothing an operator acts on has changed.
+ */
+export function changeKey(r: DataPlaneReport): string {
+  return JSON.stringify({ ...r, data_planes: r.data_planes.map(({ last_seen: _a, last_seen_seconds_ago: _b, ...rest }) => rest) });
+}

@@ -4,7 +4,8 @@
 import { InputError } from '../errors.js';
 import type { Kind } from './calls.js';
 import { ApiError, dump, type AdminClient, type State } from './client.js';
-import { diff, fieldDiff, goBody, type Event } from './sync.js';
+import { mapBounded } from '../util/bounded.js';
+import { DEFAULT_PARALLELISM, diff, fieldDiff, goBody, type Event } from './sync.js';
 import { buildTarget, fetchSchemas, pluginNames, type Schemas } from './target.js';
 
 type Row = Record<string, unknown>;
@@ -60,28 +61,36 @@ async function schemasFor(client: AdminClient, path: string, file: Row): Promise
   return fetchSchemas(client, names);
 }
 
-/** POST /schemas/{entity}/validate for every create and update: a bad field stops the apply before any write. */
-async function validateWrites(client: AdminClient, path: string, events: Event[], target: State): Promise<void> {
-  for (const e of events) {
-    if (e.op === 'delete') continue;
+/**
+ * POST /schemas/{entity}/validate for every create and update: a bad field stops the apply before any
+ * write. The checks run concurrently; the one reported is the first bad entity in file order.
+ */
+async function validateWrites(client: AdminClient, path: string, events: Event[], target: State, parallelism: number): Promise<void> {
+  const writes = events.filter((e) => e.op !== 'delete');
+  const verdicts = await mapBounded(writes, parallelism, async (e) => {
     const at = e.kind === 'plugins' ? '/schemas/plugins/validate' : `/schemas/${e.kind}/validate`;
     try {
       await client.do('POST', at, goBody(e.kind, e.obj));
+      return null;
     } catch (err) {
       if (!(err instanceof ApiError && err.call.status === 400)) throw err;
-      const message = String((err.body as Row | null)?.message ?? 'schema violation');
-      throw new InputError(`${path}: ${entityLabel(e.kind, e.obj, target)}: ${message}`, { hint: 'fix the field in the file and run again; nothing was written' });
+      return String((err.body as Row | null)?.message ?? 'schema violation');
     }
+  });
+  const bad = verdicts.findIndex((v) => v !== null);
+  if (bad >= 0) {
+    const e = writes[bad]!;
+    throw new InputError(`${path}: ${entityLabel(e.kind, e.obj, target)}: ${verdicts[bad]!}`, { hint: 'fix the field in the file and run again; nothing was written' });
   }
 }
 
-export async function planSync(client: AdminClient, path: string, file: Row, flagTags: string[]): Promise<Plan> {
+export async function planSync(client: AdminClient, path: string, file: Row, flagTags: string[], parallelism = DEFAULT_PARALLELISM): Promise<Plan> {
   const selectTags = selectTagsOf(path, file, flagTags);
   const withTags: Row = selectTags.length ? { ...file, _info: { ...((file._info as Row | undefined) ?? {}), select_tags: selectTags } } : file;
   const current = await dump(client, { selectTags });
   const target = buildTarget(withTags, current, await schemasFor(client, path, withTags));
   const events = diff(current, target);
-  await validateWrites(client, path, events, target);
+  await validateWrites(client, path, events, target, parallelism);
   return { current, target, events, selectTags };
 }
 

@@ -3,6 +3,7 @@
 // (EqualWithOpts: timestamps ignored, tags and plugin protocols compared as sets, basic-auth passwords
 // not compared) over go-kong's calls (kong/*_service.go).
 import { DEPENDENCY_ORDER, GO_KONG_FIELDS, deletePath, writePath, type Kind } from './calls.js';
+import { mapBounded } from '../util/bounded.js';
 import { ApiError, type AdminClient, type State } from './client.js';
 
 type Row = Record<string, unknown>;
@@ -116,28 +117,59 @@ export async function checkNewCertificates(client: AdminClient, events: Event[])
   }
 }
 
-/** Applies the events as go-kong's services send them; returns the objects the CP answered with. */
-export async function sync(client: AdminClient, events: Event[], current: State, onEvent?: (e: Event, i: number) => void): Promise<Row[]> {
-  const answers: Row[] = [];
+/** decK's default --parallelism: ten writes in flight (GDR pkg/diff Syncer). */
+export const DEFAULT_PARALLELISM = 10;
+
+/**
+ * The events split where decK waits: every create and update of one dependency level, then every
+ * delete of one level (deepest first). diff() already emits them in that order.
+ */
+export function stagesOf(events: Event[]): Array<Array<{ e: Event; i: number }>> {
+  const stages: Array<Array<{ e: Event; i: number }>> = [];
+  let last = '';
   for (const [i, e] of events.entries()) {
-    onEvent?.(e, i);
-    if (e.op === 'delete') {
-      await client.do('DELETE', deletePath(e.kind, e.obj));
-      continue;
-    }
-    const body = goBody(e.kind, e.obj);
-    // An updated certificate carries its current SNI names: a PUT without them would delete them.
-    if (e.kind === 'certificates' && e.op === 'update') {
-      const names = current.snis.filter((s) => (s.certificate as Row).id === e.obj.id).map((s) => s.name);
-      if (names.length) body.snis = names;
-    }
-    try {
-      answers.push((await client.do('PUT', writePath(e.kind, e.obj), body)).json as Row);
-    } catch (err) {
-      // kong/target_service.go Create: a PUT that 404s (Kong before 2.x) is retried as a POST.
-      if (!(e.kind === 'targets' && err instanceof ApiError && err.call.status === 404)) throw err;
-      answers.push((await client.do('POST', `/upstreams/${String((e.obj.upstream as Row).id)}/targets`, body)).json as Row);
-    }
+    const key = `${e.op === 'delete' ? 'delete' : 'write'}:${DEPENDENCY_ORDER.findIndex((l) => l.includes(e.kind))}`;
+    if (key !== last) stages.push([]);
+    last = key;
+    stages.at(-1)!.push({ e, i });
   }
-  return answers;
+  return stages;
+}
+
+async function apply(client: AdminClient, e: Event, current: State): Promise<Row | undefined> {
+  if (e.op === 'delete') {
+    await client.do('DELETE', deletePath(e.kind, e.obj));
+    return undefined;
+  }
+  const body = goBody(e.kind, e.obj);
+  // An updated certificate carries its current SNI names: a PUT without them would delete them.
+  if (e.kind === 'certificates' && e.op === 'update') {
+    const names = current.snis.filter((s) => (s.certificate as Row).id === e.obj.id).map((s) => s.name);
+    if (names.length) body.snis = names;
+  }
+  try {
+    return (await client.do('PUT', writePath(e.kind, e.obj), body)).json as Row;
+  } catch (err) {
+    // kong/target_service.go Create: a PUT that 404s (Kong before 2.x) is retried as a POST.
+    if (!(e.kind === 'targets' && err instanceof ApiError && err.call.status === 404)) throw err;
+    return (await client.do('POST', `/upstreams/${String((e.obj.upstream as Row).id)}/targets`, body)).json as Row;
+  }
+}
+
+export interface SyncOptions {
+  /** Writes in flight at once within a stage; stages never overlap, so a route never precedes its service. */
+  parallelism?: number;
+  onEvent?: (e: Event, i: number) => void;
+}
+
+/** Applies the events as go-kong's services send them; returns the objects the CP answered with, in event order. */
+export async function sync(client: AdminClient, events: Event[], current: State, o: SyncOptions = {}): Promise<Row[]> {
+  const answers: Array<Row | undefined> = new Array(events.length);
+  for (const stage of stagesOf(events)) {
+    await mapBounded(stage, o.parallelism ?? DEFAULT_PARALLELISM, async ({ e, i }) => {
+      o.onEvent?.(e, i);
+      answers[i] = await apply(client, e, current);
+    });
+  }
+  return answers.filter((a): a is Row => a !== undefined);
 }

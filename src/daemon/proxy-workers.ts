@@ -14,6 +14,7 @@ import type { EnabledSet } from './settings-types.js';
 import { heapRelease } from './heap-release.js';
 import { stopWorker } from './worker-stop.js';
 import { openAccessLog, type AccessLog } from '../util/access-log.js';
+import { configureSyslog, SYSLOG_SOCKET_ENV } from '../plugins/syslog/sink.js';
 import { mergeReports, workerReport, type NodeReport, type WorkerReport } from './worker-report.js';
 
 export interface ProxyListener {
@@ -84,6 +85,8 @@ interface Runtime {
 }
 
 async function startAll(listeners: ProxyListener[], log: Logger, initial: Record<string, unknown> | null, rt: Runtime): Promise<Proxy[]> {
+  // Every process that proxies starts here; workers inherit the data plane's environment.
+  configureSyslog({ socket: process.env[SYSLOG_SOCKET_ENV] });
   const started: Proxy[] = [];
   try {
     for (const l of listeners) {

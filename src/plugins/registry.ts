@@ -21,11 +21,12 @@ import { httpLog } from './http-log/index.js';
 import { fileLog } from './file-log/index.js';
 import { udpLog } from './udp-log/index.js';
 import { tcpLog } from './tcp-log/index.js';
+import { syslog } from './syslog/index.js';
 
 // In Kong's order of priority, highest first.
 export const BUNDLED: readonly PluginModule[] = [
   correlationId, botDetection, cors, jwt, keyAuth, basicAuth, hmacAuth, ipRestriction, requestSizeLimiting, acl, rateLimiting,
-  requestTransformer, responseTransformer, proxyCache, prometheus, httpLog, fileLog, udpLog, tcpLog, requestTermination,
+  requestTransformer, responseTransformer, proxyCache, prometheus, httpLog, fileLog, udpLog, tcpLog, syslog, requestTermination,
 ];
 
 export const bundledByName = (name: string): PluginModule | undefined => BUNDLED.find((m) => m.name === name);

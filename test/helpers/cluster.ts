@@ -36,14 +36,14 @@ export async function startCp(p: (f: string) => string, prefix: string, extra: s
   return { d, admin: `http://127.0.0.1:${admin}`, cluster };
 }
 
-export async function startDp(p: (f: string) => string, prefix: string, cluster: number, extra: string[] = []): Promise<{ d: Daemon; proxy: string; status: string }> {
+export async function startDp(p: (f: string) => string, prefix: string, cluster: number, extra: string[] = [], env: Record<string, string | undefined> = {}): Promise<{ d: Daemon; proxy: string; status: string }> {
   const [proxy, status] = [await freePort(), await freePort()];
   const d = startDaemon([
     'dp', 'run', '--prefix', prefix, '--cp-address', `localhost:${cluster}`,
     '--cluster-mtls', 'pki', '--ca-cert-file', p('ca.crt'), '--cert-file', p('dp.crt'), '--key-file', p('dp.key'),
     '--proxy-listen', `127.0.0.1:${proxy}`, '--status-listen', `127.0.0.1:${status}`, '--nginx-worker-processes', '1',
     ...extra,
-  ]);
+  ], env);
   const started = await d.waitFor((l) => l.msg === 'data plane started', 20_000, 'data plane start');
   const first = listenOf(String(started.proxy_listen).split(',')[0]).port;
   if (!extra.includes('--proxy-listen')) expect(first).toBe(proxy);

@@ -6,7 +6,8 @@ import { contextsPath, currentContext, readContexts } from '../../client/context
 import { stateToFile } from '../../client/file.js';
 import { loadDeckFile } from '../../client/load.js';
 import { changesOf, planSync, summaryOf, type Change } from '../../client/plan.js';
-import { checkNewCertificates, sync } from '../../client/sync.js';
+import { checkNewCertificates, DEFAULT_PARALLELISM, sync } from '../../client/sync.js';
+import { integerIn } from '../options.js';
 import type { Io } from '../io.js';
 
 export const DEFAULT_CP = 'http://127.0.0.1:8001';
@@ -32,7 +33,11 @@ interface Flags {
   selectTag?: string[];
   output?: string;
   dryRun?: boolean;
+  parallelism?: string;
 }
+
+/** More sockets than this to one Admin API helps nothing and looks like a flood to a proxy in front of it. */
+const MAX_PARALLELISM = 1000;
 
 export async function dumpAction(flags: Flags, io: Io): Promise<number> {
   const client = adminClient(flags.cp, io);
@@ -66,15 +71,20 @@ export async function diffAction(path: string, flags: Flags, io: Io): Promise<nu
 }
 
 export async function applyAction(path: string, flags: Flags, io: Io): Promise<number> {
+  // Checked before anything is read or sent: a bad flag is a usage error, not a half-done apply.
+  const parallelism = integerIn('--parallelism', flags.parallelism, 1, MAX_PARALLELISM) ?? DEFAULT_PARALLELISM;
   const client = adminClient(flags.cp, io);
-  const plan = await planSync(client, path, loadDeckFile(path, io.env), flags.selectTag ?? []);
+  const plan = await planSync(client, path, loadDeckFile(path, io.env), flags.selectTag ?? [], parallelism);
   const changes = changesOf(plan);
   const json = flags.output === 'json';
   if (!flags.dryRun) {
     await checkNewCertificates(client, plan.events);
     // Each write is an idempotent PUT or DELETE by id: an interrupted apply, run again, converges.
-    await sync(client, plan.events, plan.current, (e, i) => {
-      if (!json) io.err(`${io.color.dim(`[${i + 1}/${plan.events.length}]`)} ${e.op} ${changes[i]!.entity}`);
+    await sync(client, plan.events, plan.current, {
+      parallelism,
+      onEvent: (e, i) => {
+        if (!json) io.err(`${io.color.dim(`[${i + 1}/${plan.events.length}]`)} ${e.op} ${changes[i]!.entity}`);
+      },
     });
   }
   if (json) io.out(JSON.stringify({ file: path, select_tags: plan.selectTags, dry_run: Boolean(flags.dryRun), changes, summary: summaryOf(changes) }, null, 2));

@@ -1,6 +1,6 @@
 // Man pages (roff, section 1) generated from the command tree; no dates, so output is stable.
 import { VERSION } from '../../version.js';
-import { ENVIRONMENT, EXIT_CODES, flatten, type CommandDoc } from './tree.js';
+import { EXIT_CODES, flatten, type CommandDoc } from './tree.js';
 
 const roff = (s: string) => s.replace(/\\/g, '\\e').replace(/-/g, '\\-').replace(/^([.'])/gm, '\\&$1');
 
@@ -41,7 +41,7 @@ export function manPage(c: CommandDoc, root: CommandDoc): string {
   table('FILES', c.files);
   table('SIGNALS', c.signals);
   out.push('.SH ENVIRONMENT');
-  for (const [k, v] of ENVIRONMENT) out.push('.TP', `.B ${roff(k)}`, roff(v));
+  for (const [k, v] of c.environment) out.push('.TP', `.B ${roff(k)}`, roff(v));
   out.push('.SH EXIT CODES');
   for (const [k, v] of EXIT_CODES) out.push('.TP', `.B ${k}`, roff(v));
   const others = flatten(root).filter((x) => x !== c).map((x) => `\\fB${pageName(x)}\\fR(1)`);

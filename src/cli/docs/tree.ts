@@ -1,7 +1,7 @@
 // A plain description of the command tree, read from commander: the one source of completions,
 // man pages and help examples.
 import type { Command, Option } from 'commander';
-import { docsOf } from '../program-docs.js';
+import { docsOf, manEnvironment } from '../program-docs.js';
 import { DETAILS } from './details.js';
 import { sectionsFor, type Section } from './sections.js';
 import { ALL_KEYS, SCHEMA } from '../../conf/index.js';
@@ -44,6 +44,7 @@ export interface CommandDoc {
   details: string[];
   files: [string, string][];
   signals: [string, string][];
+  environment: [string, string][];
   sections: Section[];
   commands: CommandDoc[];
   hidden: boolean;
@@ -85,6 +86,7 @@ export function describe(cmd: Command, parent: string[] = []): CommandDoc {
     details: extra.details ?? [],
     files: extra.files ?? [],
     signals: extra.signals ?? [],
+    environment: manEnvironment(docsOf(cmd)),
     sections: sectionsFor(path),
     commands: cmd.commands.map((c) => describe(c, path)),
     hidden: (cmd as unknown as { _hidden?: boolean })._hidden === true,
