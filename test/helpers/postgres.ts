@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, onTestFinished } from 'vitest';
 import { freePort } from './net.js';
+import { owned } from './teardown.js';
 import { copyDataDir, initdb, ownForServer, pgProgram, templateDataDir } from './pg-template.js';
 
 export const PG_USER = 'hybrid';
@@ -55,16 +55,6 @@ export interface PostgresOptions {
   settings?: Record<string, string | number>;
 }
 
-const live = new Set<{ destroy(): Promise<void>; kill(): void }>();
-// A file-wide cluster (started in beforeAll) ends here: this module is evaluated per test file.
-afterAll(async () => {
-  for (const c of [...live]) await c.destroy();
-});
-// The worker process may also end without hooks (a crash, a timeout): SIGQUIT is PostgreSQL's immediate shutdown.
-process.once('exit', () => {
-  for (const c of live) c.kill();
-});
-
 function connection(port: number, user: string, password: string, database: string): PgConnection {
   return {
     host: HOST, port, user, password, database,
@@ -85,30 +75,16 @@ export async function startPostgres(opts: PostgresOptions = {}): Promise<Postgre
   let port = 0;
   let up = false;
 
-  const entry = {
-    kill: () => {
-      const pid = Number(readPid(dataDir));
-      if (pid > 0) {
-        try {
-          process.kill(pid, 'SIGQUIT');
-        } catch {
-          /* already gone */
-        }
-      }
-      rmSync(dir, { recursive: true, force: true });
-    },
+  owned({
     destroy: async () => {
-      live.delete(entry);
-      await stop().catch(() => entry.kill());
+      await stop().catch(() => killServer(dataDir));
       rmSync(dir, { recursive: true, force: true });
     },
-  };
-  live.add(entry);
-  try {
-    onTestFinished(() => entry.destroy());
-  } catch {
-    /* not inside a test: the file's afterAll above stops it */
-  }
+    kill: () => {
+      killServer(dataDir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  });
 
   const pgCtlStart = () => {
     const options = [`-p ${port}`, `-k ${dir}`, ...Object.entries(settings).map(([k, v]) => `-c ${k}=${v}`)].join(' ');
@@ -182,8 +158,13 @@ function readLog(file: string): string {
   }
 }
 
-/** The postmaster's pid, from the first line of postmaster.pid (absent when the server is down). */
-function readPid(dataDir: string): string | null {
+/** SIGQUIT to the postmaster (PostgreSQL's immediate shutdown), its pid from postmaster.pid. */
+function killServer(dataDir: string): void {
   const f = join(dataDir, 'postmaster.pid');
-  return existsSync(f) ? (readFileSync(f, 'utf8').split('\n')[0] ?? null) : null;
+  const pid = existsSync(f) ? Number(readFileSync(f, 'utf8').split('\n')[0]) : 0;
+  try {
+    if (pid > 0) process.kill(pid, 'SIGQUIT');
+  } catch {
+    /* already gone */
+  }
 }
