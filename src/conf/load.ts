@@ -7,7 +7,7 @@ import { KONG_DEFAULTS, PASS_THROUGH_PREFIXES } from './kong-defaults.js';
 import { parseConfText } from './parse.js';
 import { SCHEMA, defaultOf, isKnownKey, suggestKey, type RoleName } from './schema.js';
 import { parseListeners, type Listener } from './listeners.js';
-import { systemBundle } from './values.js';
+import { kongNumber, systemBundle } from './values.js';
 import type { Finding } from './finding.js';
 
 export const DEFAULT_CONF_PATHS: readonly string[] = ['/etc/kong/kong.conf', '/etc/kong.conf'];
@@ -136,8 +136,8 @@ function typed(entries: Map<string, Entry>, problems: Finding[]): KongConf {
   const num = (k: string) => {
     const v = raw(k);
     if (v === null) return Number(defaultOf(k) ?? 0);
-    const n = Number(v);
-    if (!/^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(v) || !Number.isFinite(n)) {
+    const n = kongNumber(v);
+    if (n === null) {
       problem(k, `${k} is not a number: '${v}'`, 'number-value');
       return Number(defaultOf(k) ?? 0);
     }
@@ -167,7 +167,7 @@ function typed(entries: Map<string, Entry>, problems: Finding[]): KongConf {
   });
   // Enums KongConf does not carry are still checked, as Kong checks every one.
   for (const [k, p] of Object.entries(SCHEMA)) if (p.type === 'enum' && !TYPED_ENUMS.has(k)) enumOf(k);
-  return {
+  const conf: KongConf = {
     role: enumOf<RoleName>('role'),
     database: enumOf('database'),
     prefix: resolve(str('prefix') ?? '/usr/local/kong/'),
@@ -200,4 +200,12 @@ function typed(entries: Map<string, Entry>, problems: Finding[]): KongConf {
     node_id: str('node_id'),
     plugins: arr('plugins'),
   };
+  // Kong types every property in its table; the ones KongConf does not carry (pg_*) are checked too.
+  // hybridctl's own properties (those with their own default) are checked by the code that reads them.
+  for (const [k, p] of Object.entries(SCHEMA)) {
+    if (k in conf || 'default' in p) continue;
+    if (p.type === 'number') num(k);
+    else if (p.type === 'boolean') bool(k);
+  }
+  return conf;
 }

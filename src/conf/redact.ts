@@ -11,7 +11,9 @@ export function maskUrlCredentials(value: string): string {
 export function printableValue(key: string, value: string | null): string | null {
   if (value === null) return null;
   if (key === 'proxy_server') return maskUrlCredentials(value);
-  if (isSecretKey(key)) return value.startsWith('/') ? value : MASK;
+  // A key file's path names which file, not the key; a password is masked whatever it looks like
+  // (one may start with '/'), as Kong's remove_sensitive() masks pg_password and pg_ro_password.
+  if (isSecretKey(key)) return key.endsWith('_key') && value.startsWith('/') ? value : MASK;
   if (value.includes('PRIVATE KEY')) return MASK;
   return value;
 }

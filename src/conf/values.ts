@@ -16,6 +16,12 @@ export function systemBundle(exists: (p: string) => boolean = existsSync): strin
   return SYSTEM_BUNDLES.find((p) => exists(p)) ?? null;
 }
 
+/** A number as Kong's loader accepts one (decimal, optional sign, fraction and exponent), else null. */
+export function kongNumber(v: string): number | null {
+  const n = Number(v);
+  return /^\s*-?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?\s*$/i.test(v) && Number.isFinite(n) ? n : null;
+}
+
 export type ValueSource = 'path' | 'inline' | 'base64';
 
 /** What a certificate-ish value holds: its PEM text and where it came from. */

@@ -11,9 +11,10 @@ import { sslListenerCerts } from './rules/kong-ssl.js';
 import { proxyCredentialsEncoding, proxyServerUnused } from './rules/proxy-credentials.js';
 import { SHARED_RULES } from './rules/shared-mode.js';
 import { pluginsInstalled, pluginsOffIgnored } from './rules/plugins.js';
+import { POSTGRES_RULES } from './rules/postgres.js';
 
 export type { Rule, RuleContext } from './rule.js';
-export const RULES: readonly Rule[] = [...KONG_RULES, ...KONG_VALUE_RULES, sslListenerCerts, ...PROXY_RULES, proxyCredentialsEncoding, proxyServerUnused, ...SHARED_RULES, ...CERT_RULES, pluginsInstalled, pluginsOffIgnored];
+export const RULES: readonly Rule[] = [...KONG_RULES, ...KONG_VALUE_RULES, ...POSTGRES_RULES, sslListenerCerts, ...PROXY_RULES, proxyCredentialsEncoding, proxyServerUnused, ...SHARED_RULES, ...CERT_RULES, pluginsInstalled, pluginsOffIgnored];
 
 function unknownKeys(loaded: LoadedConf): Finding[] {
   return loaded.unknown.map((u) =>

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConf } from '../../../src/conf/index.js';
+import { loadConf, MASK, pgSettings, printableValue, redactedEntries } from '../../../src/conf/index.js';
 import { lintConf } from '../../../src/lint/index.js';
 import { makeRoot } from '../../helpers/openssl.js';
 
@@ -44,6 +44,75 @@ const cases: Case[] = [
   { it: 'requires SSL cert and key to exist', flags: () => ({ status_listen: '127.0.0.1:123 ssl', status_ssl_cert: '/path/cert.pem', status_ssl_cert_key: '/path/cert_key.pem' }), want: ['status_ssl_cert: failed loading certificate from /path/cert.pem', 'status_ssl_cert_key: failed loading key from /path/cert_key.pem'] },
   { it: 'returns all errors in ret value #3', flags: () => ({ worker_consistency: 'magical', ssl_cert_key: key }), want: ["worker_consistency has an invalid value: 'magical' (strict, eventual)", 'ssl_cert must be specified'] },
 ];
+
+// describe("pg_semaphore options"), ("pg connection pool options"), ("pg read-only connection pool
+// options"): each it() sets one property and asserts Kong's first (here: only) error.
+const pgLimitCases: Case[] = [
+  ...['pg_max_concurrent_queries', 'pg_semaphore_timeout', 'pg_keepalive_timeout', 'pg_pool_size', 'pg_backlog', 'pg_ro_keepalive_timeout', 'pg_ro_pool_size', 'pg_ro_backlog'].flatMap((k) => [
+    { it: `rejects a ${k} with a negative number`, flags: () => ({ [k]: '-1' }), want: [`${k} must be greater than 0`] },
+    { it: `rejects a ${k} with a decimal`, flags: () => ({ [k]: '0.1' }), want: [`${k} must be an integer greater than 0`] },
+  ]),
+  // parse.lua checks the pg_ro_ semaphore settings as well, which the spec does not exercise.
+  { it: '(parse.lua) pg_ro_max_concurrent_queries, negative and a decimal at once', flags: () => ({ pg_ro_max_concurrent_queries: '-0.5' }), want: ['pg_ro_max_concurrent_queries must be greater than 0', 'pg_ro_max_concurrent_queries must be an integer greater than 0'] },
+  { it: '(parse.lua) pg_ro_semaphore_timeout with a decimal', flags: () => ({ pg_ro_semaphore_timeout: '2.5' }), want: ['pg_ro_semaphore_timeout must be an integer greater than 0'] },
+  { it: '(parse.lua) zero is allowed: 0 lifts the concurrency limit', flags: () => ({ pg_max_concurrent_queries: '0', pg_pool_size: '0' }), want: [] },
+  { it: 'errors with a helpful error message if cassandra is used', flags: () => ({ database: 'cassandra' }), want: ['Cassandra as a datastore for Kong is not supported in versions 3.4 and above. Please use Postgres.'] },
+  { it: 'enforces properties types (pg_port is a number)', flags: () => ({ pg_port: 'fivefour' }), want: ["pg_port is not a number: 'fivefour'"] },
+];
+
+describe(`Kong ${SPEC}: PostgreSQL`, () => {
+  it.each(pgLimitCases)('$it ($want)', ({ flags, want }) => {
+    expect(errors(flags()).sort()).toEqual([...want].sort());
+  });
+
+  it('infer booleans (on/off/true/false strings): pg_ssl', () => {
+    for (const [v, want] of [['on', true], ['true', true], ['off', false]] as const) {
+      expect(pgSettings(loadConf({ flags: { pg_ssl: v }, env: {} }).entries).main.ssl).toBe(want);
+    }
+    const loose = loadConf({ flags: { pg_ssl_verify: 'yes' }, env: {} });
+    expect(loose.problems).toEqual([expect.objectContaining({ rule: 'boolean-value', severity: 'warning', key: 'pg_ssl_verify' })]);
+  });
+});
+
+// spec/02-integration/09-hybrid_mode/02-start_stop_spec.lua: `kong start` prints the first error.
+const START_STOP = 'spec/02-integration/09-hybrid_mode/02-start_stop_spec.lua';
+describe(`Kong ${START_STOP}: database per role`, () => {
+  const withCerts = () => ({ cluster_cert: crt, cluster_cert_key: key });
+  it.each([
+    { it: 'role is control_plane: can not use DB-less mode', flags: () => ({ role: 'control_plane', database: 'off', ...withCerts() }), want: 'in-memory storage can not be used when role = "control_plane"' },
+    { it: 'role is proxy: can not use DB mode', flags: () => ({ role: 'data_plane', ...withCerts() }), want: 'only in-memory storage can be used when role = "data_plane"' },
+  ])('$it', ({ flags, want }) => {
+    const found = lintConf(loadConf({ flags: flags(), env: {} })).find((f) => f.message === want);
+    expect(found).toMatchObject({ severity: 'error', key: 'database' });
+    // Kong appends "\nHint: set database = off in your kong.conf" to the data plane's message.
+    if (want.startsWith('only')) expect(found!.hint).toBe('set database = off in your kong.conf');
+  });
+  it('a control plane with database = postgres has no database error', () => {
+    expect(errors({ role: 'control_plane', database: 'postgres', ...withCerts() }).filter((m) => /storage/.test(m))).toEqual([]);
+  });
+});
+
+// describe("remove_sensitive()"): what is printed of a configuration.
+describe(`Kong ${SPEC}: remove_sensitive()`, () => {
+  const printed = (flags: Record<string, string>) => redactedEntries(loadConf({ flags, env: {} }));
+  it('replaces sensitive settings', () => {
+    const out = printed({ pg_password: 'hide_me', pg_ro_password: '/starts-with-a-slash' });
+    expect([out.pg_password, out.pg_ro_password]).toEqual([MASK, MASK]);
+    expect(JSON.stringify(out)).not.toMatch(/hide_me|starts-with-a-slash/);
+  });
+  it('replaces sensitive vault resolved settings', () => {
+    const out = printed({ pg_password: '{vault://env/pg-password}', pg_database: '{vault://env/pg-database}' });
+    expect(out.pg_password).toBe('******');
+    expect(out.pg_database).toBe('{vault://env/pg-database}');
+  });
+  it('does not insert placeholder if no value', () => {
+    expect(printed({}).pg_password).toBeUndefined();
+    expect(printableValue('pg_password', null)).toBeNull();
+  });
+  it('(hybridctl) a key file path is still shown as the path', () => {
+    expect(printableValue('cluster_cert_key', '/etc/kong/cluster.key')).toBe('/etc/kong/cluster.key');
+  });
+});
 
 describe(`Kong ${SPEC}`, () => {
   it.each(cases)('$it ($want)', ({ flags, want }) => {

@@ -1,7 +1,7 @@
 // The kong.conf corpus: every file says in its leading comments which rules must fire and which must
 // stay quiet; together the files make every rule fire somewhere and stay quiet somewhere.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Chalk } from 'chalk';
@@ -25,17 +25,20 @@ interface Expect {
   role?: 'control_plane' | 'data_plane';
   lines: Record<string, number | null>;
   secrets: string[];
+  /** Mode of the materialised file (default 0600, so no rule depends on the umask). */
+  mode: number;
 }
 
 function directives(text: string): Expect {
-  const e: Expect = { fires: [], quiet: [], warnings: [], env: {}, lines: {}, secrets: [] };
-  for (const m of text.matchAll(/^# (fires|quiet|warnings|valid|env|role|line|secret):(.*)$/gm)) {
+  const e: Expect = { fires: [], quiet: [], warnings: [], env: {}, lines: {}, secrets: [], mode: 0o600 };
+  for (const m of text.matchAll(/^# (fires|quiet|warnings|valid|env|role|line|secret|mode):(.*)$/gm)) {
     const v = m[2]!.trim();
     if (m[1] === 'fires' || m[1] === 'quiet' || m[1] === 'warnings') e[m[1]].push(...v.split(/\s+/).filter(Boolean));
     else if (m[1] === 'valid') e.valid = v === 'yes';
     else if (m[1] === 'env') e.env[v.slice(0, v.indexOf('='))] = v.slice(v.indexOf('=') + 1);
     else if (m[1] === 'role') e.role = v === 'cp' ? 'control_plane' : 'data_plane';
     else if (m[1] === 'line') e.lines[v.split('=')[0]!] = v.split('=')[1] === 'null' ? null : Number(v.split('=')[1]);
+    else if (m[1] === 'mode') e.mode = parseInt(v, 8);
     else e.secrets.push(v);
   }
   return e;
@@ -64,7 +67,7 @@ beforeAll(async () => {
   }
 }, 60_000);
 
-function materialise(name: string): string {
+function materialise(name: string, mode: number): string {
   const text = readFileSync(join(CORPUS, name), 'utf8')
     .replace(/@B64:([\w.-]+)@/g, (_m, f: string) => readFileSync(join(pki, f)).toString('base64'))
     .replace(/@PEM:([\w.-]+)@/g, (_m, f: string) => readFileSync(join(pki, f), 'utf8').trim().replace(/\n/g, '\\n'))
@@ -72,6 +75,7 @@ function materialise(name: string): string {
     .replace(/@PKI@/g, pki);
   const file = join(work, name);
   writeFileSync(file, text);
+  chmodSync(file, mode);
   return file;
 }
 
@@ -80,7 +84,7 @@ const results = new Map<string, Finding[]>();
 describe.each(FILES)('%s', (name) => {
   it('reports what its header says, and no secret', () => {
     const e = directives(readFileSync(join(CORPUS, name), 'utf8'));
-    const file = materialise(name);
+    const file = materialise(name, e.mode);
     const findings = lintConf(loadConf({ file, env: e.env, role: e.role }));
     results.set(name, findings);
     const fired = new Set(findings.map((f) => f.rule));
