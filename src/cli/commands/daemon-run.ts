@@ -53,6 +53,8 @@ export async function cpRunAction(flags: DaemonFlags, rest: string[], io: Io): P
   const loaded = loadDaemonConf('control_plane', flags, rest, started);
   const conf = assertDaemonConf(loaded, 'control_plane');
   const log = createLogger(logSettings(flags, conf.log_level));
+  // A database error can quote what it was given; the passwords never reach a log line.
+  for (const k of ['pg_password', 'pg_ro_password']) log.addSecret(loaded.entries.get(k)?.value ?? undefined);
   log.debug('configuration', { file: loaded.path ?? 'none', ...redactedEntries(loaded) });
   const settingsOf = (l: LoadedConf) => cpSettings(l, { home: io.env.HOME ?? '/root', workDir: io.env.HYBRIDCTL_WORK_DIR, now: io.now(), log });
   // Before anything is generated or opened: a second daemon on this prefix stops here.
