@@ -65,9 +65,10 @@ export const pgSslVerifyTrust: Rule = {
     const verifying = connections(ctx).filter(({ c }) => c.ssl && c.sslVerify);
     if (verifying.length === 0) return [];
     const key = keyFor(ctx, verifying[0]!.prefix, 'ssl_verify');
-    // Kong hands pgmoon lua_ssl_trusted_certificate as the CA file (connector.lua: cafile).
+    // Kong hands pgmoon lua_ssl_trusted_certificate as the CA file (connector.lua: cafile). A warning
+    // even when it is empty: hybridctl's own control plane then falls back to Node's CA list.
     if (ctx.conf.lua_ssl_trusted_certificate.length === 0) {
-      return [{ key, severity: 'error', message: `${key} is on but lua_ssl_trusted_certificate holds no certificate: Kong cannot verify the PostgreSQL server and every connection fails`, hint: 'set lua_ssl_trusted_certificate to the CA that issued the PostgreSQL server certificate' }];
+      return [{ key, message: `${key} is on but lua_ssl_trusted_certificate holds no certificate: Kong cannot verify the PostgreSQL server and every connection fails`, hint: 'set lua_ssl_trusted_certificate to the CA that issued the PostgreSQL server certificate' }];
     }
     if (ctx.isSet('lua_ssl_trusted_certificate')) return [];
     return [{ key, message: `${key} is on but lua_ssl_trusted_certificate is not set: Kong verifies the PostgreSQL server against the system CA bundle only, which fails for a server certificate from a private CA`, hint: 'set lua_ssl_trusted_certificate = system, /path/to/postgres-ca.crt' }];
