@@ -2,7 +2,7 @@
 // `database = postgres` is set explicitly (Kong's default is postgres; here an unset key means the
 // zero-setup store), then Kong's pg_* properties.
 import { ConfigError } from '../errors.js';
-import { resolvePemValue, type LoadedConf } from '../conf/index.js';
+import { pgSettings, resolvePemValue, type LoadedConf } from '../conf/index.js';
 import type { PgConfig } from '../store/index.js';
 
 export type DatabaseChoice = { kind: 'lmdb' } | { kind: 'postgres'; pg: PgConfig };
@@ -16,39 +16,37 @@ export function databaseChoice(loaded: LoadedConf): DatabaseChoice {
 }
 
 export function pgConfig(loaded: LoadedConf): PgConfig {
+  const m = pgSettings(loaded.entries).main;
   const raw = (k: string) => loaded.entries.get(k)?.value ?? null;
-  const int = (k: string, min: number, max: number, fallback: number): number => {
-    const v = raw(k);
-    if (v === null) return fallback;
-    const n = Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new ConfigError(`${k} has an invalid value: '${v}' (a whole number from ${min} to ${max})`, [], { hint: `fix ${k} in kong.conf or KONG_${k.toUpperCase()}` });
+  // Kong's lint reports malformed values; a daemon cannot start on them.
+  const int = (k: string, v: number | null, min: number, max: number, fallback: number): number => {
+    if (raw(k) === null) return fallback;
+    if (v === null || !Number.isInteger(v) || v < min || v > max) {
+      throw new ConfigError(`${k} has an invalid value: '${raw(k) ?? ''}' (a whole number from ${min} to ${max})`, [], { hint: `fix ${k} in kong.conf or KONG_${k.toUpperCase()}` });
     }
-    return n;
+    return v;
   };
-  const on = (k: string) => raw(k) === 'on' || raw(k) === 'true';
-  const schema = raw('pg_schema') ?? undefined;
+  const schema = m.schema ?? undefined;
   if (schema !== undefined && !IDENTIFIER.test(schema)) {
     throw new ConfigError(`pg_schema has an invalid value: '${schema}' (a PostgreSQL identifier: letters, digits and _)`, [], { hint: 'set pg_schema to the schema name, or leave it unset for the user\'s default' });
   }
-  const sslVerify = on('pg_ssl_verify');
-  const caPems = sslVerify
+  const caPems = m.sslVerify
     ? loaded.conf.lua_ssl_trusted_certificate.flatMap((v) => {
         const r = resolvePemValue(v);
         return 'pem' in r ? [r.pem] : [];
       })
     : [];
   return {
-    host: raw('pg_host') ?? '127.0.0.1',
-    port: int('pg_port', 1, 65535, 5432),
-    user: raw('pg_user') ?? 'kong',
-    password: raw('pg_password') ?? undefined,
-    database: raw('pg_database') ?? 'kong',
+    host: m.host ?? '127.0.0.1',
+    port: int('pg_port', m.port, 1, 65535, 5432),
+    user: m.user ?? 'kong',
+    password: m.password ?? undefined,
+    database: m.database ?? 'kong',
     schema,
-    ssl: on('pg_ssl'),
-    sslVerify,
+    ssl: m.ssl,
+    sslVerify: m.sslVerify,
     caPems,
-    timeoutMs: int('pg_timeout', 1, 3_600_000, 5000),
-    maxConcurrent: int('pg_max_concurrent_queries', 0, 10_000, 0),
+    timeoutMs: int('pg_timeout', m.timeout, 1, 3_600_000, 5000),
+    maxConcurrent: int('pg_max_concurrent_queries', m.maxConcurrentQueries, 0, 10_000, 0),
   };
 }
