@@ -45,6 +45,9 @@ export interface KongConf {
   cluster_data_plane_purge_delay: number;
   cluster_ocsp: 'on' | 'off' | 'optional';
   cluster_dp_labels: string[];
+  /** Kong's cluster RPC (/v2/outlet) and sync v2 over it; Kong forces rpc_sync off without rpc. */
+  cluster_rpc: boolean;
+  cluster_rpc_sync: boolean;
   cluster_allowed_common_names: string[];
   declarative_config: string | null;
   db_update_frequency: number;
@@ -191,6 +194,8 @@ function typed(entries: Map<string, Entry>, problems: Finding[]): KongConf {
     cluster_data_plane_purge_delay: num('cluster_data_plane_purge_delay'),
     cluster_ocsp: enumOf('cluster_ocsp'),
     cluster_dp_labels: arr('cluster_dp_labels'),
+    cluster_rpc: bool('cluster_rpc'),
+    cluster_rpc_sync: bool('cluster_rpc_sync'),
     cluster_allowed_common_names: arr('cluster_allowed_common_names'),
     declarative_config: str('declarative_config'),
     db_update_frequency: num('db_update_frequency'),

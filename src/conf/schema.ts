@@ -46,6 +46,8 @@ export const SCHEMA: Readonly<Record<string, Property>> = {
   cluster_max_payload: { type: 'number', roles: HYBRID },
   cluster_use_proxy: { type: 'boolean', roles: DP },
   cluster_dp_labels: { type: 'array', roles: DP },
+  cluster_rpc: { type: 'boolean', roles: HYBRID },
+  cluster_rpc_sync: { type: 'boolean', roles: HYBRID },
   cluster_allowed_common_names: { type: 'array', roles: CP, default: null },
   proxy_server: { type: 'string', roles: DP, secret: true },
   proxy_server_ssl_verify: { type: 'boolean', roles: DP },

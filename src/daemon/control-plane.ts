@@ -93,6 +93,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
       maxPayload: s.maxPayload,
       log: clog,
       cpVersion: KONG_PROTOCOL_VERSION,
+      syncV2: s.syncV2,
       current: () => current,
       checkConfiguration: (dpPlugins) => checkConfigurationCompatibility({ cpPlugins, dpPlugins, configured }),
       onDataPlane: (row) => {

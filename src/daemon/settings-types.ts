@@ -27,6 +27,8 @@ export interface CpSettings {
   statusListen: ListenEntry[];
   statusTls?: TlsPair;
   maxIntermediates: number;
+  /** Offer kong.sync.v2 on /v2/outlet (see offersSyncV2 in settings.ts); default true. */
+  syncV2?: boolean;
   ocsp: 'on' | 'off' | 'optional';
   maxPayload: number;
   purgeDelaySec: number;
@@ -57,6 +59,8 @@ export interface DpSettings {
   cacheMode: 'off' | 'unencrypted' | 'encrypted';
   cachePath?: string;
   labels?: Record<string, string>;
+  /** cluster_rpc and cluster_rpc_sync: try sync v2 on /v2/outlet first, v1 when the CP has none. */
+  rpcSync?: boolean;
   workers: number;
   plugins: EnabledSet;
   accessLogs?: AccessLogPaths;

@@ -44,6 +44,21 @@ export function prefixOf(loaded: LoadedConf, home: string): string {
   return r.prefix;
 }
 
+/** Kong's conf_loader: sync over RPC needs the RPC, and is turned off (with this warning) without it. */
+function rpcSyncWarning(loaded: LoadedConf, log?: Logger): void {
+  if (loaded.conf.cluster_rpc_sync && !loaded.conf.cluster_rpc) log?.warn('Cluster rpc sync has been forcibly disabled, please enable cluster RPC.');
+}
+
+/**
+ * A control plane offers sync v2 on /v2/outlet unless kong.conf turns cluster_rpc or
+ * cluster_rpc_sync off explicitly: only data planes that ask for it use it (Kong's DP default is
+ * off), and a Kong DP that asks would otherwise never sync at all.
+ */
+function offersSyncV2(loaded: LoadedConf): boolean {
+  const off = (k: 'cluster_rpc' | 'cluster_rpc_sync') => (loaded.entries.get(k)?.source ?? 'default') !== 'default' && !loaded.conf[k];
+  return !off('cluster_rpc') && !off('cluster_rpc_sync');
+}
+
 function pems(key: string, value: string | null): string[] {
   return value ? [readCertificateValue(key, value)] : [];
 }
@@ -77,12 +92,14 @@ export async function cpSettings(loaded: LoadedConf, ctx: { home: string; workDi
       dp_flags: `--cert-file ${pair.certPath} --key-file ${pair.keyPath}`,
     });
   }
+  rpcSyncWarning(loaded, ctx.log);
   return {
     prefix: prefixOf(loaded, ctx.home),
     mode: c.cluster_mtls,
     certPem,
     keyPem,
     caPems: pems('cluster_ca_cert', c.cluster_ca_cert),
+    syncV2: offersSyncV2(loaded),
     clusterListen: c.cluster_listen.map((l) => ({ host: bindHost(l), port: l.port })),
     adminListen: entries(c.admin_listen),
     adminTls: c.admin_listen.some((l) => l.ssl) ? listenerCertificate(loaded, 'admin') : undefined,
@@ -128,6 +145,7 @@ export function dpSettings(loaded: LoadedConf, ctx: { home: string; log?: Logger
     return 'pem' in r ? [r.pem] : [];
   });
   const ca = pems('cluster_ca_cert', c.cluster_ca_cert);
+  if (!ctx.forDoctor) rpcSyncWarning(loaded, ctx.log);
   return {
     prefix: ctx.forDoctor ? '' : prefixOf(loaded, ctx.home),
     mode: c.cluster_mtls,
@@ -145,6 +163,7 @@ export function dpSettings(loaded: LoadedConf, ctx: { home: string; log?: Logger
     cacheMode: c.data_plane_config_cache_mode,
     cachePath: c.data_plane_config_cache_path ?? undefined,
     labels: labels(c.cluster_dp_labels),
+    rpcSync: c.cluster_rpc && c.cluster_rpc_sync,
     workers: workers(c.nginx_worker_processes),
     plugins: pluginSet(loaded),
     accessLogs: ctx.forDoctor ? undefined : accessLogPaths(loaded, prefixOf(loaded, ctx.home)),

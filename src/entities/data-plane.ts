@@ -10,6 +10,8 @@ export interface DataPlaneRow {
   sync_status: string;
   labels: Record<string, string>;
   cert_details: { expiry_timestamp: number };
+  /** Kong's rpc_capabilities: what the DP offered on /v2/outlet (empty for v1-only DPs). */
+  rpc_capabilities?: string[];
   created_at?: number;
   updated_at?: number;
   /** Seconds the row lives after last_seen (cluster_data_plane_purge_delay). */

@@ -1,5 +1,6 @@
 // The control plane's cluster listener: TLS with client certificates, WebSocket at /v1/outlet,
-// Kong's order of checks (certificate → query → upgrade → basic_info → version), then configs out.
+// Kong's order of checks (certificate → query → upgrade → basic_info → version), then configs out;
+// and /v2/outlet, Kong's cluster RPC with sync v2 (subprotocol → certificate → upgrade → hello).
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import { constants as cryptoConstants } from 'node:crypto';
@@ -11,16 +12,20 @@ import { RuntimeError, ConfigError } from '../../errors.js';
 import { parsePemBlocks } from '../../pki/pem.js';
 import { parseCertificate, type Cert } from '../../pki/cert.js';
 import { DEFAULT_MAX_INTERMEDIATES } from '../../pki/verify/index.js';
-import { CLUSTERING_TIMEOUT_MS, DEFAULT_MAX_PAYLOAD, OUTLET_PATH, PING_WAIT_MS, type BasicInfoPlugin } from '../protocol/messages.js';
+import { CLUSTERING_TIMEOUT_MS, DEFAULT_MAX_INFLATED, DEFAULT_MAX_PAYLOAD, OUTLET_PATH, PING_INTERVAL_MS, PING_WAIT_MS, type BasicInfoPlugin } from '../protocol/messages.js';
+import { RPC_META_V1, RPC_PATH } from '../protocol/rpc.js';
 import type { Compatibility } from '../protocol/version.js';
 import { createOcspChecker } from '../ocsp.js';
 import { authenticate, presentedChain, type AuthConfig } from './auth.js';
 import { DpConnection, type DataPlaneRow } from './connection.js';
 import { Pusher, type Current } from './pusher.js';
 import { parseOutletQuery, rejectHttp } from './http.js';
+import { FullExportDeltaSource, type DeltaSource } from './delta-source.js';
+import { RpcConnection } from './rpc-connection.js';
 import { listenOnAll } from '../../util/listen-all.js';
 
 export type { DataPlaneRow } from './connection.js';
+export type { DeltaSource, DeltaAnswer } from './delta-source.js';
 
 export interface ClusterServerOptions {
   /** Every cluster_listen entry; all are TLS. */
@@ -46,6 +51,15 @@ export interface ClusterServerOptions {
   checkConfiguration?: (dpPlugins: readonly BasicInfoPlugin[]) => Compatibility;
   /** Kong's PING_WAIT; shorter values are for tests. */
   pingTimeoutMs?: number;
+  /** Sync v2: Kong's CLUSTERING_PING_INTERVAL, the silence after which an RPC peer is pinged. */
+  rpcPingMs?: number;
+  /**
+   * Offer kong.sync.v2 on /v2/outlet (default true). Off, the hello is still answered, with no
+   * capability, so a DP asking for v2 falls back to v1.
+   */
+  syncV2?: boolean;
+  /** Where get_delta answers come from; default: a full sync of current() for any other version. */
+  deltaSource?: DeltaSource;
   basicInfoTimeoutMs?: number;
   ocspTimeoutMs?: number;
   ocspCacheMs?: number;
@@ -53,6 +67,10 @@ export interface ClusterServerOptions {
 
 export interface ClusterMetricsSnapshot {
   connected: number;
+  /** Of `connected`, the DPs syncing over /v2/outlet. */
+  connectedV2: number;
+  /** notify_validation_error reports received from sync v2 DPs. */
+  validationErrors: number;
   pushes: number;
   pushLatencyMs: number[];
   rejected: Record<string, number>;
@@ -104,6 +122,19 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
   /** Connections that passed basic_info and the version check: the ones configs go to. */
   const clients = new Set<DpConnection>();
   const pusher = new Pusher(opts.current, maxPayload, log);
+  const source = opts.deltaSource ?? new FullExportDeltaSource(opts.current);
+  /** Every connection on /v2/outlet past the upgrade; `rpcCaps` what each node offered, for its v1 row. */
+  const rpcAll = new Set<RpcConnection>();
+  const rpcCaps = new Map<string, string[]>();
+  let validationErrors = 0;
+  const syncingV2 = () => [...rpcAll].filter((c) => c.syncing).length;
+  const onDataPlane = (row: DataPlaneRow) => {
+    try {
+      opts.onDataPlane(row);
+    } catch (err) {
+      log.error(`unable to update clustering data plane status: ${(err as Error).message}`, { id: row.id });
+    }
+  };
 
   const context = (certPem: string, keyPem: string) => ({
     cert: certPem,
@@ -123,6 +154,8 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
   server.headersTimeout = 2 * CLUSTERING_TIMEOUT_MS;
   server.requestTimeout = 2 * CLUSTERING_TIMEOUT_MS;
   const wss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false, autoPong: false });
+  // Kong answers an RPC ping with an empty pong; ws echoes the (empty) payload, which is the same.
+  const rpcWss = new WebSocketServer({ noServer: true, maxPayload, perMessageDeflate: false, clientTracking: false, handleProtocols: () => RPC_META_V1 });
 
   server.on('request', (req, res) => {
     res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found\n');
@@ -140,6 +173,7 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
 
   async function onUpgrade(req: IncomingMessage, socket: TLSSocket, head: Buffer): Promise<void> {
     const [path, query = ''] = (req.url ?? '').split('?', 2) as [string, string?];
+    if (path === RPC_PATH) return onRpcUpgrade(req, socket, head);
     if (path !== OUTLET_PATH) return rejectHttp(socket, 404);
     const q = parseOutletQuery(query);
     const ip = plainIp(socket.remoteAddress);
@@ -168,13 +202,8 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
         cpVersion: opts.cpVersion,
         basicInfoTimeoutMs: opts.basicInfoTimeoutMs ?? CLUSTERING_TIMEOUT_MS,
         pingTimeoutMs: opts.pingTimeoutMs ?? PING_WAIT_MS,
-        onDataPlane: (row) => {
-          try {
-            opts.onDataPlane(row);
-          } catch (err) {
-            log.error(`unable to update clustering data plane status: ${(err as Error).message}`, { id: row.id });
-          }
-        },
+        // Kong keeps the rpc_capabilities an RPC connection of the same node recorded.
+        onDataPlane: (row) => onDataPlane({ ...row, rpc_capabilities: rpcCaps.get(row.id) ?? [] }),
         checkConfiguration: opts.checkConfiguration,
         onRejected: reject,
         onReady: (c) => {
@@ -187,6 +216,51 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
         },
       });
       all.add(conn);
+      if (closing) conn.close(1001);
+    });
+  }
+
+  // Kong: the subprotocol must include kong.meta.v1, then the certificate is judged as on /v1/outlet;
+  // either failing is nginx's 444 (no response). The DP's identity comes in its hello, not a query.
+  async function onRpcUpgrade(req: IncomingMessage, socket: TLSSocket, head: Buffer): Promise<void> {
+    const ip = plainIp(socket.remoteAddress);
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '');
+    if (!offered.split(',').some((p) => p.trim() === RPC_META_V1)) {
+      log.error(`[rpc] unknown RPC protocol: ${offered.slice(0, 100) || 'nil'}, doesn't know how to communicate with client`, { reason: 'rpc-protocol', ip });
+      reject('rpc-protocol');
+      socket.destroy();
+      return;
+    }
+    const verdict = await authenticate(presentedChain(socket), auth);
+    if (!verdict.ok) {
+      log.error(`[rpc] client's certificate failed validation: ${verdict.message}`, { reason: verdict.reason, ip });
+      reject(verdict.reason);
+      socket.destroy();
+      return;
+    }
+    if (verdict.warning) log.warn(verdict.warning, { ip });
+    if (socket.destroyed) return;
+    const certExpiry = Math.floor(verdict.leaf.notAfter.getTime() / 1000);
+    rpcWss.handleUpgrade(req, socket, head, (ws) => {
+      const conn = new RpcConnection(ws, { ip, certExpiry }, {
+        log,
+        cpVersion: opts.cpVersion,
+        syncV2: opts.syncV2 ?? true,
+        source,
+        helloTimeoutMs: opts.basicInfoTimeoutMs ?? CLUSTERING_TIMEOUT_MS,
+        pingMs: opts.rpcPingMs ?? PING_INTERVAL_MS,
+        silenceMs: opts.pingTimeoutMs ?? PING_WAIT_MS,
+        maxInflated: DEFAULT_MAX_INFLATED,
+        onDataPlane,
+        onRejected: reject,
+        onReady: (c) => rpcCaps.set(c.nodeId, c.info!.rpc_capabilities),
+        onGone: (c) => {
+          rpcAll.delete(c);
+          if (c.info && ![...rpcAll].some((o) => o.nodeId === c.nodeId)) rpcCaps.delete(c.nodeId);
+        },
+        onValidationError: () => void (validationErrors += 1),
+      });
+      rpcAll.add(conn);
       if (closing) conn.close(1001);
     });
   }
@@ -219,22 +293,28 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
       auth.ownSha256 = nextOwn.sha256;
       auth.anchors = nextAnchors;
     },
-    push: () => pusher.changed(clients),
-    connected: () => clients.size,
-    metrics: () => ({ connected: clients.size, pushes: pusher.pushes, pushLatencyMs: [...pusher.latencyMs], rejected: { ...rejected } }),
+    push: () => {
+      pusher.changed(clients);
+      // Kong's notify_all_nodes: every DP syncing over v2 is told the new version and pulls it.
+      const version = source.currentVersion();
+      if (version) for (const c of rpcAll) c.notifyNewVersion(version);
+    },
+    connected: () => clients.size + syncingV2(),
+    metrics: () => ({ connected: clients.size + syncingV2(), connectedV2: syncingV2(), validationErrors, pushes: pusher.pushes, pushLatencyMs: [...pusher.latencyMs], rejected: { ...rejected } }),
     async close() {
       if (closing) return;
       closing = true;
       const done = new Promise<void>((resolve) => server.close(() => resolve()));
       await bound.close();
-      const sockets = [...all].map((c) => new Promise<void>((resolve) => {
+      const sockets = [...all, ...rpcAll].map((c) => new Promise<void>((resolve) => {
         c.ws.once('close', () => resolve());
         c.close(1001);
       }));
       await Promise.race([Promise.all(sockets), new Promise((r) => setTimeout(r, 2000).unref())]);
-      for (const c of all) c.ws.terminate();
+      for (const c of [...all, ...rpcAll]) c.ws.terminate();
       server.closeAllConnections();
       wss.close();
+      rpcWss.close();
       await done;
     },
   };
