@@ -12,12 +12,13 @@ export type CacheMode = 'off' | 'unencrypted' | 'encrypted';
 
 export interface ConfigCache {
   readonly path: string | null;
-  load(): { configTable: Record<string, unknown>; hash: string } | null;
+  /** `syncVersion`: the sync v2 version the config stands for, when it came over v2. */
+  load(): { configTable: Record<string, unknown>; hash: string; syncVersion?: string } | null;
   /**
    * Never rejects: the cache is best effort, so a failure (a full disk) is logged here, once until
    * it heals, and reported as false.
    */
-  save(configTable: Record<string, unknown>, hash: string): Promise<boolean>;
+  save(configTable: Record<string, unknown>, hash: string, syncVersion?: string | null): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -93,20 +94,21 @@ export function openConfigCache(opts: { prefix: string; mode: CacheMode; path?: 
       try {
         if (!raw) return null;
         const plain = key ? unseal(Buffer.from(raw), key) : Buffer.from(raw);
-        const doc = JSON.parse(plain.toString('utf8')) as { hash?: unknown; sha256?: unknown; config_table?: unknown };
+        const doc = JSON.parse(plain.toString('utf8')) as { hash?: unknown; sha256?: unknown; config_table?: unknown; sync_version?: unknown };
         const table = doc.config_table;
         if (typeof doc.hash !== 'string' || table === null || typeof table !== 'object' || Array.isArray(table)) throw new Error('record has no hash or config_table');
         if (doc.sha256 !== createHash('sha256').update(JSON.stringify(table)).digest('hex')) throw new Error('record checksum does not match');
-        return { configTable: table as Record<string, unknown>, hash: doc.hash };
+        return { configTable: table as Record<string, unknown>, hash: doc.hash, ...(typeof doc.sync_version === 'string' ? { syncVersion: doc.sync_version } : {}) };
       } catch (err) {
         log.warn('could not read the config cache; starting without it', { cache: dir, error: errorMessage(err) });
         return null;
       }
     },
-    async save(configTable, hash) {
+    async save(configTable, hash, syncVersion) {
       try {
         const body = JSON.stringify(configTable);
-        const doc = `{"hash":${JSON.stringify(hash)},"sha256":"${createHash('sha256').update(body).digest('hex')}","config_table":${body}}`;
+        const version = syncVersion ? `"sync_version":${JSON.stringify(syncVersion)},` : '';
+        const doc = `{"hash":${JSON.stringify(hash)},${version}"sha256":"${createHash('sha256').update(body).digest('hex')}","config_table":${body}}`;
         const plain = Buffer.from(doc, 'utf8');
         // Synchronous on purpose: lmdb-js's asynchronous put rejects promises of its own that no
         // caller holds when a commit fails (a full disk), and an unhandled rejection ends the process.

@@ -73,7 +73,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
   try {
     if (s.proxyListeners.length === 0) throw new ConfigError('proxy_listen must be specified when role = "data_plane"');
     // What to serve before the CP answers is known before the first connection is accepted.
-    let initial: { configTable: Record<string, unknown>; hash: string } | null = cache.load();
+    let initial: { configTable: Record<string, unknown>; hash: string; syncVersion?: string } | null = cache.load();
     let origin = 'the cached configuration';
     if (initial) {
       try {
@@ -111,6 +111,8 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     opened.push(proxy);
     let hash: string | null = initial ? effectiveHash(initial.configTable, initial.hash) : null;
     let served: { configTable: Record<string, unknown>; hash: string } | null = initial;
+    /** Sync v2: the version of what is served (only a cached config that came over v2 has one). */
+    let syncVersion: string | null = origin === 'declarative_config' ? null : (initial?.syncVersion ?? null);
     if (initial) log.info(`serving ${origin} until the control plane answers`, { config_hash: hash, ...(origin === 'declarative_config' ? { file: s.declarativeConfig } : {}) });
     else log.info('no cached configuration: every request gets 404 until the control plane sends one');
 
@@ -156,13 +158,21 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       plugins: [...s.plugins.values()].map((m) => ({ name: m.name, version: m.version })),
       log: log.child('clustering'),
       currentHash: () => hash,
-      apply: async (configTable, next) => {
+      rpcSync: s.rpcSync,
+      syncVersion: () => syncVersion,
+      currentTable: () => served?.configTable ?? null,
+      adoptSyncVersion: async (version) => {
+        syncVersion = version;
+        if (served) await cache.save(served.configTable, served.hash, version);
+      },
+      apply: async (configTable, next, meta) => {
         assertServable(configTable, next, s.plugins);
         await proxy.swap(configTable);
         hash = effectiveHash(configTable, next);
         served = { configTable, hash: next };
+        syncVersion = meta?.syncVersion ?? null;
         try {
-          await cache.save(configTable, next);
+          await cache.save(configTable, next, syncVersion);
         } catch (err) {
           log.warn('configuration applied but not cached; a restart without the control plane would not have it', { error: errorMessage(err) });
         }
@@ -197,7 +207,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
             // The cache is encrypted with a key derived from cluster_cert_key: re-written with the new one.
             await cache.close();
             cache = openCache(next.keyPem);
-            if (served) await cache.save(served.configTable, served.hash).catch((err: unknown) => log.warn('could not re-encrypt the cached configuration with the new key', { error: errorMessage(err) }));
+            if (served) await cache.save(served.configTable, served.hash, syncVersion).catch((err: unknown) => log.warn('could not re-encrypt the cached configuration with the new key', { error: errorMessage(err) }));
           }
           sync?.rotate({ certPem: next.certPem, keyPem: next.keyPem, caPems: next.caPems, serverName: next.serverName });
         }
