@@ -47,6 +47,8 @@ export interface KongDpOptions {
   labels?: string[];
   encodings?: string[];
   protocols?: string[];
+  /** false: never answer the CP's pings (a hung DP). */
+  autoPong?: boolean;
 }
 
 /** A Kong 3.10 data plane with cluster_rpc and cluster_rpc_sync on, driven by the test. */
@@ -64,7 +66,7 @@ export class KongDp {
   /** Connects and says hello; rejects with the reason the CP gave (or how it dropped us). */
   static async connect(o: KongDpOptions): Promise<KongDp> {
     const ws = new WebSocket(`wss://127.0.0.1:${o.port}/v2/outlet`, o.protocols ?? ['kong.meta.v1'], {
-      cert: o.certPem, key: o.keyPem, ca: o.caPem, servername: o.servername, perMessageDeflate: false, handshakeTimeout: 5000,
+      cert: o.certPem, key: o.keyPem, ca: o.caPem, servername: o.servername, perMessageDeflate: false, handshakeTimeout: 5000, autoPong: o.autoPong ?? true,
     } as WebSocket.ClientOptions);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
