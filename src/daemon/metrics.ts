@@ -8,6 +8,9 @@ const INCOMPATIBLE = new Set(['kong_version_incompatible', 'plugin_set_incompati
 
 export interface ClusterMetrics {
   connected: number;
+  /** Of `connected`, those syncing over /v2/outlet (sync v2). */
+  connectedV2?: number;
+  validationErrors?: number;
   pushes: number;
   pushLatencyMs: number[];
   rejected: Record<string, number>;
@@ -37,6 +40,8 @@ export class CpMetrics {
       for (const [labels, v] of samples) lines.push(`${name}${suffix}${labels} ${v}`);
     };
     metric('hybridctl_data_planes_connected', 'gauge', 'Data planes connected to this control plane.', [['', c.connected]]);
+    metric('hybridctl_data_planes_sync_v2', 'gauge', 'Of the connected data planes, those syncing over /v2/outlet (sync v2).', [['', c.connectedV2 ?? 0]]);
+    metric('hybridctl_sync_v2_validation_errors_total', 'counter', 'Configurations sync v2 data planes reported they could not apply.', [['', c.validationErrors ?? 0]]);
     metric('hybridctl_config_builds_total', 'counter', 'Configurations exported for data planes.', [['', this.builds]]);
     metric('hybridctl_config_info', 'gauge', 'The configuration hash currently pushed.', [[`{config_hash="${this.hash}"}`, 1]]);
     metric('hybridctl_config_pushes_total', 'counter', 'Configuration messages sent to data planes.', [['', c.pushes]]);

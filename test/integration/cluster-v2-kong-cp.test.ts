@@ -118,7 +118,7 @@ describe('dp run against a Kong 3.10 CP', () => {
   it.each([
     ['has no /v2/outlet (cluster_rpc = off)', { noV2: true }, /the control plane answered HTTP 404 on \/v2\/outlet; using hybrid protocol v1/],
     ['does not offer kong.sync.v2 (cluster_rpc_sync = off)', { capabilities: [] }, /the control plane does not offer kong.sync.v2; using hybrid protocol v1/],
-  ])('uses v1 when the Kong CP %s', async (_name, o, line) => {
+  ] as [string, { noV2?: boolean; capabilities?: string[] }, RegExp][])('uses v1 when the Kong CP %s', async (_name, o, line) => {
     const dir = tempDir();
     const pair = await sharedPair(dir);
     const up = await upstream();

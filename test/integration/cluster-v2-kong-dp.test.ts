@@ -90,6 +90,7 @@ describe('a Kong 3.10 DP on sync v2 against cp run', () => {
       const logged = await cp.d.waitFor((l) => /could not apply the configuration/.test(l.msg), 10_000, 'validation error log');
       expect(logged).toMatchObject({ level: 'warn', sync_version: v2, id: '7f3c2a10-2b1e-4c8f-9d55-0a1b2c3d4e5f' });
       expect(String(logged.error)).toContain('declarative config is invalid');
+      expect(await (await fetch(`${cp.admin}/metrics`)).text()).toMatch(/^hybridctl_sync_v2_validation_errors_total 1$/m);
       dp.close();
     } finally {
       up.server.close();

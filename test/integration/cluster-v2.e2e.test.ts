@@ -40,6 +40,9 @@ describe('sync v2 between hybridctl processes', () => {
       }, 'both rows at the CP hash');
       expect(both.map((r) => r.rpc_capabilities).sort()).toEqual([[], ['kong.sync.v2']]);
       expect(both.every((r) => r.sync_status === 'normal' && r.version === '3.10.0')).toBe(true);
+      const metrics = await (await fetch(`${cp.admin}/metrics`)).text();
+      expect(metrics).toMatch(/^hybridctl_data_planes_connected 2$/m);
+      expect(metrics).toMatch(/^hybridctl_data_planes_sync_v2 1$/m);
 
       // A change reaches both; the v2 DP applied it from a full sync.
       expect((await fetch(`${cp.admin}/routes/r1`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paths: ['/moved'] }) })).status).toBe(200);
