@@ -132,8 +132,8 @@ _hybridctl() {
         --cluster-dp-labels) COMPREPLY=(); return ;;
         --cluster-max-payload) COMPREPLY=(); return ;;
         --cluster-ocsp) COMPREPLY=($(compgen -W "on off optional" -- "$cur")); return ;;
-        --cluster-rpc) COMPREPLY=(); return ;;
-        --cluster-rpc-sync) COMPREPLY=(); return ;;
+        --cluster-rpc) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
+        --cluster-rpc-sync) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --cluster-server-name) COMPREPLY=(); return ;;
         --cluster-use-proxy) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --data-plane-config-cache-mode) COMPREPLY=($(compgen -W "unencrypted encrypted off" -- "$cur")); return ;;
@@ -1051,8 +1051,8 @@ _hybridctl() {
         --cluster-listen) COMPREPLY=(); return ;;
         --cluster-max-payload) COMPREPLY=(); return ;;
         --cluster-ocsp) COMPREPLY=($(compgen -W "on off optional" -- "$cur")); return ;;
-        --cluster-rpc) COMPREPLY=(); return ;;
-        --cluster-rpc-sync) COMPREPLY=(); return ;;
+        --cluster-rpc) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
+        --cluster-rpc-sync) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --cluster-server-name) COMPREPLY=(); return ;;
         --cluster-use-proxy) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --data-plane-config-cache-mode) COMPREPLY=($(compgen -W "unencrypted encrypted off" -- "$cur")); return ;;
@@ -1296,8 +1296,8 @@ _hybridctl() {
         --cluster-max-payload) COMPREPLY=(); return ;;
         --cluster-mtls) COMPREPLY=($(compgen -W "shared pki" -- "$cur")); return ;;
         --cluster-ocsp) COMPREPLY=($(compgen -W "on off optional" -- "$cur")); return ;;
-        --cluster-rpc) COMPREPLY=(); return ;;
-        --cluster-rpc-sync) COMPREPLY=(); return ;;
+        --cluster-rpc) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
+        --cluster-rpc-sync) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --cluster-server-name) COMPREPLY=(); return ;;
         --cluster-use-proxy) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --data-plane-config-cache-mode) COMPREPLY=($(compgen -W "unencrypted encrypted off" -- "$cur")); return ;;
