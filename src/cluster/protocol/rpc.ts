@@ -46,12 +46,6 @@ export interface HelloResult {
   rpc_frame_encoding: string;
 }
 
-/** Kong's utils.parse_method_name: a capability is a method name without its last segment. */
-export function capabilityOf(method: string): string | null {
-  const dot = method.lastIndexOf('.');
-  return dot < 0 ? null : method.slice(0, dot);
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 /** cjson writes an empty Lua table as {}: an empty list may arrive as an empty object. */
 const listOf = (v: unknown): unknown[] | null => (Array.isArray(v) ? v : isRecord(v) && Object.keys(v).length === 0 ? [] : null);
@@ -124,13 +118,6 @@ export function labelsOf(conf: Record<string, unknown>): Record<string, string> 
 }
 
 export type RpcId = number | string;
-
-export interface RpcRequest {
-  jsonrpc: '2.0';
-  method: string;
-  params?: unknown;
-  id?: RpcId | null;
-}
 
 export interface RpcResponse {
   jsonrpc: '2.0';

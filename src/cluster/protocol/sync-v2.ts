@@ -47,12 +47,6 @@ export interface Delta {
   pk?: Record<string, unknown>;
 }
 
-export interface DeltaSet {
-  deltas: Delta[];
-  /** Replace everything the DP has (Kong's full_sync, `wipe` in 3.9). */
-  wipe: boolean;
-}
-
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const foreignFields = (type: string): string[] => (isEntity(type) ? Object.entries(SCHEMAS[type]!.fields).filter(([, f]) => f.type === 'foreign').map(([k]) => k) : []);
 
