@@ -374,8 +374,8 @@ _hybridctl() {
         --cluster-max-payload) COMPREPLY=(); return ;;
         --cluster-mtls) COMPREPLY=($(compgen -W "shared pki" -- "$cur")); return ;;
         --cluster-ocsp) COMPREPLY=($(compgen -W "on off optional" -- "$cur")); return ;;
-        --cluster-rpc) COMPREPLY=(); return ;;
-        --cluster-rpc-sync) COMPREPLY=(); return ;;
+        --cluster-rpc) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
+        --cluster-rpc-sync) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --cluster-server-name) COMPREPLY=(); return ;;
         --cluster-use-proxy) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --data-plane-config-cache-mode) COMPREPLY=($(compgen -W "unencrypted encrypted off" -- "$cur")); return ;;
@@ -595,8 +595,8 @@ _hybridctl() {
         --cluster-max-payload) COMPREPLY=(); return ;;
         --cluster-mtls) COMPREPLY=($(compgen -W "shared pki" -- "$cur")); return ;;
         --cluster-ocsp) COMPREPLY=($(compgen -W "on off optional" -- "$cur")); return ;;
-        --cluster-rpc) COMPREPLY=(); return ;;
-        --cluster-rpc-sync) COMPREPLY=(); return ;;
+        --cluster-rpc) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
+        --cluster-rpc-sync) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --cluster-server-name) COMPREPLY=(); return ;;
         --cluster-use-proxy) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --data-plane-config-cache-mode) COMPREPLY=($(compgen -W "unencrypted encrypted off" -- "$cur")); return ;;
@@ -817,8 +817,8 @@ _hybridctl() {
         --cluster-max-payload) COMPREPLY=(); return ;;
         --cluster-mtls) COMPREPLY=($(compgen -W "shared pki" -- "$cur")); return ;;
         --cluster-ocsp) COMPREPLY=($(compgen -W "on off optional" -- "$cur")); return ;;
-        --cluster-rpc) COMPREPLY=(); return ;;
-        --cluster-rpc-sync) COMPREPLY=(); return ;;
+        --cluster-rpc) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
+        --cluster-rpc-sync) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --cluster-server-name) COMPREPLY=(); return ;;
         --cluster-use-proxy) COMPREPLY=($(compgen -W "on off" -- "$cur")); return ;;
         --data-plane-config-cache-mode) COMPREPLY=($(compgen -W "unencrypted encrypted off" -- "$cur")); return ;;
