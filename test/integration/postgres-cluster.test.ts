@@ -91,6 +91,10 @@ describe('several control planes on PostgreSQL', () => {
     expect((await post(`${cp1.admin}/services`, { name: 's1', url: `http://127.0.0.1:${up.port}` })).status).toBe(201);
     expect((await post(`${cp1.admin}/services/s1/routes`, { name: 'r1', paths: ['/one'] })).status).toBe(201);
     for (const d of [dp1, dp2]) await until(async () => (await get(`${d.proxy}/one`)) === 200, 'route from CP1 served', 20_000);
+    // One name created 50 times at once through both CPs: the database lets exactly one through.
+    const codes = await Promise.all(Array.from({ length: 50 }, (_, i) => post(`${(i % 2 ? cp1 : cp2).admin}/consumers`, { username: 'dup' }).then((r) => r.status)));
+    expect(codes.filter((c) => c === 201)).toHaveLength(1);
+    expect(codes.filter((c) => c === 409)).toHaveLength(49);
     // Every CP lists every DP, whichever CP each is connected to.
     await until(async () => {
       const list = (await (await fetch(`${cp2.admin}/clustering/data-planes`)).json()) as { data: { sync_status: string }[] };
