@@ -9,6 +9,7 @@ import { describePg, isUnavailable, openLmdbStore, openPostgresStore } from '../
 import type { Store } from '../store/index.js';
 import { startAdmin } from '../admin/server.js';
 import { startClusterServer } from '../cluster/server/index.js';
+import { StoreDeltaSource, type VersionedCurrent } from '../cluster/server/store-delta-source.js';
 import { buildReconfigure } from '../cluster/protocol/messages.js';
 import { startStatus } from '../status/server.js';
 import { stableNodeId } from '../cache/node-id.js';
@@ -48,7 +49,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
     : await openLmdbStore(storePath, plugins);
   const metrics = new CpMetrics();
   const clog = log.child('clustering');
-  let current: { payload: Buffer; hash: string } | null = null;
+  let current: VersionedCurrent | null = null;
   /** Plugin names in the current config: Kong's plugins_configured, for the compatibility check. */
   let configured = new Set<string>();
   let building: Promise<void> = Promise.resolve();
@@ -61,10 +62,12 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
     building = building.then(async () => {
       dirty = false;
       try {
+        // Read together, before anything can commit in between: the export is of this version.
+        const version = store.changes().version();
         const table = await store.exportConfigTable();
         const next = buildReconfigure(table);
         if (current?.hash === next.hash) return;
-        current = next;
+        current = { ...next, version };
         configured = new Set(((table.plugins as { name: string }[] | undefined) ?? []).map((p) => p.name));
         metrics.configBuilt(next.hash);
         clog.debug('configuration rebuilt', { config_hash: next.hash, bytes: next.payload.length });
@@ -95,6 +98,8 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
       cpVersion: KONG_PROTOCOL_VERSION,
       syncV2: s.syncV2,
       current: () => current,
+      // v2 DPs get the rows changed since their version; v1 DPs keep getting the full export.
+      deltaSource: new StoreDeltaSource(() => current, store.changes()),
       checkConfiguration: (dpPlugins) => checkConfigurationCompatibility({ cpPlugins, dpPlugins, configured }),
       onDataPlane: (row) => {
         metrics.dataPlaneSeen({ ...row, ttl: s.purgeDelaySec });

@@ -30,17 +30,29 @@ export function toConfigTable(rows: Rows): Record<string, unknown> {
         continue;
       }
       if (name === 'plugins' && row.enabled === false) continue;
-      const copy: Row = {};
-      for (const [k, f] of Object.entries(schema.fields)) if (!f.transient) copy[k] = row[k] ?? null;
       let skip = false;
       for (const fk of fks) {
         const id = refId(row[fk]);
         if (id && (disabledServices.has(id) || disabledRoutes.has(id))) skip = true;
-        copy[fk] = id;
       }
-      if (!skip) out.push(copy);
+      if (!skip) out.push(configRow(name, row, fks));
     }
     if (out.length > 0) table[name] = out;
   }
   return table;
+}
+
+const fkCache = new Map<EntityName, string[]>();
+const foreignKeys = (name: EntityName): string[] => {
+  let fks = fkCache.get(name);
+  if (!fks) fkCache.set(name, (fks = Object.entries(SCHEMAS[name]!.fields).filter(([, f]) => f.type === 'foreign').map(([k]) => k)));
+  return fks;
+};
+
+/** One stored row as the config_table holds it: every field, unset as null, foreign keys as plain ids. */
+export function configRow(name: EntityName, row: Row, fks: string[] = foreignKeys(name)): Row {
+  const copy: Row = {};
+  for (const [k, f] of Object.entries(SCHEMAS[name]!.fields)) if (!f.transient) copy[k] = row[k] ?? null;
+  for (const fk of fks) copy[fk] = refId(row[fk]);
+  return copy;
 }

@@ -9,6 +9,7 @@ import type { Op, Persistence, RemoteChange, StoredDataPlane, WriteTx } from './
 import type { ChangeInfo, Page, Store } from './index.js';
 import { checkUnique } from './constraints.js';
 import { checkDuplicates, checkListIsNew, givenSnis, namesOf, planSnis } from './certificate-snis.js';
+import { ChangeLog, LOG_META, LOG_PREFIX, type ChangeFeed } from './change-log.js';
 
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -46,11 +47,23 @@ export class EntityStore implements Store {
       this.dps.set(row.id, row);
     }
     this.seq = loaded.length ? loaded[loaded.length - 1]!.s : 0;
+    // A first start counts from the clock in microseconds: above the versions sync v2 handed out
+    // before there was a change log, which a Kong DP may still hold.
+    const persisted = p.shared ? [] : [...p.loadAll(LOG_PREFIX), ...p.loadAll(LOG_META)];
+    this.log = new ChangeLog(persisted, p.shared?.startVersion ?? Date.now() * 1000, this.rows.get('services')!.values());
     // Another control plane's commits arrive between this node's writes, never inside one.
     p.shared?.onHint(() => void this.serial(async () => this.applyRemote(await p.shared!.poll())).catch(() => undefined));
   }
 
   private seq: number;
+  private readonly log: ChangeLog;
+
+  /** Commits `ops` with their change log entry; `full`: an import, told as "full sync needed". */
+  private async commitLogged(tx: WriteTx, ops: Op[], full = false): Promise<void> {
+    const pending = this.log.prepare(ops, (e, id) => this.rows.get(e)?.get(id), full);
+    const version = await tx.commit(this.p.shared ? ops : [...ops, ...this.log.persistOps(pending)]);
+    this.log.record(pending, version ?? undefined);
+  }
 
   /** Writes go one at a time, so checks and the commit see the same state. */
   private serial<T>(fn: () => Promise<T>): Promise<T> {
@@ -80,11 +93,12 @@ export class EntityStore implements Store {
   private applyRemote(changes: RemoteChange[]): void {
     if (changes.length === 0) return;
     for (const c of changes) {
+      const ops: Op[] = 'reload' in c ? c.reload : c.ops;
+      this.log.record(this.log.prepare(ops, (e, id) => this.rows.get(e)?.get(id), 'reload' in c), c.version);
       if ('reload' in c) {
         for (const t of this.rows.values()) t.clear();
         this.seqs.clear();
       }
-      const ops: Op[] = 'reload' in c ? c.reload : c.ops;
       for (const op of ops) {
         const [, entity, id] = op.key.split(':') as [string, EntityName, string];
         if (op.value === undefined || op.value === null) {
@@ -97,6 +111,7 @@ export class EntityStore implements Store {
         this.seqs.set(`${v.e}:${id}`, v.s);
         if (v.s > this.seq) this.seq = v.s;
       }
+      if ('reload' in c) this.log.resetDisabled(this.rows.get('services')!.values());
     }
     this.emit({ entity: '*', op: 'import' });
   }
@@ -143,7 +158,7 @@ export class EntityStore implements Store {
     const s = this.seqs.get(k) ?? ++this.seq;
     const plan = snis ? planSnis(this.rows.get('snis')!.values(), row.id as string, snis, now()) : { put: [], del: [] };
     const seqs = plan.put.map(() => ++this.seq);
-    await tx.commit([
+    await this.commitLogged(tx, [
       { key: entityKey(entity, row.id as string), value: { s, e: entity, r: row } },
       ...plan.put.map((r, i) => ({ key: entityKey('snis', r.id as string), value: { s: seqs[i], e: 'snis', r } })),
       ...plan.del.map((r) => ({ key: entityKey('snis', r.id as string), value: undefined })),
@@ -266,7 +281,7 @@ export class EntityStore implements Store {
       const scope = entity === 'services' ? 'service' : entity === 'routes' ? 'route' : entity === 'consumers' ? 'consumer' : null;
       if (scope) cascade.push(...refs('plugins', scope).map((r): [EntityName, Row] => ['plugins', r]));
       if (entity === 'consumers') for (const e of CREDENTIAL_ENTITIES) cascade.push(...refs(e, 'consumer').map((r): [EntityName, Row] => [e, r]));
-      await tx.commit([{ key: entityKey(entity, id), value: undefined }, ...cascade.map(([e, r]) => ({ key: entityKey(e, r.id as string), value: undefined }))]);
+      await this.commitLogged(tx, [{ key: entityKey(entity, id), value: undefined }, ...cascade.map(([e, r]) => ({ key: entityKey(e, r.id as string), value: undefined }))]);
       this.rows.get(entity)!.delete(id);
       for (const [e, r] of cascade) this.rows.get(e)!.delete(r.id as string);
       this.emit({ entity, op: 'delete' });
@@ -291,8 +306,9 @@ export class EntityStore implements Store {
           next.get(e)!.set(row.id as string, row);
         }
       }
-      await tx.commit(ops);
+      await this.commitLogged(tx, ops, true);
       this.rows = next;
+      this.log.resetDisabled(next.get('services')!.values());
       this.emit({ entity: '*', op: 'import' });
     });
   }
@@ -309,6 +325,10 @@ export class EntityStore implements Store {
 
   async exportConfigTable(): Promise<Record<string, unknown>> {
     return toConfigTable(this.exportRows());
+  }
+
+  changes(): ChangeFeed {
+    return this.log;
   }
 
   onChange(listener: (info: ChangeInfo) => void): () => void {

@@ -4,11 +4,13 @@ import type { DataPlaneRow, EntityName, PluginCatalogue, Row, Rows } from '../en
 import type { Logger } from '../log.js';
 import { openLmdbPersistence, memoryPersistence } from './persistence.js';
 import { EntityStore } from './entity-store.js';
+import type { ChangeFeed } from './change-log.js';
 import { referencesOf, uniqueKeysOf } from './constraints.js';
 import { openPostgresPersistence } from './postgres/persistence.js';
 import type { PgConfig } from './postgres/config.js';
 
 export type { PgConfig } from './postgres/config.js';
+export type { ChangeEntry, ChangeFeed } from './change-log.js';
 export { StoreUnavailable, isUnavailable, describePg } from './postgres/config.js';
 export { migrateDatabase, type SchemaState } from './postgres/migrations.js';
 export interface Page {
@@ -37,6 +39,8 @@ export interface Store {
   exportRows(): Rows;
   exportConfigTable(): Promise<Record<string, unknown>>;
   onChange(listener: (info: ChangeInfo) => void): () => void;
+  /** Every commit's rows, in commit order, for the last versions (sync v2's deltas). */
+  changes(): ChangeFeed;
   upsertDataPlane(row: DataPlaneRow & { ttl: number }): Promise<void>;
   listDataPlanes(now?: Date): Promise<DataPlaneRow[]>;
   /** Whether the database answers now (an embedded store always does). */

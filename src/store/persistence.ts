@@ -15,13 +15,14 @@ export interface Record_ {
 export type Op = Record_;
 
 /** What other control planes committed to a shared database: their writes, or "read everything again". */
-export type RemoteChange = { ops: Op[] } | { reload: Record_[] };
+export type RemoteChange = ({ ops: Op[] } | { reload: Record_[] }) & { version?: number };
 
 /** One write. On a shared database it holds the cluster-wide write lock until commit or abort. */
 export interface WriteTx {
   /** Other nodes' commits since this node last looked, to apply before checking this write. */
   remote: RemoteChange[];
-  commit(ops: Op[]): Promise<void>;
+  /** Resolves with the commit's version on a shared database (its change log's), else nothing. */
+  commit(ops: Op[]): Promise<number | void>;
   abort(): Promise<void>;
 }
 
@@ -30,6 +31,8 @@ export type StoredDataPlane = { id: string; ttl: number; last_seen: number; host
 
 /** Set by databases several control planes share. */
 export interface SharedPersistence {
+  /** The change log version the rows loaded at start include. */
+  readonly startVersion: number;
   /** Other nodes' commits since the last look, without taking the write lock. */
   poll(): Promise<RemoteChange[]>;
   /** Called when a poll may find something: a notification, a reconnect, the safety timer. */

@@ -6,6 +6,7 @@ import type { Logger } from '../../log.js';
 import { configHash } from '../protocol/hash.js';
 import { RpcFailure, type RpcPeer } from '../protocol/rpc-peer.js';
 import { DELTAS_PARSE_ERROR, GET_DELTA, NO_LATEST_VERSION, NOTIFY_VALIDATION_ERROR, UNKNOWN_VERSION, deltasOf, deltasToTable, lastVersion } from '../protocol/sync-v2.js';
+import { DeltaTable } from '../protocol/delta-table.js';
 import { capped, type SyncClientOptions } from './session.js';
 
 /** A full sync of a large config takes the CP longer than Kong's 5 s to export. */
@@ -24,6 +25,8 @@ export class V2Syncer {
   /** The version whose deltas failed last: not applied or reported again until it changes. */
   private failed: string | null = null;
   private readonly poll: NodeJS.Timeout;
+  /** The applied table's rows by type and id, kept while that table is the one served. */
+  private index: DeltaTable | null = null;
 
   constructor(private readonly peer: RpcPeer, private readonly o: SyncClientOptions, private readonly log: Logger, pollMs: number) {
     this.poll = setInterval(() => this.sync(), pollMs);
@@ -79,6 +82,14 @@ export class V2Syncer {
     clearInterval(this.poll);
   }
 
+  /** What a non-full answer patches: the served table, indexed once while it stays served. */
+  private base(): DeltaTable | null {
+    const served = this.o.currentTable?.() ?? null;
+    if (!served) return null;
+    if (this.index?.current !== served) this.index = new DeltaTable(served);
+    return this.index;
+  }
+
   private async once(): Promise<void> {
     const from = this.version();
     let res: unknown;
@@ -98,7 +109,7 @@ export class V2Syncer {
       if (deltas.length === 0) return;
       version = lastVersion(deltas)!;
       if (version === this.failed) return void this.log.debug('the same deltas failed before; not applying them again', { sync_version: version });
-      const table = deltasToTable(deltas, full ? null : (this.o.currentTable?.() ?? null));
+      const table = deltasToTable(deltas, full ? null : this.base());
       const hash = configHash(table).config_hash;
       const started = Date.now();
       if (hash === this.o.currentHash()) {

@@ -4,6 +4,7 @@
 // strategies/postgres.lua, db/declarative/export.lua's sync emitter).
 import { SCHEMAS, isEntity } from '../../entities/schemas.js';
 import { EMPTY_CONFIG_HASH } from './hash.js';
+import { DeltaTable, pkOf } from './delta-table.js';
 
 export const SYNC_V2 = 'kong.sync.v2';
 export const GET_DELTA = `${SYNC_V2}.get_delta`;
@@ -65,13 +66,21 @@ export function tableToDeltas(table: Record<string, unknown>, version: string): 
   for (const [type, rows] of Object.entries(table)) {
     if (type.startsWith('_') || !Array.isArray(rows)) continue;
     const fks = foreignFields(type);
-    for (const row of rows as Record<string, unknown>[]) {
-      const entity: Record<string, unknown> = { ...row, ws_id: ws };
-      for (const fk of fks) if (typeof entity[fk] === 'string') entity[fk] = { id: entity[fk] };
-      out.push({ type, entity, version, ws_id: ws });
-    }
+    for (const row of rows as Record<string, unknown>[]) out.push(rowDelta(type, row, version, fks));
   }
   return out;
+}
+
+/** One config_table row as an upsert delta: ws_id, foreign keys as { id }. */
+export function rowDelta(type: string, row: Record<string, unknown>, version: string, fks: string[] = foreignFields(type)): Delta {
+  const entity: Record<string, unknown> = { ...row, ws_id: DEFAULT_WORKSPACE_ID };
+  for (const fk of fks) if (typeof entity[fk] === 'string') entity[fk] = { id: entity[fk] };
+  return { type, entity, version, ws_id: DEFAULT_WORKSPACE_ID };
+}
+
+/** A deletion as Kong's CP logs it (strategies/postgres.lua): entity null, the row's pk and workspace. */
+export function deleteDelta(type: string, id: string, version: string): Delta {
+  return { type, entity: null, pk: { id }, ws_id: DEFAULT_WORKSPACE_ID, version };
 }
 
 /** The `deltas` of a get_delta answer, checked for shape (a Kong CP's empty list arrives as {}). */
@@ -108,39 +117,20 @@ function tableRow(entity: Record<string, unknown>, fks: string[]): Record<string
   return row;
 }
 
-const samePk = (row: Record<string, unknown>, pk: Record<string, unknown>) => Object.entries(pk).every(([k, v]) => row[k] === v);
-const pkOf = (d: Delta): Record<string, unknown> => d.pk ?? (typeof d.entity?.id === 'string' ? { id: d.entity.id } : {});
-
 /**
  * The config_table these deltas describe: on their own for a full sync (`base` null), else
- * applied to `base` in order (upsert by primary key, delete by pk). Workspaces are not part of
- * a config_table; every entity lands in the one hybridctl serves.
+ * patched into `base` in order (upsert by primary key, delete by pk), one indexed lookup each.
+ * Workspaces are not part of a config_table; every entity lands in the one hybridctl serves.
  */
-export function deltasToTable(deltas: readonly Delta[], base: Record<string, unknown> | null): Record<string, unknown> {
-  const table: Record<string, unknown> = base ? { ...base } : { _format_version: '3.0', _transform: false };
-  const copied = new Set<string>();
-  const listFor = (type: string): Record<string, unknown>[] => {
-    if (!copied.has(type)) {
-      copied.add(type);
-      table[type] = Array.isArray(table[type]) ? [...(table[type] as Record<string, unknown>[])] : [];
-    }
-    return table[type] as Record<string, unknown>[];
-  };
+export function deltasToTable(deltas: readonly Delta[], base: DeltaTable | Record<string, unknown> | null): Record<string, unknown> {
+  const index = base instanceof DeltaTable ? base : new DeltaTable(base ?? { _format_version: '3.0', _transform: false });
   const fkCache = new Map<string, string[]>();
+  const changes: { type: string; row: Record<string, unknown> | null; pk: Record<string, unknown> }[] = [];
   for (const d of deltas) {
     if (d.type === 'workspaces') continue;
     let fks = fkCache.get(d.type);
     if (!fks) fkCache.set(d.type, (fks = foreignFields(d.type)));
-    const list = listFor(d.type);
-    const pk = pkOf(d);
-    const at = base && Object.keys(pk).length > 0 ? list.findIndex((r) => samePk(r, pk)) : -1;
-    if (d.entity) {
-      const row = tableRow(d.entity, fks);
-      if (at >= 0) list[at] = row;
-      else list.push(row);
-    } else if (at >= 0) list.splice(at, 1);
+    changes.push({ type: d.type, row: d.entity ? tableRow(d.entity, fks) : null, pk: pkOf(d) });
   }
-  // An empty family is absent, as in a v1 export.
-  for (const type of copied) if ((table[type] as unknown[]).length === 0) delete table[type];
-  return table;
+  return index.patch(changes);
 }

@@ -73,14 +73,14 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
     let version = lastVersion;
     for (const row of r.rows) {
       if (row.ops === null) return reload(c);
-      changes.push({ ops: row.ops.map((op) => ({ key: op.key, value: op.value ?? undefined })) });
+      changes.push({ ops: row.ops.map((op) => ({ key: op.key, value: op.value ?? undefined })), version: Number(row.version) });
       version = Number(row.version);
     }
     return { changes, version };
   };
   const reload = async (c: pg.PoolClient): Promise<{ changes: RemoteChange[]; version: number }> => {
     const all = await readAll(c, false);
-    return { changes: [{ reload: all.rows }], version: all.version };
+    return { changes: [{ reload: all.rows, version: all.version }], version: all.version };
   };
 
   const connect = async (what: string): Promise<pg.PoolClient> => {
@@ -125,6 +125,7 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
           lastVersion = version;
           done = true;
           c.release();
+          return version;
         },
         async abort() {
           if (done) return;
@@ -191,6 +192,7 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
       await pool.end().catch(() => undefined);
     },
     shared: {
+      startVersion: lastVersion,
       poll,
       onHint: (cb) => void wakeups.add(cb),
       upsertDataPlane: (row: StoredDataPlane) => guarded('the data plane was not recorded', () => dps.upsert(row)),

@@ -1,0 +1,93 @@
+// get_delta answered from the store's change log: a DP at a version the log holds gets only the
+// rows changed since, in Kong's delta shape; anything else (unknown, ahead, older than the log,
+// an import or a change the v1 export transforms in between) gets a full sync of the v1 export.
+import { configRow, isEntity } from '../../entities/index.js';
+import { decodeReconfigure } from '../protocol/messages.js';
+import { deleteDelta, formatVersion, isValidVersion, rowDelta, tableToDeltas, VERSION_PREFIX, type Delta } from '../protocol/sync-v2.js';
+import type { DeltaAnswer, DeltaSource } from './delta-source.js';
+import type { Current } from './pusher.js';
+
+/** What the control plane serves, with the store version its export was taken at. */
+export interface VersionedCurrent extends Current {
+  version: number;
+}
+
+/** The store's change feed as the cluster sees it (store/change-log.ts). */
+export interface RowFeed {
+  since(version: number, upto: number): { entity: string; id: string; row: Record<string, unknown> | null }[] | null;
+}
+
+/** Versions remembered for hashOf (the v1 hash of /clustering/data-planes rows). */
+const REMEMBERED = 1024;
+
+export class StoreDeltaSource implements DeltaSource {
+  private readonly hashes = new Map<string, string>();
+  private seen: number | null = null;
+  private full: { version: string; answer: Promise<DeltaAnswer> } | null = null;
+  /** Full syncs and delta answers given, for tests and metrics. */
+  readonly counts = { full: 0, delta: 0 };
+
+  constructor(private readonly current: () => VersionedCurrent | null, private readonly feed: RowFeed) {}
+
+  currentVersion(): string | null {
+    const cur = this.current();
+    if (!cur) return null;
+    const version = formatVersion(BigInt(cur.version));
+    if (cur.version !== this.seen) {
+      this.seen = cur.version;
+      this.hashes.set(version, cur.hash);
+      if (this.hashes.size > REMEMBERED) this.hashes.delete(this.hashes.keys().next().value!);
+    }
+    return version;
+  }
+
+  hashOf(version: string): string | null {
+    return this.hashes.get(version) ?? null;
+  }
+
+  async deltasSince(version: string): Promise<DeltaAnswer> {
+    const ver = this.currentVersion();
+    const cur = this.current();
+    if (ver === null || cur === null) throw new Error('the control plane has no configuration yet');
+    if (version === ver) return { version: ver, deltas: [], wipe: false };
+    const from = isValidVersion(version) ? parseVersion(version) : null;
+    const changes = from === null ? null : this.feed.since(from, cur.version);
+    if (!changes || changes.length === 0) return this.fullSync(ver, cur);
+    this.counts.delta += 1;
+    return { version: ver, deltas: toDeltas(changes, ver), wipe: false };
+  }
+
+  /** Built once per version, whatever the number of DPs asking. */
+  private fullSync(ver: string, cur: VersionedCurrent): Promise<DeltaAnswer> {
+    this.counts.full += 1;
+    if (this.full?.version !== ver) {
+      const full = { version: ver, answer: decodeReconfigure(cur.payload).then((m) => ({ version: ver, deltas: tableToDeltas(m.config_table, ver), wipe: true })) };
+      full.answer.catch(() => {
+        if (this.full === full) this.full = null;
+      });
+      this.full = full;
+    }
+    return this.full.answer;
+  }
+}
+
+/** A version this source handed out, as the store's number; null when it cannot be one. */
+function parseVersion(v: string): number | null {
+  const n = Number.parseInt(v.slice(VERSION_PREFIX.length), 16);
+  return Number.isSafeInteger(n) ? n : null;
+}
+
+/**
+ * One delta per row changed, the last state of each, at the first place it changed (a route
+ * created after its service stays after it); every delta carries the version the DP reaches.
+ */
+function toDeltas(changes: NonNullable<ReturnType<RowFeed['since']>>, version: string): Delta[] {
+  const last = new Map<string, (typeof changes)[number]>();
+  for (const c of changes) last.set(`${c.entity}:${c.id}`, c);
+  const out: Delta[] = [];
+  for (const c of last.values()) {
+    if (!isEntity(c.entity)) continue;
+    out.push(c.row ? rowDelta(c.entity, configRow(c.entity, c.row), version) : deleteDelta(c.entity, c.id, version));
+  }
+  return out;
+}

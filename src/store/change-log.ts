@@ -1,0 +1,165 @@
+// The store's change feed: every committed change as (version, entity, id, row or null), in commit
+// order, for the last LOG_VERSIONS versions. What sync v2 answers get_delta from. Versions are the
+// shared database's change log versions on PostgreSQL (global across control planes), else a
+// counter persisted with the log under its own keys in the same transaction as the write.
+import type { EntityName, Row } from '../entities/index.js';
+import type { Op } from './persistence.js';
+
+/** One row as a commit left it: `row` null for a deletion. */
+export interface ChangeEntry {
+  entity: EntityName;
+  id: string;
+  row: Row | null;
+}
+
+export interface ChangeFeed {
+  /** The version of the last commit this store knows of. */
+  version(): number;
+  /**
+   * The changes after `version` up to and including `upto`, in commit order; null when they cannot
+   * be told as plain row changes: a version this log never handed out or no longer holds, one
+   * ahead of `upto`, or an import (or any change the v1 export transforms) in between.
+   */
+  since(version: number, upto: number): ChangeEntry[] | null;
+}
+
+/** Versions kept: a DP further behind gets a full sync. */
+export const LOG_VERSIONS = 10_000;
+/** A commit touching more rows than this (an import, a large cascade) is logged as "full sync". */
+export const MAX_ROWS_PER_VERSION = 1000;
+/** Keys of the persisted log and its counter (never under `e:`, the entities). */
+export const LOG_PREFIX = 'cl:';
+export const LOG_META = 'cm:meta';
+
+const logKey = (v: number) => LOG_PREFIX + v.toString(16).padStart(16, '0');
+
+interface Logged {
+  version: number;
+  /** null: "full sync needed". */
+  changes: ChangeEntry[] | null;
+}
+
+export interface Pending {
+  changes: ChangeEntry[] | null;
+}
+
+/**
+ * Changes the v1 export (entities/config-table.ts) does not pass through as rows: a disabled
+ * service drops its routes and their plugins, a disabled plugin is left out. Told as a full sync.
+ */
+function exportTransforms(entity: EntityName, prev: Row | undefined, next: Row | null): boolean {
+  if (entity !== 'services' && entity !== 'plugins') return false;
+  return prev?.enabled === false || next?.enabled === false;
+}
+
+export class ChangeLog implements ChangeFeed {
+  private log: Logged[] = [];
+  /** The version the log starts after: a DP at it gets every logged change. */
+  private base: number;
+  private last: number;
+  /** Disabled services: while any exist, every change is told as a full sync (see exportTransforms). */
+  private readonly disabled = new Set<string>();
+
+  /** `loaded`: what a persisted log held (LMDB, memory); `start`: the version of the rows loaded. */
+  constructor(loaded: { key: string; value: unknown }[], start: number, services: Iterable<Row>) {
+    const meta = loaded.find((r) => r.key === LOG_META)?.value as { version: number; base: number } | undefined;
+    this.log = loaded.filter((r) => r.key.startsWith(LOG_PREFIX)).map((r) => r.value as Logged);
+    this.last = meta?.version ?? start;
+    this.base = meta?.base ?? start;
+    this.resetDisabled(services);
+  }
+
+  version(): number {
+    return this.last;
+  }
+
+  resetDisabled(services: Iterable<Row>): void {
+    this.disabled.clear();
+    for (const s of services) if (s.enabled === false) this.disabled.add(s.id as string);
+  }
+
+  /**
+   * What the commit of `ops` changes, read before the rows in memory are updated (`prev` looks
+   * them up); `full` for imports.
+   */
+  prepare(ops: Op[], prev: (entity: EntityName, id: string) => Row | undefined, full = false): Pending {
+    if (full) return { changes: null };
+    const entityOps = ops.filter((op) => op.key.startsWith('e:'));
+    let plain = this.disabled.size === 0 && entityOps.length <= MAX_ROWS_PER_VERSION;
+    const changes: ChangeEntry[] = [];
+    for (const op of entityOps) {
+      const [, entity, id] = op.key.split(':') as [string, EntityName, string];
+      const row = op.value === undefined || op.value === null ? null : (op.value as { r: Row }).r;
+      if (exportTransforms(entity, prev(entity, id), row)) plain = false;
+      changes.push({ entity, id, row });
+    }
+    for (const c of changes) if (c.entity === 'services') this.track(c);
+    return { changes: plain ? changes : null };
+  }
+
+  private track(c: ChangeEntry): void {
+    if (c.row?.enabled === false) this.disabled.add(c.id);
+    else this.disabled.delete(c.id);
+  }
+
+  /** The ops that persist this commit's log entry with it (stores no other node writes). */
+  persistOps(p: Pending): Op[] {
+    const version = this.last + 1;
+    const out: Op[] = [{ key: logKey(version), value: { version, changes: p.changes } }];
+    const drop = this.dropCount(1);
+    for (let i = 0; i < drop; i++) out.push({ key: logKey(this.log[i]!.version), value: undefined });
+    const base = drop > 0 ? this.log[drop - 1]!.version : this.base;
+    out.push({ key: LOG_META, value: { version, base } });
+    return out;
+  }
+
+  /** The commit landed at `version` (the shared database's), or at the next local one. */
+  record(p: Pending, version?: number): void {
+    const v = version ?? this.last + 1;
+    if (v <= this.last) return;
+    this.log.push({ version: v, changes: p.changes });
+    this.last = v;
+    const drop = this.dropCount(0);
+    if (drop > 0) {
+      this.base = this.log[drop - 1]!.version;
+      this.log = this.log.slice(drop);
+    }
+  }
+
+  /** How many of the oldest to drop so that `extra` more fit. */
+  private dropCount(extra: number): number {
+    return Math.max(0, this.log.length + extra - LOG_VERSIONS);
+  }
+
+  since(version: number, upto: number): ChangeEntry[] | null {
+    if (version > upto || upto > this.last) return null;
+    if (version === upto) return [];
+    let start: number;
+    if (version === this.base) start = 0;
+    else {
+      const at = this.indexOf(version);
+      if (at < 0) return null;
+      start = at + 1;
+    }
+    const out: ChangeEntry[] = [];
+    for (let i = start; i < this.log.length && this.log[i]!.version <= upto; i++) {
+      const changes = this.log[i]!.changes;
+      if (changes === null) return null;
+      for (const c of changes) out.push(c);
+    }
+    return out;
+  }
+
+  private indexOf(version: number): number {
+    let lo = 0;
+    let hi = this.log.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const v = this.log[mid]!.version;
+      if (v === version) return mid;
+      if (v < version) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+}
