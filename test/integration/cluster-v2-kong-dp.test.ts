@@ -67,7 +67,7 @@ describe('a Kong 3.10 DP on sync v2 against cp run', () => {
       expect(same.default.full_sync).toBe(false);
       expect(same.default.deltas).toEqual([]);
 
-      // A change on the Admin API: notify_new_version with a greater version, then a full sync with it.
+      // A change on the Admin API: notify_new_version with a greater version, then only the new route.
       expect((await post(`${cp.admin}/services/up/routes`, { name: 'r2', paths: ['/two'] })).status).toBe(201);
       const note = await dp.calls.find((m) => m.method === 'kong.sync.v2.notify_new_version');
       expect(note).toMatchObject({ jsonrpc: '2.0', id: expect.any(Number) });
@@ -75,9 +75,28 @@ describe('a Kong 3.10 DP on sync v2 against cp run', () => {
       expect(v2).toMatch(VERSION);
       expect(v2 > v1).toBe(true);
       const next = ((await dp.call('kong.sync.v2.get_delta', [{ default: { version: v1 } }])).result as Answer).default;
-      expect(next.full_sync).toBe(true);
-      expect((next.deltas as Delta[]).filter((d) => d.type === 'routes').map((d) => d.entity!.name)).toEqual(['r1', 'r2']);
-      expect((next.deltas as Delta[]).every((d) => d.version === v2)).toBe(true);
+      expect(next.full_sync).toBe(false);
+      expect(next.wipe).toBe(false);
+      expect(next.deltas).toEqual([{ type: 'routes', entity: expect.objectContaining({ name: 'r2', paths: ['/two'], ws_id: ws, service: { id: service.id } }), version: v2, ws_id: ws }]);
+
+      // A delete: what Kong's DP deletes by (type, pk, ws_id), with no entity.
+      const r1 = deltas[2]!.entity!.id as string;
+      expect((await fetch(`${cp.admin}/routes/r1`, { method: 'DELETE' })).status).toBe(204);
+      const newVersion = (m: { method?: string; params?: unknown }) => (m.method === 'kong.sync.v2.notify_new_version' ? (m.params as [{ default: { new_version: string } }])[0].default.new_version : '');
+      const v3 = newVersion(await dp.calls.find((m) => newVersion(m) > v2));
+      const del = ((await dp.call('kong.sync.v2.get_delta', [{ default: { version: v2 } }])).result as Answer).default;
+      expect(del.full_sync).toBe(false);
+      expect(del.deltas).toEqual([{ type: 'routes', entity: null, pk: { id: r1 }, ws_id: ws, version: v3 }]);
+      // From the first version: both changes, each row once.
+      const both = ((await dp.call('kong.sync.v2.get_delta', [{ default: { version: v1 } }])).result as Answer).default;
+      expect(both.full_sync).toBe(false);
+      expect((both.deltas as Delta[]).map((d) => [d.type, d.entity?.name ?? null])).toEqual([['routes', 'r2'], ['routes', null]]);
+      // Ahead of the CP, or a version this CP never handed out: a full sync.
+      for (const from of ['v02_' + 'f'.repeat(28), 'v02_' + '0'.repeat(27) + '1']) {
+        const ahead = ((await dp.call('kong.sync.v2.get_delta', [{ default: { version: from } }])).result as Answer).default;
+        expect(ahead.full_sync).toBe(true);
+        expect((ahead.deltas as Delta[]).filter((d) => d.type === 'routes').map((d) => d.entity!.name)).toEqual(['r2']);
+      }
 
       // Errors in Kong's shapes.
       const noNs = await dp.call('kong.sync.v2.get_delta', [{}]);
@@ -86,9 +105,9 @@ describe('a Kong 3.10 DP on sync v2 against cp run', () => {
       expect(unknown.error).toEqual({ code: -32601, message: 'Method not found' });
 
       // A validation error reported by the DP is logged by the CP with the version and the message.
-      dp.notify('kong.sync.v2.notify_validation_error', [{ version: v2, error: { code: 21, name: 'sync deltas parse failure', message: 'declarative config is invalid: {routes={{paths="bad"}}}', flattened_errors: [{}] } }]);
+      dp.notify('kong.sync.v2.notify_validation_error', [{ version: v3, error: { code: 21, name: 'sync deltas parse failure', message: 'declarative config is invalid: {routes={{paths="bad"}}}', flattened_errors: [{}] } }]);
       const logged = await cp.d.waitFor((l) => /could not apply the configuration/.test(l.msg), 10_000, 'validation error log');
-      expect(logged).toMatchObject({ level: 'warn', sync_version: v2, id: '7f3c2a10-2b1e-4c8f-9d55-0a1b2c3d4e5f' });
+      expect(logged).toMatchObject({ level: 'warn', sync_version: v3, id: '7f3c2a10-2b1e-4c8f-9d55-0a1b2c3d4e5f' });
       expect(String(logged.error)).toContain('declarative config is invalid');
       expect(await (await fetch(`${cp.admin}/metrics`)).text()).toMatch(/^hybridctl_sync_v2_validation_errors_total 1$/m);
       dp.close();

@@ -44,13 +44,14 @@ describe('sync v2 between hybridctl processes', () => {
       expect(metrics).toMatch(/^hybridctl_data_planes_connected 2$/m);
       expect(metrics).toMatch(/^hybridctl_data_planes_sync_v2 1$/m);
 
-      // A change reaches both; the v2 DP applied it from a full sync.
+      // A change reaches both; the v2 DP applied it from a delta, to the CP's very configuration.
       expect((await fetch(`${cp.admin}/routes/r1`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paths: ['/moved'] }) })).status).toBe(200);
       await served(`${v2.proxy}/moved/c`, 'changed route on the v2 DP');
       await served(`${v1.proxy}/moved/d`, 'changed route on the v1 DP');
       expect((await fetch(`${v2.proxy}/api/a`)).status).toBe(404);
       const applied = v2.d.lines.filter((l) => l.msg === 'configuration applied');
-      expect(applied.at(-1)).toMatchObject({ full_sync: true, sync_version: expect.stringMatching(/^v02_[0-9a-f]{28}$/) });
+      expect(applied.at(-1)).toMatchObject({ full_sync: false, sync_version: expect.stringMatching(/^v02_[0-9a-f]{28}$/) });
+      expect(await hashOf(v2.status)).toBe(await hashOf(cp.admin));
 
       // Restarted, the v2 DP serves its cache and asks from its cached version: nothing to apply.
       const lastVersion = applied.at(-1)!.sync_version;
