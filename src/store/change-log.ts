@@ -61,7 +61,7 @@ export class ChangeLog implements ChangeFeed {
   private readonly disabled = new Set<string>();
 
   /** `loaded`: what a persisted log held (LMDB, memory); `start`: the version of the rows loaded. */
-  constructor(loaded: { key: string; value: unknown }[], start: number, services: Iterable<Row>) {
+  constructor(loaded: { key: string; value: unknown }[], start: number, services: Iterable<Row>, private readonly limit = LOG_VERSIONS) {
     const meta = loaded.find((r) => r.key === LOG_META)?.value as { version: number; base: number } | undefined;
     this.log = loaded.filter((r) => r.key.startsWith(LOG_PREFIX)).map((r) => r.value as Logged);
     this.last = meta?.version ?? start;
@@ -128,7 +128,7 @@ export class ChangeLog implements ChangeFeed {
 
   /** How many of the oldest to drop so that `extra` more fit. */
   private dropCount(extra: number): number {
-    return Math.max(0, this.log.length + extra - LOG_VERSIONS);
+    return Math.max(0, this.log.length + extra - this.limit);
   }
 
   since(version: number, upto: number): ChangeEntry[] | null {
