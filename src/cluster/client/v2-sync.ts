@@ -109,9 +109,10 @@ export class V2Syncer {
       if (deltas.length === 0) return;
       version = lastVersion(deltas)!;
       if (version === this.failed) return void this.log.debug('the same deltas failed before; not applying them again', { sync_version: version });
+      // The whole of applying: patching the table and hashing it, too.
+      const started = Date.now();
       const table = deltasToTable(deltas, full ? null : this.base());
       const hash = configHash(table).config_hash;
-      const started = Date.now();
       if (hash === this.o.currentHash()) {
         await this.o.adoptSyncVersion?.(version);
         this.log.debug('configuration unchanged, skipping', { config_hash: hash, sync_version: version });
