@@ -1,7 +1,7 @@
 // Where kong.sync.v2.get_delta answers come from. The seam: a DeltaSource knows the current
-// version and what a DP at some version needs. Today's one is Kong OSS 3.10's rule (the same
-// version: nothing; any other: everything, as a full sync); a change log in the store can answer
-// with real deltas behind the same interface.
+// version and what a DP at some version needs. This one is Kong OSS 3.10's rule (the same
+// version: nothing; any other: everything, as a full sync), the default of startClusterServer;
+// the control plane uses StoreDeltaSource (store-delta-source.ts), real deltas from the store.
 import { decodeReconfigure } from '../protocol/messages.js';
 import { formatVersion, tableToDeltas, type Delta } from '../protocol/sync-v2.js';
 import type { Current } from './pusher.js';
