@@ -25,6 +25,8 @@ export interface ChangeFeed {
 
 /** Versions kept: a DP further behind gets a full sync. */
 export const LOG_VERSIONS = 10_000;
+/** Rows kept over all versions: the log's memory is bounded by this, whatever each commit holds. */
+export const LOG_ROWS = 100_000;
 /** A commit touching more rows than this (an import, a large cascade) is logged as "full sync". */
 export const MAX_ROWS_PER_VERSION = 1000;
 /** Keys of the persisted log and its counter (never under `e:`, the entities). */
@@ -38,6 +40,8 @@ interface Logged {
   /** null: "full sync needed". */
   changes: ChangeEntry[] | null;
 }
+
+const sizeOf = (l: Logged) => l.changes?.length ?? 0;
 
 export interface Pending {
   changes: ChangeEntry[] | null;
@@ -61,9 +65,18 @@ export class ChangeLog implements ChangeFeed {
   private readonly disabled = new Set<string>();
 
   /** `loaded`: what a persisted log held (LMDB, memory); `start`: the version of the rows loaded. */
-  constructor(loaded: { key: string; value: unknown }[], start: number, services: Iterable<Row>, private readonly limit = LOG_VERSIONS) {
+  /** Rows in the log, for LOG_ROWS. */
+  private rows = 0;
+
+  constructor(
+    loaded: { key: string; value: unknown }[],
+    start: number,
+    services: Iterable<Row>,
+    private readonly limit: { versions: number; rows: number } = { versions: LOG_VERSIONS, rows: LOG_ROWS },
+  ) {
     const meta = loaded.find((r) => r.key === LOG_META)?.value as { version: number; base: number } | undefined;
     this.log = loaded.filter((r) => r.key.startsWith(LOG_PREFIX)).map((r) => r.value as Logged);
+    for (const l of this.log) this.rows += sizeOf(l);
     this.last = meta?.version ?? start;
     this.base = meta?.base ?? start;
     this.resetDisabled(services);
@@ -106,7 +119,7 @@ export class ChangeLog implements ChangeFeed {
   persistOps(p: Pending): Op[] {
     const version = this.last + 1;
     const out: Op[] = [{ key: logKey(version), value: { version, changes: p.changes } }];
-    const drop = this.dropCount(1);
+    const drop = this.dropCount(1, p.changes?.length ?? 0);
     for (let i = 0; i < drop; i++) out.push({ key: logKey(this.log[i]!.version), value: undefined });
     const base = drop > 0 ? this.log[drop - 1]!.version : this.base;
     out.push({ key: LOG_META, value: { version, base } });
@@ -118,17 +131,22 @@ export class ChangeLog implements ChangeFeed {
     const v = version ?? this.last + 1;
     if (v <= this.last) return;
     this.log.push({ version: v, changes: p.changes });
+    this.rows += p.changes?.length ?? 0;
     this.last = v;
-    const drop = this.dropCount(0);
+    const drop = this.dropCount(0, 0);
     if (drop > 0) {
       this.base = this.log[drop - 1]!.version;
+      for (let i = 0; i < drop; i++) this.rows -= sizeOf(this.log[i]!);
       this.log = this.log.slice(drop);
     }
   }
 
-  /** How many of the oldest to drop so that `extra` more fit. */
-  private dropCount(extra: number): number {
-    return Math.max(0, this.log.length + extra - this.limit);
+  /** How many of the oldest to drop so that `versions` more versions of `rows` rows fit. */
+  private dropCount(versions: number, rows: number): number {
+    let n = 0;
+    let kept = this.rows + rows;
+    while (n < this.log.length && (this.log.length - n + versions > this.limit.versions || kept > this.limit.rows)) kept -= sizeOf(this.log[n++]!);
+    return n;
   }
 
   since(version: number, upto: number): ChangeEntry[] | null {

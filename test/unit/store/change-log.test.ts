@@ -57,13 +57,24 @@ describe('the change feed', () => {
   });
 
   it('keeps only the last versions: older ones are no longer known', () => {
-    const log = new ChangeLog([], 100, [], 3);
+    const log = new ChangeLog([], 100, [], { versions: 3, rows: 1000 });
     for (let i = 0; i < 5; i++) log.record(log.prepare([{ key: `e:services:s${i}`, value: { r: { id: `s${i}` } } }], () => undefined));
     expect(log.version()).toBe(105);
     expect(log.since(100, 105)).toBeNull();
     expect(log.since(101, 105)).toBeNull();
     expect(log.since(102, 105)!.map((c) => c.id)).toEqual(['s2', 's3', 's4']);
     expect(log.since(103, 105)!.map((c) => c.id)).toEqual(['s3', 's4']);
+  });
+
+  it('keeps at most a budget of rows, whatever the number of versions', () => {
+    const log = new ChangeLog([], 0, [], { versions: 100, rows: 4 });
+    const put = (ids: string[]) => log.record(log.prepare(ids.map((id) => ({ key: `e:consumers:${id}`, value: { r: { id } } })), () => undefined));
+    put(['a', 'b']);
+    put(['c', 'd']);
+    expect(log.since(0, 2)).toHaveLength(4);
+    put(['e']);
+    expect(log.since(0, 3)).toBeNull();
+    expect(log.since(1, 3)!.map((c) => c.id)).toEqual(['c', 'd', 'e']);
   });
 
   it('persists the log and its counter with each write (LMDB, memory): a reopened store knows its versions', async () => {
