@@ -45,6 +45,8 @@ const sizeOf = (l: Logged) => l.changes?.length ?? 0;
 
 export interface Pending {
   changes: ChangeEntry[] | null;
+  /** Services written: which are disabled is tracked once the commit landed. */
+  services: ChangeEntry[];
 }
 
 /**
@@ -96,7 +98,7 @@ export class ChangeLog implements ChangeFeed {
    * them up); `full` for imports.
    */
   prepare(ops: Op[], prev: (entity: EntityName, id: string) => Row | undefined, full = false): Pending {
-    if (full) return { changes: null };
+    if (full) return { changes: null, services: [] };
     const entityOps = ops.filter((op) => op.key.startsWith('e:'));
     let plain = this.disabled.size === 0 && entityOps.length <= MAX_ROWS_PER_VERSION;
     const changes: ChangeEntry[] = [];
@@ -106,8 +108,7 @@ export class ChangeLog implements ChangeFeed {
       if (exportTransforms(entity, prev(entity, id), row)) plain = false;
       changes.push({ entity, id, row });
     }
-    for (const c of changes) if (c.entity === 'services') this.track(c);
-    return { changes: plain ? changes : null };
+    return { changes: plain ? changes : null, services: changes.filter((c) => c.entity === 'services') };
   }
 
   private track(c: ChangeEntry): void {
@@ -129,6 +130,7 @@ export class ChangeLog implements ChangeFeed {
   /** The commit landed at `version` (the shared database's), or at the next local one. */
   record(p: Pending, version?: number): void {
     const v = version ?? this.last + 1;
+    for (const c of p.services) this.track(c);
     if (v <= this.last) return;
     this.log.push({ version: v, changes: p.changes });
     this.rows += p.changes?.length ?? 0;

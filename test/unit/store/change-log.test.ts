@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { openMemoryStore, type Store } from '../../../src/store/index.js';
 import { ChangeLog, LOG_META } from '../../../src/store/change-log.js';
-import { memoryPersistence } from '../../../src/store/persistence.js';
+import { localTx, memoryPersistence } from '../../../src/store/persistence.js';
 import { EntityStore } from '../../../src/store/entity-store.js';
 import { buildReconfigure } from '../../../src/cluster/protocol/messages.js';
 import { configHash } from '../../../src/cluster/protocol/hash.js';
@@ -54,6 +54,22 @@ describe('the change feed', () => {
     const clean = feed.version();
     await s.insert('services', svc('c'));
     expect(feed.since(clean, feed.version())).toHaveLength(1);
+  });
+
+  it('tracks disabled services only from commits that landed', async () => {
+    const p = memoryPersistence();
+    let fail = false;
+    const commit = p.commit;
+    const failing = { ...p, commit: (ops: Parameters<typeof commit>[0]) => (fail ? Promise.reject(new Error('disk full')) : commit(ops)), begin: () => localTx((ops) => failing.commit(ops)) };
+    const s = new EntityStore(failing);
+    await s.insert('services', { ...svc('a'), enabled: false });
+    fail = true;
+    await expect(s.update('services', 'a', { enabled: true })).rejects.toThrow('disk full');
+    fail = false;
+    const v = s.changes().version();
+    await s.insert('consumers', { username: 'x' });
+    // Service a is still disabled: still told as a full sync.
+    expect(s.changes().since(v, s.changes().version())).toBeNull();
   });
 
   it('keeps only the last versions: older ones are no longer known', () => {
