@@ -160,6 +160,8 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
     } catch (err) {
       await c.query('rollback').catch(() => undefined);
       c.release(true);
+      // An outage is logged once by health; anything else would otherwise vanish in the wake-up.
+      if (!isUnavailable(err)) o.log.error('could not read other control planes\' changes', { database: where, error: (err as Error)?.message ?? String(err) });
       throw failure(err, 'changes from other control planes are applied when it is back');
     }
   };
@@ -181,10 +183,9 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
     loadAll(prefix) {
       return snapshot.filter((r) => r.key.startsWith(prefix));
     },
-    async commit(ops) {
-      const tx = await begin();
-      if (tx.remote.length) throw new Error('commit() without begin() on a shared store would skip other nodes\' changes');
-      await tx.commit(ops);
+    // Writes go through begin(), whose caller applies the other nodes' changes first.
+    commit: async () => {
+      throw new Error('a shared database is written through begin()');
     },
     begin,
     async close() {
