@@ -7,12 +7,10 @@
 // the request path, so its cost follows the path length and the candidates, not the route count.
 // Each list is in rank order, so a scan stops at the first hit or once it passes the best rank.
 import type { RouteRow } from '../config.js';
-import { compareSubRoutes, splitRoute } from './priority.js';
+import { compareSubRoutes, splitRoute, type SubRoute } from './priority.js';
 import { compileMatcher, splitHostPort, test } from './matcher.js';
 import type { Matcher, RouterRequest } from './matcher.js';
-
-interface TrieNode { next: Map<number, TrieNode> | null; here: Matcher[] | null }
-interface Bucket { root: TrieNode; always: Matcher[] }
+import { bucketEmpty, insert, newBucket, remove, type Bucket, type TrieNode } from './buckets.js';
 
 export interface RouteMatch {
   route: RouteRow;
@@ -22,54 +20,57 @@ export interface RouteMatch {
   consumed: number | null;
 }
 
-const newBucket = (): Bucket => ({ root: { next: null, here: null }, always: [] });
-
-function insert(bucket: Bucket, m: Matcher): void {
-  if (!m.prefixes) {
-    bucket.always.push(m);
-    return;
-  }
-  for (const p of new Set(m.prefixes)) {
-    let node = bucket.root;
-    for (let i = 0; i < p.length; i++) {
-      const c = p.charCodeAt(i);
-      node.next ??= new Map();
-      let child = node.next.get(c);
-      if (!child) node.next.set(c, (child = { next: null, here: null }));
-      node = child;
-    }
-    (node.here ??= []).push(m);
-  }
-}
+// Ranks leave room between neighbours, so a sub-route added later gets one in between without
+// renumbering the rest; only when a gap runs out is everything renumbered (order kept).
+const GAP = 1024;
 
 export class Router {
-  readonly size: number;
   readonly #byHost = new Map<string, Bucket>();
   readonly #shared = newBucket();
-
-  /** Routes that could not be compiled (e.g. a regex JavaScript cannot parse), with the reason. */
-  readonly skipped: { id: string; error: string }[] = [];
+  /** Every compiled sub-route in evaluation order. */
+  readonly #order: Matcher[] = [];
+  readonly #byRoute = new Map<string, Matcher[]>();
+  readonly #skipped = new Map<string, string>();
 
   constructor(routes: RouteRow[]) {
     const subs = routes.flatMap(splitRoute).sort(compareSubRoutes);
-    this.size = subs.length;
-    subs.forEach((sub, rank) => {
-      let m: Matcher;
-      try {
-        m = compileMatcher(sub, rank);
-      } catch (err) {
-        // One bad route must not take the whole config down with it.
-        this.skipped.push({ id: sub.route.id, error: (err as Error).message });
-        return;
-      }
-      const plain = m.hosts && m.hosts.every((h) => h.kind === 0);
-      if (!plain) return insert(this.#shared, m);
-      for (const host of new Set(m.route.hosts!.map((h) => splitHostPort(h)[0]))) {
-        let b = this.#byHost.get(host);
-        if (!b) this.#byHost.set(host, (b = newBucket()));
-        insert(b, m);
-      }
+    subs.forEach((sub, i) => {
+      const m = this.#compile(sub, i * GAP);
+      if (m) this.#file(m, this.#order.length);
     });
+  }
+
+  /** Sub-routes served (a route with paths of several kinds counts once per kind). */
+  get size(): number {
+    return this.#order.length + this.#skipped.size;
+  }
+
+  /** Routes that could not be compiled (e.g. a regex JavaScript cannot parse), with the reason. */
+  get skipped(): { id: string; error: string }[] {
+    return [...this.#skipped].map(([id, error]) => ({ id, error }));
+  }
+
+  /**
+   * Takes the routes named in `removed` out and files `added` in their places, as a router built
+   * from the resulting list would order them. Done in place: a request matches synchronously at its
+   * start, so none sees a half-updated router. Returns the added routes that could not be compiled.
+   */
+  update(removed: Iterable<string>, added: readonly RouteRow[]): { id: string; error: string }[] {
+    for (const id of removed) {
+      this.#skipped.delete(id);
+      for (const m of this.#byRoute.get(id) ?? []) this.#unfile(m);
+      this.#byRoute.delete(id);
+    }
+    const failed: { id: string; error: string }[] = [];
+    for (const route of added) {
+      for (const sub of splitRoute(route)) {
+        const at = this.#position(sub);
+        const m = this.#compile(sub, this.#rankAt(at));
+        if (m) this.#file(m, at);
+        else failed.push({ id: route.id, error: this.#skipped.get(route.id)! });
+      }
+    }
+    return failed;
   }
 
   match(req: RouterRequest): RouteMatch | null {
@@ -81,6 +82,78 @@ export class Router {
     if (!best) return null;
     return { route: best.route, matchId: best.sub.id, consumed: best.sub.paths ? state.consumed : null };
   }
+
+  #compile(sub: SubRoute, rank: number): Matcher | null {
+    try {
+      return compileMatcher(sub, rank);
+    } catch (err) {
+      // One bad route must not take the whole config down with it.
+      this.#skipped.set(sub.route.id, (err as Error).message);
+      return null;
+    }
+  }
+
+  /** Where `sub` goes in evaluation order (binary search). */
+  #position(sub: SubRoute): number {
+    let lo = 0;
+    let hi = this.#order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (compareSubRoutes(this.#order[mid]!.sub, sub) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  /** A rank strictly between the neighbours of position `at`, renumbering when there is none. */
+  #rankAt(at: number): number {
+    const before = at > 0 ? this.#order[at - 1]!.rank : -GAP;
+    const after = at < this.#order.length ? this.#order[at]!.rank : before + 2 * GAP;
+    const rank = Math.floor((before + after) / 2);
+    if (rank > before && rank < after) return rank;
+    this.#order.forEach((m, i) => (m.rank = i * GAP));
+    return this.#rankAt(at);
+  }
+
+  #file(m: Matcher, at: number): void {
+    this.#order.splice(at, 0, m);
+    const mine = this.#byRoute.get(m.route.id);
+    if (mine) mine.push(m);
+    else this.#byRoute.set(m.route.id, [m]);
+    const hosts = plainHosts(m);
+    if (!hosts) return insert(this.#shared, m);
+    for (const host of hosts) {
+      let b = this.#byHost.get(host);
+      if (!b) this.#byHost.set(host, (b = newBucket()));
+      insert(b, m);
+    }
+  }
+
+  #unfile(m: Matcher): void {
+    // #order is in rank order: find m by its rank.
+    let lo = 0;
+    let hi = this.#order.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.#order[mid]!.rank < m.rank) lo = mid + 1;
+      else hi = mid;
+    }
+    if (this.#order[lo] === m) this.#order.splice(lo, 1);
+    const hosts = plainHosts(m);
+    if (!hosts) return remove(this.#shared, m);
+    for (const host of hosts) {
+      const b = this.#byHost.get(host);
+      if (!b) continue;
+      remove(b, m);
+      if (bucketEmpty(b)) this.#byHost.delete(host);
+    }
+  }
+}
+
+/** The host names a route whose hosts are all plain is filed under; null: the shared bucket. */
+function plainHosts(m: Matcher): Set<string> | null {
+  const plain = m.hosts && m.hosts.every((h) => h.kind === 0);
+  return plain ? new Set(m.route.hosts!.map((h) => splitHostPort(h)[0])) : null;
 }
 
 interface State { best: Matcher | null; consumed: number }
