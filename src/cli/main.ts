@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<void> {
   // A forked proxy worker of `dp run` gets its settings from the environment; its argv differs
   // between Node and the single executable, so it skips command-line parsing altogether.
   if (process.env.HYBRIDCTL_PROXY_WORKER && process.send) {
-    const { runProxyWorkerIfAsked } = await import('../daemon/proxy-workers.js');
+    const { runProxyWorkerIfAsked } = await import('../daemon/proxy-worker.js');
     if (await runProxyWorkerIfAsked()) return;
   }
   const program = buildProgram(run);

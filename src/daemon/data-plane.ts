@@ -14,12 +14,13 @@ import { X509Certificate } from 'node:crypto';
 import { startStatus } from '../status/server.js';
 import type { DpSettings } from './settings-types.js';
 import { loadDeclarativeFile } from './declarative-file.js';
-import { EMPTY_CONFIG_HASH } from '../cluster/protocol/hash.js';
+import { EMPTY_CONFIG_HASH, configHash } from '../cluster/protocol/hash.js';
 import { startProxyWorkers, type ProxyFleet } from './proxy-workers.js';
 import { buildPlan } from '../plugins/runtime/plan.js';
 import type { ConfigTable } from '../proxy/config.js';
 import type { EnabledSet } from './settings-types.js';
-import { assertValidConfigTable } from '../proxy/validate-table.js';
+import { InvalidConfigTableError, assertValidConfigTable, configTableProblems } from '../proxy/validate-table.js';
+import type { TableChange } from '../entities/table-change.js';
 import { ensureDefaultCert } from './proxy-cert.js';
 import { assertUsablePair, listenerTls, samePems, sameTls } from './reload-checks.js';
 
@@ -42,6 +43,21 @@ export function assertServable(configTable: unknown, hash: unknown, plugins: Ena
   assertValidConfigTable(configTable);
   assertEnforceable(configTable, plugins);
 }
+
+/**
+ * assertServable for an incremental sync: only the rows that changed are checked (the rest were
+ * when they arrived), and the plugins again when a plugin, consumer or credential changed.
+ */
+export function assertChangesServable(configTable: Record<string, unknown>, changes: readonly TableChange[], plugins: EnabledSet): void {
+  const rows: Record<string, unknown[]> = {};
+  for (const c of changes) if (c.row) (rows[c.type] ??= []).push(c.row);
+  const problems = configTableProblems(rows).map((p) => `changed ${p}`);
+  if (problems.length > 0) throw new InvalidConfigTableError(problems);
+  if (changes.some((c) => !ROUTING_FAMILIES.has(c.type))) assertEnforceable(configTable, plugins);
+}
+
+/** Families no plugin reads when its plan is built. */
+const ROUTING_FAMILIES = new Set(['routes', 'services', 'upstreams', 'targets', 'certificates', 'snis', 'ca_certificates']);
 
 export interface DataPlane {
   nodeId: string;
@@ -73,7 +89,9 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
   try {
     if (s.proxyListeners.length === 0) throw new ConfigError('proxy_listen must be specified when role = "data_plane"');
     // What to serve before the CP answers is known before the first connection is accepted.
-    let initial: { configTable: Record<string, unknown>; hash: string; syncVersion?: string } | null = cache.load();
+    const cached = cache.load();
+    // A cache that replayed change records has no hash stored for the result: computed once here.
+    let initial: { configTable: Record<string, unknown>; hash: string; syncVersion?: string } | null = cached && { ...cached, hash: cached.hash ?? configHash(cached.configTable).config_hash };
     let origin = 'the cached configuration';
     if (initial) {
       try {
@@ -109,11 +127,17 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     });
     const plain = proxy.addresses.find((a) => !a.tls) ?? proxy.addresses[0]!;
     opened.push(proxy);
-    let hash: string | null = initial ? effectiveHash(initial.configTable, initial.hash) : null;
-    let served: { configTable: Record<string, unknown>; hash: string } | null = initial;
+    // The served config's hash is computed when first asked for (status, a v1 ping): a delta
+    // changes a few rows, and hashing the whole table again would cost more than applying it.
+    let served: { configTable: Record<string, unknown>; hash: string | null } | null = initial;
+    const currentHash = (): string | null => {
+      if (!served) return null;
+      served.hash ??= configHash(served.configTable).config_hash;
+      return effectiveHash(served.configTable, served.hash);
+    };
     /** Sync v2: the version of what is served (only a cached config that came over v2 has one). */
     let syncVersion: string | null = origin === 'declarative_config' ? null : (initial?.syncVersion ?? null);
-    if (initial) log.info(`serving ${origin} until the control plane answers`, { config_hash: hash, ...(origin === 'declarative_config' ? { file: s.declarativeConfig } : {}) });
+    if (initial) log.info(`serving ${origin} until the control plane answers`, { config_hash: currentHash(), ...(origin === 'declarative_config' ? { file: s.declarativeConfig } : {}) });
     else log.info('no cached configuration: every request gets 404 until the control plane sends one');
 
     const statusLog = s.statusListen.length > 0 ? openAccessLog(s.accessLogs?.status ?? null, 'status_access_log', log) : null;
@@ -135,7 +159,10 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     const statusTls = await listenerTls(s.statusListen, s.statusTls, () => ensureDefaultCert(s.prefix, 'status', log));
     const status = s.statusListen.length > 0
       ? await startStatus({
-        listen: s.statusListen, tls: statusTls, state: () => ({ configurationHash: hash, ready: hash !== null && hash !== EMPTY_CONFIG_HASH }), log: log.child('status'),
+        listen: s.statusListen, tls: statusTls, state: () => {
+          const hash = currentHash();
+          return { configurationHash: hash, ready: hash !== null && hash !== EMPTY_CONFIG_HASH };
+        }, log: log.child('status'),
         proxyStats: async () => ({ ...(await proxy.report()).nginx }),
         metrics: s.plugins.has('prometheus') ? async () => renderMetrics(await proxy.report(), facts) : undefined,
         accessLog: statusLog,
@@ -157,7 +184,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       labels: s.labels,
       plugins: [...s.plugins.values()].map((m) => ({ name: m.name, version: m.version })),
       log: log.child('clustering'),
-      currentHash: () => hash,
+      currentHash,
       rpcSync: s.rpcSync,
       syncVersion: () => syncVersion,
       currentTable: () => served?.configTable ?? null,
@@ -168,7 +195,6 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       apply: async (configTable, next, meta) => {
         assertServable(configTable, next, s.plugins);
         await proxy.swap(configTable);
-        hash = effectiveHash(configTable, next);
         served = { configTable, hash: next };
         syncVersion = meta?.syncVersion ?? null;
         try {
@@ -176,6 +202,13 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
         } catch (err) {
           log.warn('configuration applied but not cached; a restart without the control plane would not have it', { error: errorMessage(err) });
         }
+      },
+      applyChanges: async (configTable, changes, version) => {
+        assertChangesServable(configTable, changes, s.plugins);
+        await proxy.patch(configTable, changes);
+        served = { configTable, hash: null };
+        syncVersion = version;
+        await cache.saveChanges(configTable, changes, version);
       },
       timers: s.timers,
     });
@@ -194,7 +227,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
     return {
       nodeId,
       addresses: { proxy: { host: plain.host, port: plain.port }, status: status?.address ?? null },
-      configHash: () => hash,
+      configHash: currentHash,
       async reload(next) {
         const rotate = next.certPem !== running.certPem || next.keyPem !== running.keyPem || !samePems(next.caPems, running.caPems) || next.serverName !== running.serverName;
         if (rotate) assertUsablePair(next.certPem, next.keyPem, 'cluster_cert');

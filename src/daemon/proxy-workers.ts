@@ -3,28 +3,21 @@
 // config_table from the sync process; a worker that dies is replaced and gets the current config.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../log.js';
-import { createLogger, type Level } from '../log.js';
+import type { Level } from '../log.js';
 import { errorMessage, RuntimeError } from '../errors.js';
-import { CLOSE_GRACE_MS, startProxy, type Proxy } from '../proxy/server.js';
+import { CLOSE_GRACE_MS } from '../proxy/server.js';
 import type { ConfigTable } from '../proxy/config.js';
-import type { SharedCounters } from '../plugins/pdk/types.js';
-import { CounterStore, answerCounters, ipcCounters, localCounters, type CounterReply, type CounterRequest } from '../plugins/runtime/counters.js';
-import { jsPluginFiles, workerPlugins } from '../plugins/installed.js';
+import { CounterStore, answerCounters, localCounters } from '../plugins/runtime/counters.js';
+import { jsPluginFiles } from '../plugins/installed.js';
 import type { EnabledSet } from './settings-types.js';
 import { heapRelease } from './heap-release.js';
 import { stopWorker } from './worker-stop.js';
-import { openAccessLog, type AccessLog } from '../util/access-log.js';
-import { configureSyslog, SYSLOG_SOCKET_ENV } from '../plugins/syslog/sink.js';
+import { WORKER_ENV, startAll, type ProxyListener, type ToWorker, type FromWorker } from './proxy-worker-shared.js';
+import type { TableChange } from '../entities/table-change.js';
+import { openAccessLog } from '../util/access-log.js';
 import { mergeReports, workerReport, type NodeReport, type WorkerReport } from './worker-report.js';
 
-export interface ProxyListener {
-  host: string;
-  port: number;
-  /** An `ssl` entry of proxy_listen: certificate (leaf + chain) and key. */
-  tls?: { certPem: string; keyPem: string };
-  /** Kong's `http2` flag on an ssl entry. */
-  http2?: boolean;
-}
+export type { ProxyListener };
 
 export interface ProxyFleet {
   /** One per listener, in the order given, ports resolved. */
@@ -32,6 +25,11 @@ export interface ProxyFleet {
   workers: number;
   /** Serve a new config in every worker; rejects (old config kept) when it cannot be compiled. */
   swap(table: Record<string, unknown>): Promise<void>;
+  /**
+   * Serve `table`, the served one with `changes` applied: every worker patches its own copy and
+   * its compiled config instead of receiving and compiling the whole table. Rejects (old config kept).
+   */
+  patch(table: Record<string, unknown>, changes: readonly TableChange[]): Promise<void>;
   /** Every worker's counters, metrics and heap, summed (a worker that does not answer in 1 s is left out). */
   report(): Promise<NodeReport>;
   /** Every worker reopens proxy_access_log (after logrotate moved it). */
@@ -55,50 +53,6 @@ interface FleetOptions {
   accessLog?: string | null;
 }
 
-const WORKER_ENV = 'HYBRIDCTL_PROXY_WORKER';
-
-// Certificates and keys go over the IPC channel, never through the environment.
-type ToWorker =
-  | { t: 'init'; listeners: ProxyListener[]; level: Level; format: 'text' | 'json'; table: Record<string, unknown> | null; plugins: string[]; jsPlugins: { file: string; timeoutMs: number }[]; nodeId: string; accessLog: string | null }
-  | { t: 'reopen' }
-  | { t: 'swap'; id: number; table: Record<string, unknown> }
-  | { t: 'close' }
-  | { t: 'report'; id: number }
-  | { t: 'level'; level: Level }
-  | CounterReply;
-type FromWorker =
-  | { t: 'ready' }
-  | { t: 'listening'; ports: number[] }
-  | { t: 'failed'; error: string; code?: string; listener: string }
-  | { t: 'swapped'; id: number; error?: string }
-  | { t: 'closed' }
-  | { t: 'report'; id: number; report: WorkerReport }
-  | CounterRequest;
-
-const where = (l: ProxyListener) => `${l.host.includes(':') ? `[${l.host}]` : l.host}:${l.port}${l.tls ? ' ssl' : ''}`;
-
-interface Runtime {
-  plugins: EnabledSet;
-  nodeId: string;
-  counters?: SharedCounters;
-  accessLog?: AccessLog | null;
-}
-
-async function startAll(listeners: ProxyListener[], log: Logger, initial: Record<string, unknown> | null, rt: Runtime): Promise<Proxy[]> {
-  // Every process that proxies starts here; workers inherit the data plane's environment.
-  configureSyslog({ socket: process.env[SYSLOG_SOCKET_ENV] });
-  const started: Proxy[] = [];
-  try {
-    for (const l of listeners) {
-      started.push(await startProxy({ listen: { host: l.host, port: l.port }, tls: l.tls, http2: l.http2, log, initial: initial as ConfigTable | null, plugins: rt.plugins, nodeId: rt.nodeId, counters: rt.counters, accessLog: rt.accessLog }));
-    }
-    return started;
-  } catch (err) {
-    await Promise.all(started.map((p) => p.close()));
-    throw Object.assign(err as Error, { listener: where(listeners[started.length]!) });
-  }
-}
-
 export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
   if (o.workers <= 1) {
     // One process: listeners of this node share its counters.
@@ -112,6 +66,10 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
       swap: async (table) => {
         for (const p of proxies) p.swap(table as ConfigTable);
         release.afterSwap();
+      },
+      // A patch allocates little: no collection is scheduled for it.
+      patch: async (table, changes) => {
+        for (const p of proxies) p.patch(table as ConfigTable, changes);
       },
       report: async () => mergeReports([workerReport(proxies)]),
       reopenLogs: () => accessLog?.reopen(),
@@ -223,27 +181,46 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   }
   running = true;
 
+  /** Sends one message to every serving worker and waits for all of them; their errors. */
+  const toEvery = async (message: (id: number) => ToWorker): Promise<string[]> => {
+    const id = nextId++;
+    const errors: string[] = [];
+    await new Promise<void>((done) => {
+      const left = new Set(up);
+      if (left.size === 0) return done();
+      pending.set(id, { left, errors, done });
+      const m = message(id);
+      for (const w of left) w.send(m);
+    });
+    pending.delete(id);
+    return errors;
+  };
+
   return {
     addresses: o.listeners.map((l, i) => ({ host: l.host, port: ports[i]!, tls: Boolean(l.tls) })),
     workers: o.workers,
     async swap(table) {
-      const id = nextId++;
-      const errors: string[] = [];
       const previous = current;
       current = table;
-      await new Promise<void>((done) => {
-        const left = new Set(up);
-        if (left.size === 0) return done();
-        pending.set(id, { left, errors, done });
-        for (const w of left) w.send({ t: 'swap', id, table } satisfies ToWorker);
-      });
-      pending.delete(id);
+      const errors = await toEvery((id) => ({ t: 'swap', id, table }));
       release.afterSwap();
       if (errors.length > 0) {
         current = previous;
         throw new RuntimeError(`configuration refused by the proxy: ${errors[0]}`);
       }
     },
+    async patch(table, changes) {
+      const previous = current;
+      current = table;
+      const errors = await toEvery((id) => ({ t: 'patch', id, changes }));
+      if (errors.length > 0) {
+        // Workers that took the patch go back to the previous config with the rest.
+        current = previous;
+        if (previous) await toEvery((id) => ({ t: 'swap', id, table: previous }));
+        throw new RuntimeError(`configuration refused by the proxy: ${errors[0]}`);
+      }
+    },
+
     reopenLogs() {
       for (const w of up) {
         try {
@@ -300,94 +277,3 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
   };
 }
 
-/** In a proxy worker process: serve until told to close. Returns false in any other process. */
-export async function runProxyWorkerIfAsked(): Promise<boolean> {
-  if (!cluster.isWorker || !process.env[WORKER_ENV]) return false;
-  const send = (m: FromWorker) => {
-    if (process.connected) process.send?.(m);
-  };
-  // Signals go to the sync process, which stops the workers in order.
-  for (const s of ['SIGINT', 'SIGTERM', 'SIGQUIT', 'SIGHUP'] as const) process.on(s, () => undefined);
-  // Told to close (or the sync process gone) at any point, starting included: close what is
-  // open and leave. Nothing may keep a worker of a stopped data plane alive.
-  let proxies: Proxy[] = [];
-  let accessLog: AccessLog | null = null;
-  let leaving = false;
-  const leave = () => {
-    if (leaving) return;
-    leaving = true;
-    void Promise.all(proxies.map((p) => p.close())).then(() => accessLog?.close()).finally(() => {
-      send({ t: 'closed' });
-      if (process.connected) process.disconnect();
-      // Whatever still holds the event loop: the listeners are closed, the process is done.
-      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2_000).unref();
-    });
-  };
-  process.on('message', (m: ToWorker) => {
-    if (m.t === 'close') leave();
-  });
-  process.on('disconnect', leave);
-  const init = await new Promise<Extract<ToWorker, { t: 'init' }> | null>((resolve) => {
-    const onInit = (m: ToWorker) => {
-      if (m.t !== 'init') return;
-      process.off('message', onInit);
-      resolve(m);
-    };
-    process.on('message', onInit);
-    process.once('disconnect', () => resolve(null));
-    send({ t: 'ready' });
-  });
-  if (!init || leaving) {
-    leave();
-    return true;
-  }
-  const root = createLogger({ level: init.level, format: init.format });
-  const log = root.child('proxy', { worker: process.pid });
-  process.on('message', (m: ToWorker) => {
-    if (m.t === 'level') root.setLevel(m.level);
-  });
-  const counters = ipcCounters(
-    (m) => send(m),
-    (fn) => process.on('message', (m: ToWorker) => {
-      if (m.t === 'counters') fn(m);
-    }),
-  );
-  try {
-    accessLog = openAccessLog(init.accessLog, 'proxy_access_log', log);
-    const plugins = workerPlugins(init.plugins, init.jsPlugins);
-    proxies = await startAll(init.listeners, log, init.table, { plugins, nodeId: init.nodeId, counters, accessLog });
-  } catch (err) {
-    // The sync process reports it; this process just leaves.
-    send({ t: 'failed', error: errorMessage(err), code: (err as NodeJS.ErrnoException).code, listener: (err as { listener?: string }).listener ?? '' });
-    process.exitCode = 1;
-    leave();
-    return true;
-  }
-  // A close that came while the listeners were starting.
-  if (leaving) {
-    leaving = false;
-    leave();
-    return true;
-  }
-  const release = heapRelease(log);
-  process.on('message', (m: ToWorker) => {
-    if (m.t === 'report') send({ t: 'report', id: m.id, report: workerReport(proxies) });
-    if (m.t === 'reopen') {
-      try {
-        accessLog?.reopen();
-      } catch (err) {
-        log.error('could not reopen proxy_access_log', { error: errorMessage(err) });
-      }
-    }
-    if (m.t !== 'swap') return;
-    try {
-      for (const p of proxies) p.swap(m.table as ConfigTable);
-      send({ t: 'swapped', id: m.id });
-    } catch (err) {
-      send({ t: 'swapped', id: m.id, error: errorMessage(err) });
-    }
-    release.afterSwap();
-  });
-  send({ t: 'listening', ports: proxies.map((p) => p.address.port) });
-  return true;
-}

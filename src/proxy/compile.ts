@@ -34,13 +34,15 @@ export interface CompiledConfig {
   plan: PluginPlan;
   /** Service rows by id, as plugins see them (kong.router.getService). */
   serviceRows: Map<string, ServiceRow>;
+  /** Ids of disabled services: their routes are not served. */
+  disabled: Set<string>;
 }
 
-const ALL_BUNDLED: ReadonlyMap<string, PluginModule> = new Map(BUNDLED.map((m) => [m.name, m]));
+export const ALL_BUNDLED: ReadonlyMap<string, PluginModule> = new Map(BUNDLED.map((m) => [m.name, m]));
 
 const HTTP_PROTOCOLS = new Set(['http', 'https']);
 
-function serviceTarget(s: ServiceRow, tls: UpstreamTls | null): ServiceTarget {
+export function serviceTarget(s: ServiceRow, tls: UpstreamTls | null): ServiceTarget {
   const protocol = s.protocol === 'https' || s.protocol === 'wss' || s.protocol === 'grpcs' ? 'https' : 'http';
   return {
     id: s.id,
@@ -57,7 +59,7 @@ function serviceTarget(s: ServiceRow, tls: UpstreamTls | null): ServiceTarget {
 }
 
 /** The address to connect to as Kong reads it: 010.0.0.1 is 10.0.0.1 (not octal), [::1] is ::1. */
-function connectHost(host: string): string {
+export function connectHost(host: string): string {
   const n = normalizeIp(host);
   return 'error' in n || n.ok.type === 'name' ? host : n.ok.host;
 }
@@ -66,7 +68,7 @@ function connectHost(host: string): string {
  * Hosts Kong refuses (999.1.1.1, [1::1::1]) are refused here too, whoever validated the table
  * before: a request to one must never reach a connection attempt that throws.
  */
-function assertHosts(table: ConfigTable): void {
+export function assertHosts(table: Pick<ConfigTable, 'services' | 'targets'>): void {
   const problems: string[] = [];
   list(table.services).forEach((s, i) => {
     const p = typeof s.host === 'string' ? validateHost(s.host) : null;
@@ -77,6 +79,14 @@ function assertHosts(table: ConfigTable): void {
     if (p) problems.push(`targets.${i + 1}.target: ${p}`);
   });
   if (problems.length > 0) throw new InvalidConfigTableError(problems);
+}
+
+/** Routes of disabled services are dropped, as Kong's export leaves them out; so are non-HTTP ones. */
+export function servedRoute(r: RouteRow, disabled: ReadonlySet<string>): boolean {
+  const sid = refId(r.service);
+  if (sid && disabled.has(sid)) return false;
+  const protocols = Array.isArray(r.protocols) && r.protocols.length ? r.protocols : ['http', 'https'];
+  return protocols.some((p) => HTTP_PROTOCOLS.has(p));
 }
 
 /** Keeps the balancer state (round-robin position, health) of upstreams whose targets did not change. */
@@ -103,13 +113,7 @@ export function compileConfig(table: ConfigTable, previous?: CompiledConfig | nu
       serviceRows.set(s.id, s);
     }
   }
-  // Routes of disabled services are dropped, as Kong's export leaves them out.
-  const routes: RouteRow[] = list(table.routes).filter((r) => {
-    const sid = refId(r.service);
-    if (sid && disabled.has(sid)) return false;
-    const protocols = Array.isArray(r.protocols) && r.protocols.length ? r.protocols : ['http', 'https'];
-    return protocols.some((p) => HTTP_PROTOCOLS.has(p));
-  });
+  const routes: RouteRow[] = list(table.routes).filter((r) => servedRoute(r, disabled));
 
   const targetsByUpstream = new Map<string, { host: string; port: number; weight: number }[]>();
   for (const t of list(table.targets)) {
@@ -133,5 +137,6 @@ export function compileConfig(table: ConfigTable, previous?: CompiledConfig | nu
     balancers,
     plan,
     serviceRows,
+    disabled,
   };
 }

@@ -11,7 +11,9 @@ import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
 import type { ConfigTable } from './config.js';
 import { refId } from './config.js';
-import { compileConfig } from './compile.js';
+import { ALL_BUNDLED, compileConfig } from './compile.js';
+import { compileChanges } from './compile-changes.js';
+import type { TableChange } from '../entities/table-change.js';
 import type { CompiledConfig, ServiceTarget } from './compile.js';
 import { forward } from './forward.js';
 import type { ForwardInfo } from './headers.js';
@@ -60,6 +62,11 @@ export interface Proxy {
   address: { host: string; port: number };
   /** Compile and serve a new config_table; throws (keeping the old config) if it cannot be compiled. */
   swap(configTable: ConfigTable): void;
+  /**
+   * Serve `configTable`, which is the served one with `changes` applied, updating the compiled
+   * config in place of compiling it again where the changes allow. Throws, keeping the old config.
+   */
+  patch(configTable: ConfigTable, changes: readonly TableChange[]): void;
   /** True once a config has been loaded. */
   ready(): boolean;
   /** Number of routes (after splitting) in the served config. */
@@ -303,6 +310,16 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     notePrometheus(opts.initial);
     loadCerts(opts.initial);
   }
+  const swapWhole = (table: ConfigTable): void => {
+    const started = performance.now();
+    const next = compileConfig(table, current, opts.plugins);
+    current = next;
+    notePrometheus(table);
+    loadCerts(table);
+    pools.retainFor(next);
+    for (const s of next.router.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
+    log.debug('config loaded', { routes: next.router.size, services: next.services.size, ms: Math.round(performance.now() - started) });
+  };
   const addr = await listenOn(server, opts.listen);
   port = addr.port;
   log.info('listening', { listener: opts.tls ? (opts.http2 ? 'proxy ssl http2' : 'proxy ssl') : 'proxy', address: `${addr.address}:${addr.port}` });
@@ -310,14 +327,17 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   return {
     address: { host: addr.address, port: addr.port },
     swap(table) {
+      swapWhole(table);
+    },
+    patch(table, changes) {
       const started = performance.now();
-      const next = compileConfig(table, current, opts.plugins);
-      current = next;
-      notePrometheus(table);
-      loadCerts(table);
-      pools.retainFor(next);
-      for (const s of next.router.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
-      log.debug('config loaded', { routes: next.router.size, services: next.services.size, ms: Math.round(performance.now() - started) });
+      const changed = current ? compileChanges(current, table, changes, opts.plugins ?? ALL_BUNDLED) : null;
+      if (!changed) return swapWhole(table);
+      current = changed.compiled;
+      if (changed.pluginsChanged) notePrometheus(table);
+      if (changed.servicesChanged) pools.retainFor(changed.compiled);
+      for (const s of changed.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
+      log.debug('config patched', { changes: changes.length, routes: current.router.size, ms: Math.round((performance.now() - started) * 10) / 10 });
     },
     ready: () => current !== null,
     routeCount: () => current?.router.size ?? 0,

@@ -18,7 +18,7 @@ const MAY_IMPORT: Record<string, string[] | '*'> = {
   proxy: ['entities', 'plugins'],
   plugins: ['entities', 'proxy'],
   status: [],
-  cache: [],
+  cache: ['entities'],
   doctor: '*',
   admin: ['entities', 'store'],
   daemon: '*',

@@ -1,6 +1,7 @@
 // What the data plane's sync client takes, and what each connection (v1 or v2) is handed by it.
 import type { Logger } from '../../log.js';
 import type { Explained } from './explain.js';
+import type { TableChange } from '../../entities/table-change.js';
 
 export interface SyncClientOptions {
   cpAddress: string;
@@ -28,6 +29,11 @@ export interface SyncClientOptions {
   syncVersion?: () => string | null;
   /** Sync v2: the config being served, which deltas that are not a full sync apply to. */
   currentTable?: () => Record<string, unknown> | null;
+  /**
+   * Sync v2, deltas that are not a full sync: serve `configTable` (the served one with `changes`
+   * applied) without re-applying it whole. Absent: such a table is applied whole with its hash.
+   */
+  applyChanges?: (configTable: Record<string, unknown>, changes: readonly TableChange[], syncVersion: string) => Promise<void>;
   /** Sync v2: the config is unchanged but now stands for this version (remember it). */
   adoptSyncVersion?: (version: string) => Promise<void>;
   /** Sync v2's kong_conf in the hello: Kong's CP reads cluster_dp_labels from it. */

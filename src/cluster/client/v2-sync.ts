@@ -5,7 +5,7 @@ import { errorMessage } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { configHash } from '../protocol/hash.js';
 import { RpcFailure, type RpcPeer } from '../protocol/rpc-peer.js';
-import { DELTAS_PARSE_ERROR, GET_DELTA, NO_LATEST_VERSION, NOTIFY_VALIDATION_ERROR, UNKNOWN_VERSION, deltasOf, deltasToTable, lastVersion } from '../protocol/sync-v2.js';
+import { DELTAS_PARSE_ERROR, GET_DELTA, NO_LATEST_VERSION, NOTIFY_VALIDATION_ERROR, UNKNOWN_VERSION, deltasOf, deltasToChanges, deltasToTable, lastVersion } from '../protocol/sync-v2.js';
 import { DeltaTable } from '../protocol/delta-table.js';
 import { capped, type SyncClientOptions } from './session.js';
 
@@ -110,16 +110,22 @@ export class V2Syncer {
       version = lastVersion(deltas)!;
       if (version === this.failed) return void this.log.debug('the same deltas failed before; not applying them again', { sync_version: version });
       // The whole of applying: patching the table and hashing it, too.
-      const started = Date.now();
-      const table = deltasToTable(deltas, full ? null : this.base());
-      const hash = configHash(table).config_hash;
-      if (hash === this.o.currentHash()) {
-        await this.o.adoptSyncVersion?.(version);
-        this.log.debug('configuration unchanged, skipping', { config_hash: hash, sync_version: version });
-      } else {
-        await this.o.apply(table, hash, { syncVersion: version });
-        this.log.info('configuration applied', { config_hash: hash, sync_version: version, full_sync: full, ms: Date.now() - started });
-      }
+      const started = performance.now();
+      const base = full ? null : this.base();
+      if (base && this.o.applyChanges) {
+        // Rows patched into what is served, and only those re-checked and recompiled: no hash of
+        // the whole table (it is computed when asked for), no whole re-apply.
+        const changes = deltasToChanges(deltas);
+        const patched = base.patch(changes);
+        try {
+          await this.o.applyChanges(patched, changes, version);
+        } catch (err) {
+          // The index already holds the refused rows: it is built again from what is still served.
+          this.index = null;
+          throw err;
+        }
+        this.log.info('configuration applied', { sync_version: version, full_sync: false, changes: changes.length, ms: Math.round((performance.now() - started) * 10) / 10 });
+      } else await this.applyWhole(deltasToTable(deltas, base), version, full, started);
       this.failed = null;
       // Kong's update_status: the get_delta notification tells the CP the version this DP is at now.
       if (version !== from) this.peer.notify(GET_DELTA, [{ default: { version } }]);
@@ -133,5 +139,17 @@ export class V2Syncer {
         error: { code: DELTAS_PARSE_ERROR.code, name: DELTAS_PARSE_ERROR.name, message, source: 'hybridctl data plane', fields: {}, flattened_errors: [] },
       }]);
     }
+  }
+
+  /** A full sync (or deltas without applyChanges): checked, hashed and applied whole. */
+  private async applyWhole(table: Record<string, unknown>, version: string, full: boolean, started: number): Promise<void> {
+    const hash = configHash(table).config_hash;
+    if (hash === this.o.currentHash()) {
+      await this.o.adoptSyncVersion?.(version);
+      this.log.debug('configuration unchanged, skipping', { config_hash: hash, sync_version: version });
+      return;
+    }
+    await this.o.apply(table, hash, { syncVersion: version });
+    this.log.info('configuration applied', { config_hash: hash, sync_version: version, full_sync: full, ms: Math.round(performance.now() - started) });
   }
 }

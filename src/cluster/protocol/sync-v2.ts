@@ -2,6 +2,7 @@
 // delta items a full sync is made of, converted to and from the config_table v1 pushes, so a v2
 // data plane ends up with exactly what a v1 one gets (clustering/services/sync/rpc.lua,
 // strategies/postgres.lua, db/declarative/export.lua's sync emitter).
+import type { TableChange } from '../../entities/table-change.js';
 import { SCHEMAS, isEntity } from '../../entities/schemas.js';
 import { EMPTY_CONFIG_HASH } from './hash.js';
 import { DeltaTable, pkOf } from './delta-table.js';
@@ -124,13 +125,18 @@ function tableRow(entity: Record<string, unknown>, fks: string[]): Record<string
  */
 export function deltasToTable(deltas: readonly Delta[], base: DeltaTable | Record<string, unknown> | null): Record<string, unknown> {
   const index = base instanceof DeltaTable ? base : new DeltaTable(base ?? { _format_version: '3.0', _transform: false });
+  return index.patch(deltasToChanges(deltas));
+}
+
+/** The config_table rows these deltas change, in order (workspaces are not part of a config_table). */
+export function deltasToChanges(deltas: readonly Delta[]): TableChange[] {
   const fkCache = new Map<string, string[]>();
-  const changes: { type: string; row: Record<string, unknown> | null; pk: Record<string, unknown> }[] = [];
+  const changes: TableChange[] = [];
   for (const d of deltas) {
     if (d.type === 'workspaces') continue;
     let fks = fkCache.get(d.type);
     if (!fks) fkCache.set(d.type, (fks = foreignFields(d.type)));
     changes.push({ type: d.type, row: d.entity ? tableRow(d.entity, fks) : null, pk: pkOf(d) });
   }
-  return index.patch(changes);
+  return changes;
 }

@@ -46,6 +46,8 @@ export interface PluginPlan {
   /** Consumers by id, for kong.client.loadConsumer. */
   consumers: Map<string, Record<string, unknown>>;
   count: number;
+  /** The enabled instances by plugin, in priority order: what a route's chain is resolved from. */
+  byModule: Map<PluginModule, Instance[]>;
 }
 
 export class PluginConfigError extends Error {}
@@ -98,28 +100,43 @@ export function buildPlan(table: ConfigTable, enabled: ReadonlyMap<string, Plugi
 
   const globals = instances.filter((i) => !refId(i.row.route) && !refId(i.row.service) && !refId(i.row.consumer)).sort((a, b) => byPriority(a.module, b.module));
   const chains = new Map<string, Chain>();
+  const modules = [...new Set(instances.map((i) => i.module))].sort(byPriority);
+  const byModule = new Map(modules.map((m) => [m, instances.filter((i) => i.module === m)]));
   if (instances.length > 0) {
-    const modules = [...new Set(instances.map((i) => i.module))].sort(byPriority);
-    const byModule = new Map(modules.map((m) => [m, instances.filter((i) => i.module === m)]));
     for (const route of list(table.routes) as RouteRow[]) {
-      const chain = chainFor(route, modules, byModule);
+      const chain = chainFor(route, byModule);
       if (chain) chains.set(route.id, chain);
     }
   }
-  return { globals, chains, data, consumers, count: instances.length };
+  return { globals, chains, data, consumers, count: instances.length, byModule };
 }
 
-function chainFor(route: RouteRow, modules: PluginModule[], byModule: Map<PluginModule, Instance[]>): Chain | null {
+/**
+ * The plan with the chains of these routes resolved again (`removed`: ids gone or replaced), for
+ * a change that touched routes but no plugin, consumer or credential: the rest is reused as is.
+ */
+export function withRoutes(plan: PluginPlan, removed: Iterable<string>, added: readonly RouteRow[]): PluginPlan {
+  if (plan.count === 0) return plan;
+  const chains = new Map(plan.chains);
+  for (const id of removed) chains.delete(id);
+  for (const route of added) {
+    const chain = chainFor(route, plan.byModule);
+    if (chain) chains.set(route.id, chain);
+  }
+  return { ...plan, chains };
+}
+
+function chainFor(route: RouteRow, byModule: Map<PluginModule, Instance[]>): Chain | null {
   const rid = route.id;
   const sid = refId(route.service);
   const entries: ChainEntry[] = [];
   let byConsumer = false;
-  for (const m of modules) {
+  for (const [m, instances] of byModule) {
     let hi: Map<string, Instance> | null = null;
     let lo: Map<string, Instance> | null = null;
     let rs: Instance | null = null, r: Instance | null = null, s: Instance | null = null, g: Instance | null = null;
     const hiRank = new Map<string, number>();
-    for (const i of byModule.get(m)!) {
+    for (const i of instances) {
       const ir = refId(i.row.route), is = refId(i.row.service), ic = refId(i.row.consumer);
       if (ir && ir !== rid) continue;
       if (is && is !== sid) continue;
