@@ -19,7 +19,7 @@ export interface Ctx {
   query: URLSearchParams;
   body: () => Promise<{ raw: string; json: unknown }>;
   store: Store;
-  info: { nodeId: string; hostname: string; started: number; total: () => number; active: () => number; metrics?: () => string; configHash?: () => string | null };
+  info: { nodeId: string; hostname: string; started: number; total: () => number; active: () => number; metrics?: () => string; configHash?: () => string | null | Promise<string | null> };
   plugins?: AdminPlugins;
 }
 
@@ -146,7 +146,7 @@ export async function route(ctx: Ctx): Promise<Reply> {
         server: { total_requests: ctx.info.total(), connections_active: ctx.info.active(), connections_accepted: ctx.info.total(), connections_handled: ctx.info.total(), connections_reading: 0, connections_writing: 1, connections_waiting: 0 },
         // Kong connects to its database to answer this: so does a control plane on PostgreSQL.
         database: { reachable: await ctx.store.reachable() },
-        configuration_hash: ctx.info.configHash?.() ?? null,
+        configuration_hash: (await ctx.info.configHash?.()) ?? null,
         memory: { workers_lua_vms: [{ pid: process.pid, http_allocated_gc: `${(process.memoryUsage().heapUsed / 1048576).toFixed(2)} MiB` }] },
       },
     };

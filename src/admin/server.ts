@@ -32,7 +32,7 @@ export interface AdminOptions {
   /** Prometheus text for GET /metrics. */
   metrics?: () => string;
   /** The configuration hash the CP currently pushes, for GET /status. */
-  configHash?: () => string | null;
+  configHash?: () => string | null | Promise<string | null>;
   plugins?: AdminPlugins;
   /** Where the store keeps its files, named in the answer and the log when the disk fails. */
   storePath?: string;

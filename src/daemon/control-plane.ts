@@ -38,6 +38,11 @@ export interface ControlPlane {
 
 type Listen = { host: string; port: number };
 
+/** With only sync v2 DPs, the export is rebuilt this long after changes pause... */
+const EXPORT_IDLE_MS = 2_000;
+/** ...and at least this often while they keep coming. */
+const EXPORT_MAX_LAG_MS = 10_000;
+
 export async function startControlPlane(s: CpSettings, log: Logger): Promise<ControlPlane> {
   const nodeId = stableNodeId(s.prefix);
   const plugins = nodePlugins(s.plugins, 'control_plane');
@@ -55,18 +60,28 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
   let building: Promise<void> = Promise.resolve();
   let dirty = false;
 
+  // The v1 export lags the store while only sync v2 DPs are connected: they pull rows from the
+  // change log, so a change costs the CP what it changed, not a whole export. The export catches
+  // up when something needs it (a v1 DP, a full sync, /status), or once changes pause.
+  let stale = false;
+  let staleSince = 0;
+  let catchUp: NodeJS.Timeout | undefined;
+
   // One rebuild at a time; changes arriving during a rebuild fold into one more rebuild.
   const rebuild = (): Promise<void> => {
     if (dirty) return building;
     dirty = true;
     building = building.then(async () => {
       dirty = false;
+      stale = false;
+      clearTimeout(catchUp);
       try {
         // Read together, before anything can commit in between: the export is of this version.
         const version = store.changes().version();
         const table = await store.exportConfigTable();
         const next = buildReconfigure(table);
-        if (current?.hash === next.hash) return;
+        // The same export at a newer version: nothing to push, but it stands for that version now.
+        if (current?.hash === next.hash) return void (current = { ...current, version });
         current = { ...next, version };
         configured = new Set(((table.plugins as { name: string }[] | undefined) ?? []).map((p) => p.name));
         metrics.configBuilt(next.hash);
@@ -79,9 +94,29 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
     return building;
   };
 
+  const changed = (): void => {
+    if (!cluster || current === null || cluster.v1Connected() > 0) return void rebuild();
+    if (!stale) staleSince = Date.now();
+    stale = true;
+    cluster.notifyVersion();
+    clearTimeout(catchUp);
+    const wait = Math.max(0, Math.min(EXPORT_IDLE_MS, staleSince + EXPORT_MAX_LAG_MS - Date.now()));
+    catchUp = setTimeout(() => void rebuild(), wait);
+    catchUp.unref();
+  };
+  /** The export, asked for by a reader that needs it current: one that lags is rebuilt. */
+  const served = (): VersionedCurrent | null => {
+    if (stale) void rebuild();
+    return current;
+  };
+  const fresh = async (): Promise<VersionedCurrent | null> => {
+    if (stale) await rebuild();
+    return current;
+  };
+
   let cluster: Awaited<ReturnType<typeof startClusterServer>> | undefined;
   await rebuild();
-  const stopWatching = store.onChange(() => void rebuild());
+  const stopWatching = store.onChange(changed);
 
   const opened: { close(): Promise<void> }[] = [];
   try {
@@ -97,9 +132,9 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
       log: clog,
       cpVersion: KONG_PROTOCOL_VERSION,
       syncV2: s.syncV2,
-      current: () => current,
+      current: served,
       // v2 DPs get the rows changed since their version; v1 DPs keep getting the full export.
-      deltaSource: new StoreDeltaSource(() => current, store.changes()),
+      deltaSource: new StoreDeltaSource(() => current, store.changes(), fresh),
       checkConfiguration: (dpPlugins) => checkConfigurationCompatibility({ cpPlugins, dpPlugins, configured }),
       onDataPlane: (row) => {
         metrics.dataPlaneSeen({ ...row, ttl: s.purgeDelaySec });
@@ -135,7 +170,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
           log: log.child('admin'),
           nodeId,
           metrics: () => metrics.render(clusterRef.metrics()),
-          configHash: () => current?.hash ?? null,
+          configHash: async () => (await fresh())?.hash ?? null,
           plugins,
           storePath,
           accessLog: adminLog,
@@ -144,7 +179,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
     if (admin) opened.push(admin);
     const statusTls = await listenerTls(s.statusListen, s.statusTls, () => ensureDefaultCert(s.prefix, 'status', log));
     const status = s.statusListen.length > 0
-      ? await startStatus({ listen: s.statusListen, tls: statusTls, state: () => ({ configurationHash: current?.hash ?? null, ready: true }), log: log.child('status'), accessLog: statusLog })
+      ? await startStatus({ listen: s.statusListen, tls: statusTls, state: async () => ({ configurationHash: (await fresh())?.hash ?? null, ready: true }), log: log.child('status'), accessLog: statusLog })
       : null;
     if (status) opened.push(status);
     log.info('control plane started', {
@@ -178,7 +213,7 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
         if (nextStatus) status!.setTls(nextStatus);
         running = { ...next, clusterListen: running.clusterListen, adminListen: running.adminListen, statusListen: running.statusListen, prefix: running.prefix };
       },
-      settled: () => building,
+      settled: () => (stale ? rebuild() : building),
       async close() {
         if (closed) return;
         closed = true;

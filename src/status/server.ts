@@ -26,7 +26,7 @@ export interface StatusOptions {
   listen: StatusListen | StatusListen[];
   /** status_ssl_cert / status_ssl_cert_key (or the generated default), for the ssl entries. */
   tls?: { certPem: string; keyPem: string };
-  state: () => StatusState;
+  state: () => StatusState | Promise<StatusState>;
   log: Logger;
   /** The proxy's nginx counters summed over its workers (Kong's /status `server`); unset: this listener's own. */
   proxyStats?: () => Promise<Record<string, number>>;
@@ -92,7 +92,7 @@ export async function startStatus(opts: StatusOptions): Promise<StatusServer> {
     total++;
     const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '') || '/';
     if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method not allowed' });
-    const state = opts.state();
+    const state = await opts.state();
     if (path === '/status') {
       const doc = statusDoc(state, startedAt, Date.now());
       if (opts.proxyStats) Object.assign(doc.server, await opts.proxyStats());

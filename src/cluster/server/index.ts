@@ -87,6 +87,10 @@ export interface ClusterServer {
   rotate(creds: { certPem: string; keyPem: string; caPems?: string[] }): void;
   /** current() changed: send it to every DP now; bursts coalesce per DP. */
   push(): void;
+  /** Only the version changed for now: the DPs on sync v2 are told it (they pull its rows). */
+  notifyVersion(): void;
+  /** Data planes on v1, which need current() itself rather than the change log. */
+  v1Connected(): number;
   connected(): number;
   metrics(): ClusterMetricsSnapshot;
   /** Close frames to every DP, then stop listening. */
@@ -127,6 +131,15 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
   const rpcAll = new Set<RpcConnection>();
   const rpcCaps = new Map<string, string[]>();
   let validationErrors = 0;
+  // Kong's notify_all_nodes: every DP syncing over v2 is told the new version and pulls it.
+  // Once per version: an export catching up with a version already announced is not news.
+  let notified: string | null = null;
+  const notifyV2 = (): void => {
+    const version = source.currentVersion();
+    if (!version || version === notified) return;
+    notified = version;
+    for (const c of rpcAll) c.notifyNewVersion(version);
+  };
   const syncingV2 = () => [...rpcAll].filter((c) => c.syncing).length;
   const onDataPlane = (row: DataPlaneRow) => {
     try {
@@ -295,10 +308,10 @@ export async function startClusterServer(opts: ClusterServerOptions): Promise<Cl
     },
     push: () => {
       pusher.changed(clients);
-      // Kong's notify_all_nodes: every DP syncing over v2 is told the new version and pulls it.
-      const version = source.currentVersion();
-      if (version) for (const c of rpcAll) c.notifyNewVersion(version);
+      notifyV2();
     },
+    notifyVersion: notifyV2,
+    v1Connected: () => clients.size,
     connected: () => clients.size + syncingV2(),
     metrics: () => ({ connected: clients.size + syncingV2(), connectedV2: syncingV2(), validationErrors, pushes: pusher.pushes, pushLatencyMs: [...pusher.latencyMs], rejected: { ...rejected } }),
     async close() {

@@ -15,6 +15,8 @@ export interface VersionedCurrent extends Current {
 /** The store's change feed as the cluster sees it (store/change-log.ts). */
 export interface RowFeed {
   since(version: number, upto: number): { entity: string; id: string; row: Record<string, unknown> | null }[] | null;
+  /** The store's latest version, which the export may not have caught up with yet. */
+  version(): number;
 }
 
 /** Versions remembered for hashOf (the v1 hash of /clustering/data-planes rows). */
@@ -27,18 +29,29 @@ export class StoreDeltaSource implements DeltaSource {
   /** Full syncs and delta answers given, for tests and metrics. */
   readonly counts = { full: 0, delta: 0 };
 
-  constructor(private readonly current: () => VersionedCurrent | null, private readonly feed: RowFeed) {}
+  /**
+   * `current`: the last export, never rebuilt by asking; `fresh`: an export of the store's latest
+   * version, built when a full sync needs one.
+   */
+  constructor(
+    private readonly current: () => VersionedCurrent | null,
+    private readonly feed: RowFeed,
+    private readonly fresh: () => Promise<VersionedCurrent | null> = async () => current(),
+  ) {}
+
+  /** The store's version (deltas come from its log), once there is an export at all. */
+  private latest(cur: VersionedCurrent): number {
+    if (cur.version !== this.seen) {
+      this.seen = cur.version;
+      this.hashes.set(formatVersion(BigInt(cur.version)), cur.hash);
+      if (this.hashes.size > REMEMBERED) this.hashes.delete(this.hashes.keys().next().value!);
+    }
+    return Math.max(cur.version, this.feed.version());
+  }
 
   currentVersion(): string | null {
     const cur = this.current();
-    if (!cur) return null;
-    const version = formatVersion(BigInt(cur.version));
-    if (cur.version !== this.seen) {
-      this.seen = cur.version;
-      this.hashes.set(version, cur.hash);
-      if (this.hashes.size > REMEMBERED) this.hashes.delete(this.hashes.keys().next().value!);
-    }
-    return version;
+    return cur ? formatVersion(BigInt(this.latest(cur))) : null;
   }
 
   hashOf(version: string): string | null {
@@ -46,13 +59,18 @@ export class StoreDeltaSource implements DeltaSource {
   }
 
   async deltasSince(version: string): Promise<DeltaAnswer> {
-    const ver = this.currentVersion();
     const cur = this.current();
-    if (ver === null || cur === null) throw new Error('the control plane has no configuration yet');
+    if (cur === null) throw new Error('the control plane has no configuration yet');
+    const upto = this.latest(cur);
+    const ver = formatVersion(BigInt(upto));
     if (version === ver) return { version: ver, deltas: [], wipe: false };
     const from = isValidVersion(version) ? parseVersion(version) : null;
-    const changes = from === null ? null : this.feed.since(from, cur.version);
-    if (!changes || changes.length === 0) return this.fullSync(ver, cur);
+    const changes = from === null ? null : this.feed.since(from, upto);
+    if (!changes || changes.length === 0) {
+      // A full sync is the export itself: of the latest version, built now if it lags.
+      const full = cur.version >= upto ? cur : ((await this.fresh()) ?? cur);
+      return this.fullSync(formatVersion(BigInt(full.version)), full);
+    }
     this.counts.delta += 1;
     return { version: ver, deltas: toDeltas(changes, ver), wipe: false };
   }
