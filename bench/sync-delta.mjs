@@ -141,6 +141,32 @@ try {
   console.log(`| DP apply, ms (logged) | ${med(apply.v1)} | ${med(apply.v2)} |`);
   console.log(`CP CPU per change (both DPs connected, v1 export rebuilt on every change): ${(med(cpu) * 1000).toFixed(0)} ms`);
   console.log(`v1/v2 bytes ratio: ${(med(bytes.v1) / Math.max(1, med(bytes.v2))).toFixed(0)}x; config hash changed ${want0 !== want}`);
+
+  // Phase 2: the v1 DP leaves; with only the v2 DP, a change should cost the CP what it changed.
+  dps.v1.d.proc.kill('SIGTERM');
+  await sleep(3000); // the export catches up once changes pause
+  const v2 = dps.v2.d;
+  const cpu2 = [];
+  const apply2 = [];
+  const dpCpu = [];
+  const t0 = cpuSec(cp.proc.pid);
+  for (let i = 0; i < CHANGES; i++) {
+    const n = v2.lines.filter((l) => l.msg === 'configuration applied').length;
+    const c0 = cpuSec(cp.proc.pid);
+    const d0 = cpuSec(v2.proc.pid);
+    const res = await fetch(`${adminUrl}/routes/r${(i * 7919 + 13) % SERVICES}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paths: [`/again${i}`] }) });
+    if (res.status !== 200) throw new Error(`patch ${i}: ${res.status}`);
+    await v2.waitFor(() => applied(v2, n + 1), `v2 applying change ${i}`);
+    await sleep(300);
+    cpu2.push(cpuSec(cp.proc.pid) - c0);
+    dpCpu.push(cpuSec(v2.proc.pid) - d0);
+    apply2.push(v2.lines.filter((l) => l.msg === 'configuration applied').at(-1).ms);
+  }
+  const total2 = cpuSec(cp.proc.pid) - t0;
+  const mean = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  console.log(`\nonly the v2 DP connected, ${CHANGES} more PATCHes (each followed by 300 ms idle):`);
+  console.log(`CP CPU per change: median ${(med(cpu2) * 1000).toFixed(0)} ms, mean ${(mean(cpu2) * 1000).toFixed(0)} ms (all ${(total2 * 1000).toFixed(0)} ms, catch-up exports included)`);
+  console.log(`v2 DP: apply median ${med(apply2)} ms (logged), CPU per change median ${(med(dpCpu) * 1000).toFixed(0)} ms (sync process, pings and status reports included)`);
 } finally {
   for (const pr of procs) pr.kill('SIGTERM');
   for (const rl of relays) rl.close();
