@@ -95,10 +95,10 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
       }
     }
     if (m.t === 'swap') {
-      served = m.table;
-      index = null;
       try {
         for (const p of proxies) p.swap(m.table as ConfigTable);
+        served = m.table;
+        index = null;
         send({ t: 'swapped', id: m.id });
       } catch (err) {
         send({ t: 'swapped', id: m.id, error: errorMessage(err) });
