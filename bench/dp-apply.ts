@@ -2,36 +2,57 @@
 // process on a SERVICES-service + SERVICES-route table: patching the table, checking the changed
 // rows, the IPC message, recompiling in a proxy worker, and the cache's change record (encrypted).
 // Usage: bash bench/dp-apply.sh [SERVICES]
-import { compileConfig, ALL_BUNDLED } from '../src/proxy/compile.js';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALL_BUNDLED, compileConfig } from '../src/proxy/compile.js';
 import { compileChanges } from '../src/proxy/compile-changes.js';
+import type { ConfigTable, RouteRow } from '../src/proxy/config.js';
 import { DeltaTable } from '../src/entities/delta-table.js';
+import type { TableChange } from '../src/entities/table-change.js';
 import { openConfigCache } from '../src/cache/index.js';
 import { assertChangesServable } from '../src/daemon/data-plane.js';
 import { createLogger } from '../src/log.js';
-import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-const N = Number(process.argv[2] ?? 10000);
-const services = Array.from({ length: N }, (_, i) => ({ id: randomUUID(), name: `s${i}`, protocol: 'http', host: '127.0.0.1', port: 9, path: `/${i}`, retries: 5, connect_timeout: 60000, read_timeout: 60000, write_timeout: 60000, enabled: true }));
-const routes = services.map((s, i) => ({ id: randomUUID(), name: `r${i}`, paths: [`/r${i}`], service: s.id, protocols: ['http', 'https'], methods: null, hosts: null, headers: null, strip_path: true, preserve_host: false, regex_priority: 0, path_handling: 'v0' }));
-const table: any = { _format_version: '3.0', services, routes };
-const idx = new DeltaTable(table);
-idx.patch([{ type: 'routes', row: routes[0], pk: { id: routes[0].id } }]);
-let compiled = compileConfig(idx.current as any);
-const cache = openConfigCache({ prefix: mkdtempSync(join(tmpdir(), 'hybridctl-dp-apply-')), mode: 'encrypted', keyPem: (await import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }) as string, log: createLogger({ level: 'warn' }) });
-await cache.save(idx.current, null, 'v1');
-const acc: Record<string, number[]> = {};
-const t = (k: string, fn: () => any) => { const a = performance.now(); const r = fn(); (acc[k] ??= []).push(performance.now() - a); return r; };
-console.log(`${N} services + ${N} routes, 50 single-route changes`);
-for (let i = 0; i < 50; i++) {
-  const r = routes[(i * 7919) % N];
-  const changes = [{ type: 'routes', row: { ...r, paths: [`/changed${i}`] }, pk: { id: r.id } }];
-  const next = t('patch table', () => idx.patch(changes));
-  t('check rows', () => assertChangesServable(next, changes, ALL_BUNDLED as any));
-  t('JSON ipc', () => JSON.parse(JSON.stringify({ t: 'patch', id: 1, changes })));
-  const c = t('compileChanges', () => compileChanges(compiled, next, changes, ALL_BUNDLED));
-  compiled = c.compiled;
-  const a = performance.now(); await cache.saveChanges(next, changes, `v${i}`); (acc['cache'] ??= []).push(performance.now() - a);
+
+const N = Number(process.argv[2] ?? 10_000);
+const CHANGES = 50;
+const services = Array.from({ length: N }, (_, i) => ({ id: randomUUID(), name: `s${i}`, protocol: 'http', host: '127.0.0.1', port: 9, path: `/${i}`, retries: 5, connect_timeout: 60_000, read_timeout: 60_000, write_timeout: 60_000, enabled: true }));
+const routes: RouteRow[] = services.map((s, i) => ({ id: randomUUID(), name: `r${i}`, paths: [`/r${i}`], service: s.id, protocols: ['http', 'https'], methods: null, hosts: null, headers: null, strip_path: true, preserve_host: false, regex_priority: 0 }));
+const index = new DeltaTable({ _format_version: '3.0', services, routes });
+// Indexed once, as a data plane's table is by its first delta.
+index.patch([{ type: 'routes', row: { ...routes[0]! }, pk: { id: routes[0]!.id } }]);
+let compiled = compileConfig(index.current as ConfigTable);
+const dir = mkdtempSync(join(tmpdir(), 'hybridctl-dp-apply-'));
+const keyPem = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'pem', type: 'pkcs8' }).toString();
+const cache = openConfigCache({ prefix: dir, mode: 'encrypted', keyPem, log: createLogger({ level: 'warn' }) });
+await cache.save(index.current, null, 'v02_1');
+
+const times = new Map<string, number[]>();
+const timed = async <T>(step: string, fn: () => T | Promise<T>): Promise<T> => {
+  const started = performance.now();
+  const out = await fn();
+  const list = times.get(step) ?? [];
+  list.push(performance.now() - started);
+  times.set(step, list);
+  return out;
+};
+
+console.log(`${N} services + ${N} routes, ${CHANGES} single-route changes (ms)`);
+for (let i = 0; i < CHANGES; i++) {
+  const route = routes[(i * 7919) % N]!;
+  const changes: TableChange[] = [{ type: 'routes', row: { ...route, paths: [`/changed${i}`] }, pk: { id: route.id } }];
+  const table = await timed('patch the table', () => index.patch(changes));
+  await timed('check the changed rows', () => assertChangesServable(table, changes, ALL_BUNDLED));
+  await timed('IPC message (JSON both ways)', () => JSON.parse(JSON.stringify({ t: 'patch', id: i, changes })) as unknown);
+  const next = await timed('recompile (a worker)', () => compileChanges(compiled, table as ConfigTable, changes, ALL_BUNDLED));
+  if (!next) throw new Error('a route change should patch, not compile whole');
+  compiled = next.compiled;
+  await timed('cache change record', () => cache.saveChanges(table, changes, `v02_${i + 2}`));
 }
-for (const [k, v] of Object.entries(acc)) { v.sort((a, b) => a - b); console.log(k.padEnd(16), 'median', v[v.length >> 1].toFixed(3), 'ms  max', v[v.length - 1].toFixed(2)); }
+for (const [step, list] of times) {
+  list.sort((a, b) => a - b);
+  console.log(`${step.padEnd(30)} median ${list[list.length >> 1]!.toFixed(3)}  max ${list[list.length - 1]!.toFixed(2)}`);
+}
+await cache.close();
+rmSync(dir, { recursive: true, force: true });
