@@ -110,7 +110,7 @@ describe('config cache with change records', () => {
     const db = open({ path: join(prefix, 'dbless.lmdb'), encoding: 'binary', noSubdir: false });
     const key = records(prefix)[1]!;
     const raw = Buffer.from(db.get(key) as Buffer);
-    raw[raw.length - 1] ^= 0xff;
+    raw.writeUInt8(raw.readUInt8(raw.length - 1) ^ 0xff, raw.length - 1);
     await db.put(key, raw);
     await db.close();
     const d = openConfigCache({ prefix, mode: 'encrypted', keyPem, log });
