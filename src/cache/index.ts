@@ -10,6 +10,7 @@ import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
 import { inspectLmdbDir, moveAside, openLmdbEnv, storageError } from '../util/lmdb-safe.js';
 import { DeltaTable } from '../entities/delta-table.js';
+import { jsonPieces, tableRecord } from './table-record.js';
 import type { TableChange } from '../entities/table-change.js';
 
 export type CacheMode = 'off' | 'unencrypted' | 'encrypted';
@@ -44,6 +45,11 @@ const MAX_CHANGE_RECORDS = 1000;
 const MIN_CHANGE_BYTES = 1 << 20;
 
 const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+const sha256Pieces = (table: Record<string, unknown>): string => {
+  const h = createHash('sha256');
+  for (const piece of jsonPieces(table)) h.update(piece, 'utf8');
+  return h.digest('hex');
+};
 
 function deriveKey(keyPem: string): Buffer {
   const der = createPrivateKey(keyPem).export({ format: 'der', type: 'pkcs8' });
@@ -122,7 +128,7 @@ export function openConfigCache(opts: { prefix: string; mode: CacheMode; path?: 
         const doc = JSON.parse(plain.toString('utf8')) as { hash?: unknown; sha256?: unknown; config_table?: unknown; sync_version?: unknown };
         const table = doc.config_table;
         if ((typeof doc.hash !== 'string' && doc.hash !== null) || table === null || typeof table !== 'object' || Array.isArray(table)) throw new Error('record has no hash or config_table');
-        if (doc.sha256 !== sha256(JSON.stringify(table))) throw new Error('record checksum does not match');
+        if (doc.sha256 !== sha256Pieces(table as Record<string, unknown>)) throw new Error('record checksum does not match');
         const loaded = { configTable: table as Record<string, unknown>, hash: doc.hash as string | null, ...(typeof doc.sync_version === 'string' ? { syncVersion: doc.sync_version } : {}) };
         written = { tableBytes: plain.length, records: 0, bytes: 0, next: 1 };
         return replayChanges(db, loaded, key, written, log, dir);
@@ -133,11 +139,8 @@ export function openConfigCache(opts: { prefix: string; mode: CacheMode; path?: 
     },
     async save(configTable, hash, syncVersion) {
       try {
-        const body = JSON.stringify(configTable);
         const version = syncVersion ? `"sync_version":${JSON.stringify(syncVersion)},` : '';
-        const doc = `{"hash":${JSON.stringify(hash)},${version}"sha256":"${sha256(body)}","config_table":${body}}`;
-        const plain = Buffer.from(doc, 'utf8');
-        const record = key ? seal(plain, key) : plain;
+        const record = tableRecord(`"hash":${JSON.stringify(hash)},${version}`, configTable, key);
         // Synchronous on purpose: lmdb-js's asynchronous put rejects promises of its own that no
         // caller holds when a commit fails (a full disk), and an unhandled rejection ends the process.
         const d = openDb();
@@ -145,7 +148,7 @@ export function openConfigCache(opts: { prefix: string; mode: CacheMode; path?: 
           d.putSync(RECORD, record);
           for (const k of d.getKeys({ start: CHANGE, end: CHANGES_END })) d.removeSync(k);
         });
-        written = { tableBytes: plain.length, records: 0, bytes: 0, next: 1 };
+        written = { tableBytes: record.length, records: 0, bytes: 0, next: 1 };
       } catch (err) {
         written = null;
         failed('configuration applied but not cached; a restart without the control plane would not have it', err, `cannot write the config cache ${dir}`);
