@@ -109,7 +109,10 @@ export function buildReconfigure(configTable: Record<string, unknown>, now: numb
  */
 function inflateChunk(payload: Buffer, limit: number): number {
   const isize = payload.length >= 18 ? payload.readUInt32LE(payload.length - 4) : 0;
-  return Math.max(64 * 1024, Math.min(isize + 1, limit + 1, 64 * 1024 * 1024));
+  // The whole output in one chunk when the trailer is honest: zlib's result is then that chunk,
+  // where a smaller cap left two 64 MiB chunks plus their concatenation (measured: 236 MiB of
+  // buffers for an 84 MB config). A dishonest trailer costs at most `limit`, as inflating would.
+  return Math.max(64 * 1024, Math.min(isize + 1, limit + 1));
 }
 
 /**

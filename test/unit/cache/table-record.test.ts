@@ -21,3 +21,15 @@ describe('table record pieces', () => {
     expect(pieces.join('')).toBe(JSON.stringify(table));
   });
 });
+
+describe('table record', () => {
+  it('sizes its buffer from a sample and grows it when the sample was short', async () => {
+    const { tableRecord } = await import('../../../src/cache/table-record.js');
+    // The sampled rows are small, the rest large: the estimate falls short and the buffer grows.
+    const routes = Array.from({ length: 3200 }, (_, i) => ({ id: `r${i}`, tags: i % 100 === 0 ? [] : ['y'.repeat(2000)] }));
+    const table = { _format_version: '3.0', routes };
+    const doc = JSON.parse(tableRecord('"hash":null,', table, null).toString('utf8')) as { config_table: unknown; sha256: string; hash: null };
+    expect(doc.config_table).toEqual(table);
+    expect(doc.hash).toBeNull();
+  });
+});
