@@ -16,6 +16,7 @@ import type { DpSettings } from './settings-types.js';
 import { loadDeclarativeFile } from './declarative-file.js';
 import { EMPTY_CONFIG_HASH, configHash } from '../cluster/protocol/hash.js';
 import { startProxyWorkers, type ProxyFleet } from './proxy-workers.js';
+import { CacheWriter } from './cache-writer.js';
 import { buildPlan } from '../plugins/runtime/plan.js';
 import type { ConfigTable } from '../proxy/config.js';
 import type { EnabledSet } from './settings-types.js';
@@ -85,7 +86,11 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
   const nodeId = stableNodeId(s.prefix);
   const openCache = (keyPem: string) => openConfigCache({ prefix: s.prefix, mode: s.cacheMode, path: s.cachePath, keyPem, log: log.child('cache') });
   let cache = openCache(s.keyPem);
-  const opened: { close(): Promise<void> | void }[] = [{ close: () => cache.close() }];
+  const writes = new CacheWriter(() => cache);
+  const opened: { close(): Promise<void> | void }[] = [{ close: async () => {
+    await writes.flush();
+    await cache.close();
+  } }];
   try {
     if (s.proxyListeners.length === 0) throw new ConfigError('proxy_listen must be specified when role = "data_plane"');
     // What to serve before the CP answers is known before the first connection is accepted.
@@ -190,7 +195,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
       currentTable: () => served?.configTable ?? null,
       adoptSyncVersion: async (version) => {
         syncVersion = version;
-        if (served) await cache.save(served.configTable, served.hash, version);
+        if (served) await writes.whole(served.configTable, served.hash, version);
       },
       apply: async (configTable, next, meta) => {
         assertServable(configTable, next, s.plugins);
@@ -198,7 +203,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
         served = { configTable, hash: next };
         syncVersion = meta?.syncVersion ?? null;
         try {
-          await cache.save(configTable, next, syncVersion);
+          await writes.whole(configTable, next, syncVersion);
         } catch (err) {
           log.warn('configuration applied but not cached; a restart without the control plane would not have it', { error: errorMessage(err) });
         }
@@ -208,7 +213,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
         await proxy.patch(configTable, changes);
         served = { configTable, hash: null };
         syncVersion = version;
-        await cache.saveChanges(configTable, changes, version);
+        writes.changes(configTable, changes, version);
       },
       timers: s.timers,
     });
@@ -238,9 +243,10 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
         if (rotate) {
           if (next.keyPem !== running.keyPem && s.cacheMode === 'encrypted') {
             // The cache is encrypted with a key derived from cluster_cert_key: re-written with the new one.
+            await writes.flush();
             await cache.close();
             cache = openCache(next.keyPem);
-            if (served) await cache.save(served.configTable, served.hash, syncVersion).catch((err: unknown) => log.warn('could not re-encrypt the cached configuration with the new key', { error: errorMessage(err) }));
+            if (served) await writes.whole(served.configTable, served.hash, syncVersion).catch((err: unknown) => log.warn('could not re-encrypt the cached configuration with the new key', { error: errorMessage(err) }));
           }
           sync?.rotate({ certPem: next.certPem, keyPem: next.keyPem, caPems: next.caPems, serverName: next.serverName });
         }
