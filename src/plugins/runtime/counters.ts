@@ -24,9 +24,28 @@ export class CounterStore {
   }
 
   take(keys: readonly { key: string; ttlSec: number; limit: number }[], now = Date.now()): TakeResult {
-    const current = this.peek(keys.map((k) => k.key), now);
-    if (keys.some((k, i) => current[i]! >= k.limit)) return { allowed: false, values: current };
-    return { allowed: true, values: this.increment(keys, 1, now) };
+    // One pass to check, one to count: no arrays but the values, as this runs on every request.
+    const values = new Array<number>(keys.length);
+    let allowed = true;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const s = this.slots.get(k.key);
+      const v = s !== undefined && s.expires > now ? s.value : 0;
+      values[i] = v;
+      if (v >= k.limit) allowed = false;
+    }
+    if (!allowed) return { allowed, values };
+    this.sweep(now);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      let s = this.slots.get(k.key);
+      if (s === undefined || s.expires <= now) {
+        s = { value: 0, expires: now + k.ttlSec * 1000 };
+        this.slots.set(k.key, s);
+      }
+      values[i] = ++s.value;
+    }
+    return { allowed, values };
   }
 
   peek(keys: readonly string[], now = Date.now()): number[] {

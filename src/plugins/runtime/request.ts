@@ -9,7 +9,7 @@ import { SERVER_HEADER } from '../../proxy/responses.js';
 import type { Phase } from '../types.js';
 import type { Chain, Instance, PluginPlan } from './plan.js';
 import { resolveEntry } from './plan.js';
-import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue } from './headers.js';
+import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue, lowerName } from './headers.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { lingerThen } from './linger.js';
 import { measureRequest } from './measure.js';
@@ -363,12 +363,12 @@ export class PluginRequest implements Kong {
   }
 
   overlayHeader(name: string, values: string[] | null): void {
-    (this.overlay ??= new Map()).set(name.toLowerCase(), { name, values });
+    (this.overlay ??= new Map()).set(lowerName(name), { name, values });
     this.headersCache = null;
   }
 
   headerOf(name: string): string | undefined {
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     const o = this.overlay?.get(lower);
     if (o) return o.values?.[0];
     const v = this.facts.req.headers[lower];
@@ -377,7 +377,7 @@ export class PluginRequest implements Kong {
 
   /** Every value the request (as plugins changed it) has for a header, without building them all. */
   headerValues(name: string): string[] | undefined {
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     const o = this.overlay?.get(lower);
     if (o) return o.values ?? undefined;
     return flatAll(this.facts.req.rawHeaders, lower);
