@@ -4,11 +4,12 @@
 // same loop with no plugins. A stable measure on a noisy machine: CPU time over many iterations.
 // Run: bash bench/plugin-cost.sh
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { fork } from 'node:child_process';
 import { createLogger } from '../src/log.js';
 import { BUNDLED } from '../src/plugins/registry.js';
 import { buildPlan, type Instance } from '../src/plugins/runtime/plan.js';
 import { PluginRequest, type RequestFacts } from '../src/plugins/runtime/request.js';
-import { localCounters } from '../src/plugins/runtime/counters.js';
+import { CounterStore, answerCounters, ipcCounters, localCounters, type CounterReply, type CounterRequest } from '../src/plugins/runtime/counters.js';
 import type { ConfigTable } from '../src/proxy/config.js';
 import type { Row } from '../src/entities/index.js';
 
@@ -87,9 +88,50 @@ const loop = (chain: boolean) => (i: number) => {
   });
   if (pr.exitResponse) throw new Error(`the loop answered ${pr.exitResponse.status}`);
 };
+// With several proxy workers: 50 requests at a time in a worker taking from the sync process's
+// counters; CPU per take of both processes.
+async function ipc(): Promise<void> {
+  const child = fork(process.argv[1]!, ['ipc-worker'], { stdio: 'inherit' });
+  const store = new CounterStore();
+  let t0 = process.cpuUsage();
+  child.on('message', (m: CounterRequest | { t: 'start' } | { t: 'done'; cpu: number; takes: number }) => {
+    if (m.t === 'counters') return void child.send(answerCounters(store, m));
+    if (m.t === 'start') return void (t0 = process.cpuUsage());
+    const d = process.cpuUsage(t0);
+    const parentCpu = d.user + d.system;
+    console.log(`rate-limiting takes over IPC:    ${(m.cpu / m.takes).toFixed(2)} µs per request in the worker, ${(parentCpu / m.takes).toFixed(2)} µs in the sync process (50 at a time)`);
+    child.disconnect();
+  });
+  await new Promise((ok) => child.once('exit', ok));
+}
+
+async function ipcWorker(): Promise<void> {
+  const counters = ipcCounters((m) => process.send!(m), (fn) => process.on('message', (m: CounterReply) => fn(m)));
+  const keys = Array.from({ length: n }, (_, i) => [{ key: `ratelimit:${id('0e000000', i)}:${i}:second`, ttlSec: 1, limit: 1e9 }]);
+  const takes = 50_000;
+  let done = 0;
+  const run = async (lane: number) => {
+    for (let i = lane; i < takes; i += 50) {
+      await counters.take(keys[i % n]!);
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: 50 }, (_, l) => run(l))); // warm-up
+  process.send!({ t: 'start' });
+  const t0 = process.cpuUsage();
+  await Promise.all(Array.from({ length: 50 }, (_, l) => run(l)));
+  const d = process.cpuUsage(t0);
+  process.send!({ t: 'done', cpu: d.user + d.system, takes });
+}
+
+if (process.argv[2] === 'ipc-worker') {
+  await ipcWorker();
+  process.exit(0);
+}
 const [base, kaRaw, rlRaw, empty, full] = time([newRequest, keyAuthAccess, rateLimitingAccess, loop(false), loop(true)]) as [number, number, number, number, number];
 const ka = kaRaw - base, rl = rlRaw - base;
 console.log(`key-auth access:                 ${ka.toFixed(2)} µs per request`);
 console.log(`rate-limiting access:            ${rl.toFixed(2)} µs per request`);
 console.log(`plugin loop, both plugins:       ${full.toFixed(2)} µs per request (no plugins: ${empty.toFixed(2)}; +${(full - empty).toFixed(2)} µs)`);
 console.log(`loop overhead beyond the two:    ${(full - empty - ka - rl).toFixed(2)} µs per request`);
+await ipc();

@@ -41,21 +41,24 @@ function conclude(kong: Kong, conf: Conf, starts: readonly number[], now: number
     const limits = conf.limits;
     let lowest = 0;
     let lowestRemaining = Infinity;
+    let lowestValue = '';
     for (let i = 0; i < limits.length; i++) {
       const l = limits[i]!;
       const remaining = Math.max(0, l.limit - r.values[i]!);
+      const value = String(remaining);
       res.setHeader(l.limitHeader, l.limitValue);
-      res.setHeader(l.remainingHeader, remaining);
+      res.setHeader(l.remainingHeader, value);
       // Ties go to the longer window, which comes later in the list.
       if (remaining <= lowestRemaining) {
         lowestRemaining = remaining;
+        lowestValue = value;
         lowest = i;
       }
     }
     const l = limits[lowest]!;
-    const reset = resetSeconds(l.period, starts[lowest]!, now);
+    const reset = String(resetSeconds(l.period, starts[lowest]!, now));
     res.setHeader('RateLimit-Limit', l.limitValue);
-    res.setHeader('RateLimit-Remaining', lowestRemaining);
+    res.setHeader('RateLimit-Remaining', lowestValue);
     res.setHeader('RateLimit-Reset', reset);
     if (!r.allowed) res.setHeader('Retry-After', reset);
   }

@@ -44,11 +44,13 @@ export class Windows {
     if (second !== this.second) {
       this.second = second;
       this.starts = this.limits.map((l) => periodStart(l.period, now));
-      // Identifiers seen last second need new keys anyway: dropping them bounds the map.
+      // Made again each second (a window may have turned), which also bounds the map.
       this.keys = new Map();
     }
     let k = this.keys.get(id);
     if (!k) {
+      // Identifiers may come from clients (limit_by header): a second's worth is kept, at most this many.
+      if (this.keys.size >= 10_000) this.keys = new Map();
       k = this.limits.map((l, i) => ({ key: `ratelimit:${this.scope}:${id}:${this.starts[i]}:${l.period}`, ttlSec: WINDOW_SEC[l.period], limit: l.limit }));
       this.keys.set(id, k);
     }
