@@ -4,7 +4,8 @@
 const same = (a: string, lower: string) => a.length === lower.length && (a === lower || a.toLowerCase() === lower);
 
 // The names plugins pass are a few constants ('X-Consumer-ID', 'RateLimit-Remaining'): their lower
-// case is looked up, not rebuilt (and rehashed) on every request. Bounded, as any name may come by.
+// case is looked up, not rebuilt (and rehashed) on every request. Bounded, as any name may come by;
+// names from the wire (a header list's own) are lower-cased as they come, not kept.
 const LOWER = new Map<string, string>();
 
 export function lowerName(name: string): string {
@@ -53,7 +54,7 @@ export function flatApply(flat: string[], changes: ReadonlyMap<string, { name: s
   let w = 0;
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i]!;
-    if ((lengths & (1 << (name.length & 31))) !== 0 && changes.has(name.length === 0 ? name : lowerName(name))) continue;
+    if ((lengths & (1 << (name.length & 31))) !== 0 && changes.has(name.toLowerCase())) continue;
     flat[w++] = name;
     flat[w++] = flat[i + 1]!;
   }
