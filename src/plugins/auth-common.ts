@@ -3,14 +3,19 @@
 import type { Row } from '../entities/index.js';
 import type { Kong } from './pdk/types.js';
 
+const nonEmpty = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+
+function put(req: Kong['service']['request'], name: string, v: string | null): void {
+  if (v === null) req.clearHeader(name);
+  else req.setHeader(name, v);
+}
+
 export function setConsumer(kong: Kong, consumer: Row | null, credential: Row | null): void {
   const req = kong.service.request;
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
-  const put = (name: string, v: string | null) => (v === null ? req.clearHeader(name) : req.setHeader(name, v));
-  put('X-Consumer-ID', consumer ? str(consumer.id) : null);
-  put('X-Consumer-Custom-ID', consumer ? str(consumer.custom_id) : null);
-  put('X-Consumer-Username', consumer ? str(consumer.username) : null);
-  put('X-Credential-Identifier', credential ? str(credential.id) : null);
+  put(req, 'X-Consumer-ID', consumer ? nonEmpty(consumer.id) : null);
+  put(req, 'X-Consumer-Custom-ID', consumer ? nonEmpty(consumer.custom_id) : null);
+  put(req, 'X-Consumer-Username', consumer ? nonEmpty(consumer.username) : null);
+  put(req, 'X-Credential-Identifier', credential ? nonEmpty(credential.id) : null);
   if (credential) req.clearHeader('X-Anonymous-Consumer');
   else req.setHeader('X-Anonymous-Consumer', 'true');
   kong.client.authenticate(consumer, credential);

@@ -17,15 +17,20 @@ interface Conf {
   key_in_body: boolean;
   run_on_preflight: boolean;
   realm: string | null;
+  /** Per key name: the header to read and the one nginx reads as the same name (`api_key`, `api-key`), made once per config. */
+  headers: { lower: string; alias: string | null }[];
 }
 
-type Found = { kind: 'none' } | { kind: 'duplicate' } | { kind: 'key'; key: string };
+// A key is its string; no key or a duplicate are these two (no object per request).
+const NONE = { refused: 'No API key found in request' } as const;
+const DUPLICATE = { refused: 'Duplicate API key found' } as const;
+type Found = string | typeof NONE | typeof DUPLICATE;
 
 // Kong: a string is the key, a list is a duplicate, anything else (or "") is no key.
 function fromList(v: unknown): Found | null {
-  if (v === undefined || v === null || v === true || v === '') return null;
-  if (Array.isArray(v)) return v.length > 1 ? { kind: 'duplicate' } : typeof v[0] === 'string' && v[0] !== '' ? { kind: 'key', key: v[0] } : null;
-  return typeof v === 'string' ? { kind: 'key', key: v } : null;
+  if (typeof v === 'string') return v === '' ? null : v;
+  if (Array.isArray(v)) return v.length > 1 ? DUPLICATE : typeof v[0] === 'string' && v[0] !== '' ? v[0] : null;
+  return null;
 }
 
 /** typedefs.header_name with Kong's messages. */
@@ -35,22 +40,22 @@ function headerName(v: string): string | null {
 }
 
 /** Header and query string, in key_names order (no waiting: the common case stays synchronous). */
-function findKeySync(kong: Kong, conf: Conf, name: string): Found | null {
+function findKeySync(kong: Kong, conf: Conf, i: number): Found | null {
+  const name = conf.key_names[i]!;
   if (conf.key_in_header) {
-    const lower = name.toLowerCase();
-    // nginx reads `api_key` and `api-key` as one header name.
-    const f = fromList(kong.request.getHeaderValues(lower)
-      ?? (lower.includes('_') ? kong.request.getHeaderValues(lower.replace(/_/g, '-')) : lower.includes('-') ? kong.request.getHeaderValues(lower.replace(/-/g, '_')) : undefined));
-    if (f) {
-      if (f.kind === 'key' && conf.hide_credentials) kong.service.request.clearHeader(name);
+    const h = conf.headers[i]!;
+    const req = kong.request;
+    const f = fromList(req.getHeaderValues(h.lower) ?? (h.alias === null ? undefined : req.getHeaderValues(h.alias)));
+    if (f !== null) {
+      if (typeof f === 'string' && conf.hide_credentials) kong.service.request.clearHeader(name);
       return f;
     }
   }
   if (conf.key_in_query) {
     const q = kong.request.getQuery();
     const f = fromList(q[name]);
-    if (f) {
-      if (f.kind === 'key' && conf.hide_credentials) kong.service.request.setRawQuery(removeQueryArg(kong.request.getRawQuery(), name));
+    if (f !== null) {
+      if (typeof f === 'string' && conf.hide_credentials) kong.service.request.setRawQuery(removeQueryArg(kong.request.getRawQuery(), name));
       return f;
     }
   }
@@ -61,7 +66,7 @@ async function findKeyInBody(kong: Kong, conf: Conf, name: string): Promise<Foun
   const parsed = await kong.request.getBody();
   const body = parsed?.value;
   const f = body ? fromList(body[name]) : null;
-  if (f && f.kind === 'key' && conf.hide_credentials && parsed) {
+  if (typeof f === 'string' && conf.hide_credentials && parsed) {
     delete body![name];
     if (parsed.type === 'json') kong.service.request.setRawBody(JSON.stringify(body));
     else kong.service.request.setRawBody(new URLSearchParams(Object.entries(body!).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, String(x)]) : [[k, String(v)]]))).toString());
@@ -69,14 +74,13 @@ async function findKeyInBody(kong: Kong, conf: Conf, name: string): Promise<Foun
   return f;
 }
 
-function findKey(kong: Kong, conf: Conf): Found | Promise<Found> {
-  for (let i = 0; i < conf.key_names.length; i++) {
-    const name = conf.key_names[i]!;
-    const f = findKeySync(kong, conf, name);
-    if (f) return f;
-    if (conf.key_in_body) return findKeyInBody(kong, conf, name).then((b) => b ?? (i + 1 < conf.key_names.length ? findKey(kong, { ...conf, key_names: conf.key_names.slice(i + 1) }) : { kind: 'none' }));
+function findKey(kong: Kong, conf: Conf, from = 0): Found | Promise<Found> {
+  for (let i = from; i < conf.key_names.length; i++) {
+    const f = findKeySync(kong, conf, i);
+    if (f !== null) return f;
+    if (conf.key_in_body) return findKeyInBody(kong, conf, conf.key_names[i]!).then((b) => b ?? (i + 1 < conf.key_names.length ? findKey(kong, conf, i + 1) : NONE));
   }
-  return { kind: 'none' };
+  return NONE;
 }
 
 const challenge = (conf: Conf) => (conf.realm ? `Key realm="${conf.realm}"` : 'Key');
@@ -84,9 +88,8 @@ const challenge = (conf: Conf) => (conf.realm ? `Key realm="${conf.realm}"` : 'K
 type Failure = { status: number; message: string } | null;
 
 function check(kong: Kong, found: Found): Failure {
-  if (found.kind === 'none') return { status: 401, message: 'No API key found in request' };
-  if (found.kind === 'duplicate') return { status: 401, message: 'Duplicate API key found' };
-  const cred = (kong.data as Map<string, Row>).get(found.key);
+  if (typeof found !== 'string') return { status: 401, message: found.refused };
+  const cred = (kong.data as Map<string, Row>).get(found);
   const consumer = cred ? kong.client.loadConsumer(consumerIdOf(cred) ?? '') : null;
   if (!cred || !consumer) return { status: 401, message: 'Unauthorized' };
   setConsumer(kong, consumer, cred);
@@ -118,6 +121,15 @@ export const keyAuth: PluginModule<Conf, Map<string, Row>> = {
       ['run_on_preflight', bool({ required: true, default: true })],
       ['realm', str()],
     ],
+  },
+  compile: (c) => {
+    const conf = c as unknown as Conf;
+    const headers = conf.key_names.map((name) => {
+      const lower = name.toLowerCase();
+      // nginx reads `api_key` and `api-key` as one header name.
+      return { lower, alias: lower.includes('_') ? lower.replace(/_/g, '-') : lower.includes('-') ? lower.replace(/-/g, '_') : null };
+    });
+    return { ...conf, headers };
   },
   prepare: (table) => indexCredentials(table.keyauth_credentials, 'key'),
   access(kong, conf) {

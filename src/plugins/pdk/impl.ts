@@ -4,7 +4,7 @@ import type { Row } from '../../entities/index.js';
 import type { PluginRequest } from '../runtime/request.js';
 import type { IncomingMessage } from 'node:http';
 import { pathRegex } from '../../proxy/router/matcher.js';
-import { flatClear, flatGet, flatSet, flatToObject, headerValue } from '../runtime/headers.js';
+import { flatClear, flatGet, flatSet, flatToObject, headerValue, lowerName } from '../runtime/headers.js';
 import { encodeQuery, parseBody, parseQuery } from '../runtime/body.js';
 import type { Body, HeaderValue, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, PluginLogger } from './types.js';
 import { checkSerializeValue, serialize } from './serialize.js';
@@ -159,7 +159,7 @@ export class ResponseApi implements KongResponse {
   getHeaders() { return flatToObject(this.r.resp.flat); }
   private early(): boolean { return this.r.phase === 'rewrite' || this.r.phase === 'access'; }
   setHeader(name: string, value: string | number) {
-    if (this.early()) (this.r.pendingResponseHeaders ??= new Map()).set(name.toLowerCase(), { name, values: [headerValue(value)] });
+    if (this.early()) (this.r.pendingResponseHeaders ??= new Map()).set(lowerName(name), { name, values: [headerValue(value)] });
     else flatSet(this.r.resp.flat, name, headerValue(value));
   }
   addHeader(name: string, value: string | number) {
@@ -171,7 +171,7 @@ export class ResponseApi implements KongResponse {
     } else this.r.resp.flat.push(name, headerValue(value));
   }
   clearHeader(name: string) {
-    if (this.early()) (this.r.pendingResponseHeaders ??= new Map()).set(name.toLowerCase(), { name, values: null });
+    if (this.early()) (this.r.pendingResponseHeaders ??= new Map()).set(lowerName(name), { name, values: null });
     else flatClear(this.r.resp.flat, name);
   }
   getSource() { return this.r.resp.source; }

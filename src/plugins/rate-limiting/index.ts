@@ -5,13 +5,13 @@ import { KONG_PROTOCOL_VERSION } from '../../version.js';
 import type { PluginModule } from '../types.js';
 import type { Kong, TakeResult } from '../pdk/types.js';
 import { PERIODS, schema, type Period } from './schema.js';
-import { WINDOW_SEC, periodStart, resetSeconds } from './windows.js';
+import { Windows, resetSeconds } from './windows.js';
 
 const ZERO = '00000000-0000-0000-0000-000000000000';
 const NAME: Record<Period, string> = { second: 'Second', minute: 'Minute', hour: 'Hour', day: 'Day', month: 'Month', year: 'Year' };
 
 interface Conf {
-  limits: { period: Period; limit: number; limitHeader: string; remainingHeader: string }[];
+  limits: { period: Period; limit: number; limitValue: string; limitHeader: string; remainingHeader: string }[];
   limitBy: string;
   headerName: string | null;
   path: string | null;
@@ -19,8 +19,8 @@ interface Conf {
   errorCode: number;
   errorMessage: string;
   faultTolerant: boolean;
-  /** Scope ids in the counter key, as Kong's local policy builds it. */
-  scope: string;
+  /** Counter keys with the scope ids Kong's local policy puts in them, per window and identifier. */
+  windows: Windows;
 }
 
 function identifier(kong: Kong, conf: Conf): string {
@@ -35,26 +35,32 @@ function identifier(kong: Kong, conf: Conf): string {
   return typeof id === 'string' && id !== '' ? id : kong.client.getForwardedIp();
 }
 
-function conclude(kong: Kong, conf: Conf, starts: number[], now: number, r: TakeResult): void {
+function conclude(kong: Kong, conf: Conf, starts: readonly number[], now: number, r: TakeResult): void {
   if (!conf.hideHeaders) {
-    let lowest = -1;
+    const res = kong.response;
+    const limits = conf.limits;
+    let lowest = 0;
     let lowestRemaining = Infinity;
-    conf.limits.forEach((l, i) => {
+    let lowestValue = '';
+    for (let i = 0; i < limits.length; i++) {
+      const l = limits[i]!;
       const remaining = Math.max(0, l.limit - r.values[i]!);
-      kong.response.setHeader(l.limitHeader, l.limit);
-      kong.response.setHeader(l.remainingHeader, remaining);
+      const value = String(remaining);
+      res.setHeader(l.limitHeader, l.limitValue);
+      res.setHeader(l.remainingHeader, value);
       // Ties go to the longer window, which comes later in the list.
       if (remaining <= lowestRemaining) {
         lowestRemaining = remaining;
+        lowestValue = value;
         lowest = i;
       }
-    });
-    const l = conf.limits[lowest]!;
-    const reset = resetSeconds(l.period, starts[lowest]!, now);
-    kong.response.setHeader('RateLimit-Limit', l.limit);
-    kong.response.setHeader('RateLimit-Remaining', lowestRemaining);
-    kong.response.setHeader('RateLimit-Reset', reset);
-    if (!r.allowed) kong.response.setHeader('Retry-After', reset);
+    }
+    const l = limits[lowest]!;
+    const reset = String(resetSeconds(l.period, starts[lowest]!, now));
+    res.setHeader('RateLimit-Limit', l.limitValue);
+    res.setHeader('RateLimit-Remaining', lowestValue);
+    res.setHeader('RateLimit-Reset', reset);
+    if (!r.allowed) res.setHeader('Retry-After', reset);
   }
   if (!r.allowed) kong.response.error(conf.errorCode, conf.errorMessage);
 }
@@ -65,10 +71,11 @@ export const rateLimiting: PluginModule<Conf> = {
   priority: 910,
   schema,
   compile(c, ctx) {
+    const limits = PERIODS.filter((p) => typeof c[p] === 'number').map((p) => ({
+      period: p, limit: c[p] as number, limitValue: String(c[p]), limitHeader: `X-RateLimit-Limit-${NAME[p]}`, remainingHeader: `X-RateLimit-Remaining-${NAME[p]}`,
+    }));
     return {
-      limits: PERIODS.filter((p) => typeof c[p] === 'number').map((p) => ({
-        period: p, limit: c[p] as number, limitHeader: `X-RateLimit-Limit-${NAME[p]}`, remainingHeader: `X-RateLimit-Remaining-${NAME[p]}`,
-      })),
+      limits,
       limitBy: c.limit_by as string,
       headerName: (c.header_name as string | null) ?? null,
       path: (c.path as string | null) ?? null,
@@ -76,14 +83,14 @@ export const rateLimiting: PluginModule<Conf> = {
       errorCode: c.error_code as number,
       errorMessage: c.error_message as string,
       faultTolerant: c.fault_tolerant !== false,
-      scope: `${ctx.route ?? ZERO}:${ctx.service ?? ZERO}`,
+      windows: new Windows(limits, `${ctx.route ?? ZERO}:${ctx.service ?? ZERO}`),
     };
   },
   access(kong, conf) {
     const now = Date.now();
-    const id = identifier(kong, conf);
-    const starts = conf.limits.map((l) => periodStart(l.period, now));
-    const keys = conf.limits.map((l, i) => ({ key: `ratelimit:${conf.scope}:${id}:${starts[i]}:${l.period}`, ttlSec: WINDOW_SEC[l.period], limit: l.limit }));
+    const keys = conf.windows.at(now, identifier(kong, conf));
+    // Taken before the wait: a window that turns meanwhile must not change the Reset header.
+    const starts = conf.windows.starts;
     const r = kong.counters.take(keys);
     if (r instanceof Promise) {
       return r.then((v) => conclude(kong, conf, starts, now, v), (err: unknown) => {

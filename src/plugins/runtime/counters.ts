@@ -1,6 +1,7 @@
 // Counters shared by a data plane's proxy workers, the way Kong's shared dictionaries are shared by
-// nginx workers: with one worker they live in it; with several, in the sync process, and every
-// increment is one IPC round trip, so a limit holds for the whole node, not per worker.
+// nginx workers: with one worker they live in it; with several, in the sync process, where each
+// check-and-count is atomic, so a limit holds for the whole node, not per worker. A worker sends the
+// steps its requests ask for in one turn of its event loop as one message, answered by one.
 import type { SharedCounters, TakeResult } from '../pdk/types.js';
 
 interface Slot { value: number; expires: number }
@@ -24,9 +25,28 @@ export class CounterStore {
   }
 
   take(keys: readonly { key: string; ttlSec: number; limit: number }[], now = Date.now()): TakeResult {
-    const current = this.peek(keys.map((k) => k.key), now);
-    if (keys.some((k, i) => current[i]! >= k.limit)) return { allowed: false, values: current };
-    return { allowed: true, values: this.increment(keys, 1, now) };
+    // One pass to check, one to count: no arrays but the values, as this runs on every request.
+    const values = new Array<number>(keys.length);
+    let allowed = true;
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      const s = this.slots.get(k.key);
+      const v = s !== undefined && s.expires > now ? s.value : 0;
+      values[i] = v;
+      if (v >= k.limit) allowed = false;
+    }
+    if (!allowed) return { allowed, values };
+    this.sweep(now);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i]!;
+      let s = this.slots.get(k.key);
+      if (s === undefined || s.expires <= now) {
+        s = { value: 0, expires: now + k.ttlSec * 1000 };
+        this.slots.set(k.key, s);
+      }
+      values[i] = ++s.value;
+    }
+    return { allowed, values };
   }
 
   peek(keys: readonly string[], now = Date.now()): number[] {
@@ -51,11 +71,13 @@ export function localCounters(store = new CounterStore()): SharedCounters {
   return { increment: (keys, by) => store.increment(keys, by), peek: (keys) => store.peek(keys), take: (keys) => store.take(keys) };
 }
 
-export type CounterRequest =
-  | { t: 'counters'; id: number; op: 'increment'; keys: { key: string; ttlSec: number }[]; by: number }
-  | { t: 'counters'; id: number; op: 'peek'; keys: string[] }
-  | { t: 'counters'; id: number; op: 'take'; keys: { key: string; ttlSec: number; limit: number }[] };
-export type CounterReply = { t: 'counters'; id: number; values: number[]; allowed?: boolean };
+type CounterOp =
+  | { op: 'increment'; keys: { key: string; ttlSec: number }[]; by: number }
+  | { op: 'peek'; keys: string[] }
+  | { op: 'take'; keys: { key: string; ttlSec: number; limit: number }[] };
+export type CounterRequest = { t: 'counters'; id: number } & (CounterOp | { op: 'batch'; ops: CounterOp[] });
+interface CounterAnswer { values: number[]; allowed?: boolean }
+export type CounterReply = { t: 'counters'; id: number; values: number[]; allowed?: boolean; batch?: CounterAnswer[] };
 
 /** In a proxy worker: counters held by the sync process, over the worker's IPC channel. */
 export function ipcCounters(send: (m: CounterRequest) => void, onReply: (fn: (m: CounterReply) => void) => void): SharedCounters {
@@ -67,23 +89,39 @@ export function ipcCounters(send: (m: CounterRequest) => void, onReply: (fn: (m:
     waiting.delete(m.id);
     w(m);
   });
-  const ask = (m: CounterRequest) => new Promise<CounterReply>((resolve) => {
-    waiting.set(m.id, resolve);
-    send(m);
+  // Steps asked for until the event loop's next check phase, in order: every request that came in
+  // with the same poll shares one round trip (and its two messages) instead of one each.
+  let queued: { op: CounterOp; resolve: (a: CounterAnswer) => void }[] | null = null;
+  const flush = () => {
+    const q = queued!;
+    queued = null;
+    const id = next++;
+    waiting.set(id, (r) => {
+      for (let i = 0; i < q.length; i++) q[i]!.resolve(r.batch?.[i] ?? { values: [] });
+    });
+    send({ t: 'counters', id, op: 'batch', ops: q.map((x) => x.op) });
+  };
+  const ask = (op: CounterOp) => new Promise<CounterAnswer>((resolve) => {
+    if (queued === null) {
+      queued = [];
+      setImmediate(flush);
+    }
+    queued.push({ op, resolve });
   });
   return {
-    increment: (keys, by) => ask({ t: 'counters', id: next++, op: 'increment', keys: [...keys], by }).then((r) => r.values),
-    peek: (keys) => ask({ t: 'counters', id: next++, op: 'peek', keys: [...keys] }).then((r) => r.values),
-    take: (keys) => ask({ t: 'counters', id: next++, op: 'take', keys: [...keys] }).then((r) => ({ allowed: r.allowed === true, values: r.values })),
+    increment: (keys, by) => ask({ op: 'increment', keys: [...keys], by }).then((r) => r.values),
+    peek: (keys) => ask({ op: 'peek', keys: [...keys] }).then((r) => r.values),
+    take: (keys) => ask({ op: 'take', keys: [...keys] }).then((r) => ({ allowed: r.allowed === true, values: r.values })),
   };
 }
 
-/** In the sync process: answers a worker's counter request. */
+function answer(store: CounterStore, m: CounterOp): CounterAnswer {
+  if (m.op === 'take') return store.take(m.keys);
+  return { values: m.op === 'increment' ? store.increment(m.keys, m.by) : store.peek(m.keys) };
+}
+
+/** In the sync process: answers a worker's counter request, each step of a batch in order. */
 export function answerCounters(store: CounterStore, m: CounterRequest): CounterReply {
-  if (m.op === 'take') {
-    const r = store.take(m.keys);
-    return { t: 'counters', id: m.id, values: r.values, allowed: r.allowed };
-  }
-  const values = m.op === 'increment' ? store.increment(m.keys, m.by) : store.peek(m.keys);
-  return { t: 'counters', id: m.id, values };
+  if (m.op === 'batch') return { t: 'counters', id: m.id, values: [], batch: m.ops.map((op) => answer(store, op)) };
+  return { t: 'counters', id: m.id, ...answer(store, m) };
 }

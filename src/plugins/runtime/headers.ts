@@ -3,22 +3,37 @@
 // Names are compared by length first: most never need lower-casing.
 const same = (a: string, lower: string) => a.length === lower.length && (a === lower || a.toLowerCase() === lower);
 
+// The names plugins pass are a few constants ('X-Consumer-ID', 'RateLimit-Remaining'): their lower
+// case is looked up, not rebuilt (and rehashed) on every request. Bounded, as any name may come by;
+// names from the wire (a header list's own) are lower-cased as they come, not kept.
+const LOWER = new Map<string, string>();
+
+export function lowerName(name: string): string {
+  let lower = LOWER.get(name);
+  if (lower === undefined) {
+    lower = name.toLowerCase();
+    if (LOWER.size >= 1024) LOWER.clear();
+    LOWER.set(name, lower);
+  }
+  return lower;
+}
+
 export function flatGet(flat: readonly string[], name: string): string | undefined {
-  const n = name.toLowerCase();
+  const n = lowerName(name);
   for (let i = 0; i < flat.length; i += 2) if (same(flat[i]!, n)) return flat[i + 1];
   return undefined;
 }
 
 /** Every value of a header, in order; undefined when absent. */
 export function flatAll(flat: readonly string[], name: string): string[] | undefined {
-  const n = name.toLowerCase();
+  const n = lowerName(name);
   let out: string[] | undefined;
   for (let i = 0; i < flat.length; i += 2) if (same(flat[i]!, n)) (out ??= []).push(flat[i + 1]!);
   return out;
 }
 
 export function flatClear(flat: string[], name: string): void {
-  const n = name.toLowerCase();
+  const n = lowerName(name);
   let w = 0;
   for (let i = 0; i < flat.length; i += 2) {
     if (same(flat[i]!, n)) continue;
@@ -33,12 +48,13 @@ export function flatClear(flat: string[], name: string): void {
  * values, null to remove): the list keeps its order, the new values go at the end.
  */
 export function flatApply(flat: string[], changes: ReadonlyMap<string, { name: string; values: readonly string[] | null }>): void {
-  const lengths = new Set<number>();
-  for (const k of changes.keys()) lengths.add(k.length);
+  // Lengths of the changed names as bits (mod 32): most names in the list are skipped without lower-casing.
+  let lengths = 0;
+  for (const k of changes.keys()) lengths |= 1 << (k.length & 31);
   let w = 0;
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i]!;
-    if (lengths.has(name.length) && changes.has(name.toLowerCase())) continue;
+    if ((lengths & (1 << (name.length & 31))) !== 0 && changes.has(name.toLowerCase())) continue;
     flat[w++] = name;
     flat[w++] = flat[i + 1]!;
   }

@@ -9,11 +9,12 @@ import { SERVER_HEADER } from '../../proxy/responses.js';
 import type { Phase } from '../types.js';
 import type { Chain, Instance, PluginPlan } from './plan.js';
 import { resolveEntry } from './plan.js';
-import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue } from './headers.js';
+import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue, lowerName } from './headers.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { lingerThen } from './linger.js';
 import { measureRequest } from './measure.js';
 import { LogTrace } from './log-trace.js';
+import { RequestCtx } from './ctx.js';
 import type { Body, HeaderValue, Kong, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, Measurements, SharedCounters } from '../pdk/types.js';
 import { ClientApi, LogApi, RequestApi, ResponseApi, ServiceRequestApi, errorBody, negotiate } from '../pdk/impl.js';
 import type { Row } from '../../entities/index.js';
@@ -79,7 +80,7 @@ export class PluginRequest implements Kong {
     const id = this.env.nodeId;
     return { getId: () => id };
   }
-  readonly ctx: { shared: Record<string, unknown>; plugin: Record<string, unknown> } = { shared: {}, plugin: {} };
+  readonly ctx = new RequestCtx();
   readonly counters: SharedCounters;
   data: unknown = undefined;
 
@@ -104,7 +105,6 @@ export class PluginRequest implements Kong {
   clientBody: Buffer | null = null;
   headersCache: Record<string, HeaderValue> | null = null;
   queryCache: Record<string, string | true | (string | true)[]> | null = null;
-  private pluginCtx: Map<Instance, Record<string, unknown>> | null = null;
   private logged = false;
   /** When the upstream was asked and when its headers came (performance.now()). */
   private upstreamAt: [number, number] | null = null;
@@ -192,9 +192,7 @@ export class PluginRequest implements Kong {
   private enter(inst: Instance): void {
     this.current = inst;
     this.data = this.plan.data.get(inst.module.name);
-    let pc = this.pluginCtx?.get(inst);
-    if (!pc) (this.pluginCtx ??= new Map()).set(inst, (pc = {}));
-    this.ctx.plugin = pc;
+    this.ctx.current = inst;
   }
 
   /** One handler; a throw becomes Kong's 500 for this request only. */
@@ -321,7 +319,7 @@ export class PluginRequest implements Kong {
   }
 
   private afterLog(): void {
-    if (this.logged) return;
+    if (this.logged || this.collected.length === 0) return;
     const logs = this.collected.filter((i) => i.module.log);
     if (logs.length === 0) return;
     this.logged = true;
@@ -363,12 +361,12 @@ export class PluginRequest implements Kong {
   }
 
   overlayHeader(name: string, values: string[] | null): void {
-    (this.overlay ??= new Map()).set(name.toLowerCase(), { name, values });
+    (this.overlay ??= new Map()).set(lowerName(name), { name, values });
     this.headersCache = null;
   }
 
   headerOf(name: string): string | undefined {
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     const o = this.overlay?.get(lower);
     if (o) return o.values?.[0];
     const v = this.facts.req.headers[lower];
@@ -377,7 +375,7 @@ export class PluginRequest implements Kong {
 
   /** Every value the request (as plugins changed it) has for a header, without building them all. */
   headerValues(name: string): string[] | undefined {
-    const lower = name.toLowerCase();
+    const lower = lowerName(name);
     const o = this.overlay?.get(lower);
     if (o) return o.values ?? undefined;
     return flatAll(this.facts.req.rawHeaders, lower);
