@@ -269,9 +269,11 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   const front = !opts.tls && opts.lean !== false
     ? leanFront(server as HttpServer, {
         pools: leanPools, config: () => current, port: () => port, closing: () => closing, accessLog: opts.accessLog ?? null,
-        counted: (socket, busy) => {
-          if (busy) stats.requests++;
-          stats.busy(socket, busy);
+        counted: (busy) => {
+          if (busy) {
+            stats.requests++;
+            stats.leanWriting++;
+          } else stats.leanWriting--;
         },
         onError,
         failed: (err, url) => failed(err, { url } as IncomingMessage),

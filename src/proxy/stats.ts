@@ -24,21 +24,13 @@ export class ListenerStats {
   requests = 0;
   private readonly sockets = new Set<Socket>();
   /** Lean-path connections with a response under way (node:http's are seen by _httpMessage). */
-  private readonly writing = new Set<Socket>();
-
-  busy(socket: Socket, busy: boolean): void {
-    if (busy) this.writing.add(socket);
-    else this.writing.delete(socket);
-  }
+  leanWriting = 0;
 
   track(server: { on(event: 'connection', fn: (s: Socket) => void): unknown }): void {
     server.on('connection', (s) => {
       this.accepted++;
       this.sockets.add(s);
-      s.once('close', () => {
-        this.sockets.delete(s);
-        this.writing.delete(s);
-      });
+      s.once('close', () => this.sockets.delete(s));
     });
   }
 
@@ -46,7 +38,8 @@ export class ListenerStats {
     // A connection with a response under way is writing (node:http keeps it on the socket); the
     // others wait for their next request. Reading a request head is too short to be seen here.
     let writing = 0;
-    for (const s of this.sockets) if ((s as Socket & { _httpMessage?: unknown })._httpMessage || this.writing.has(s)) writing++;
+    for (const s of this.sockets) if ((s as Socket & { _httpMessage?: unknown })._httpMessage) writing++;
+    writing = Math.min(this.sockets.size, writing + this.leanWriting);
     return {
       connections_accepted: this.accepted, connections_handled: this.accepted, connections_active: this.sockets.size,
       connections_reading: 0, connections_writing: writing, connections_waiting: this.sockets.size - writing,

@@ -23,7 +23,7 @@ export interface LeanContext {
   closing(): boolean;
   accessLog: AccessLogSink | null;
   /** A request served here (nginx's request counter) and the connections with one under way. */
-  counted(socket: Socket, busy: boolean): void;
+  counted(busy: boolean): void;
   /** node:http takes over the connection; `bytes` were read from it and not yet served. */
   handoff(socket: Socket, bytes: Buffer): void;
   onError(err: Error, dest: Destination | null): void;
@@ -43,7 +43,6 @@ export class LeanConnection implements ExchangeOwner {
   private busy = false;
   private released = false;
   private readPaused = false;
-  private ended = false;
   // The request under way: for the access log and Kong's headers.
   private requestId = '';
   private status = 0;
@@ -100,7 +99,7 @@ export class LeanConnection implements ExchangeOwner {
         this.busy = true;
         this.requestId = nextRequestId();
         this.bytesBefore = this.socket.bytesWritten;
-        this.ctx.counted(this.socket, true);
+        this.ctx.counted(true);
       }
       this.exchange.abandon();
       if (this.status === 0) this.fail(500, MESSAGES.unexpected);
@@ -129,8 +128,7 @@ export class LeanConnection implements ExchangeOwner {
     this.requestId = requestId;
     this.startedAt = startedAt;
     this.bytesBefore = this.socket.bytesWritten;
-    this.socket.setTimeout(0);
-    ctx.counted(this.socket, true);
+    ctx.counted(true);
     if (r.kind === 'error') {
       // Kong's latency_tokens on a response Kong itself generates.
       return this.answer(r.status, r.message, Math.round(performance.now() - startedAt));
@@ -179,13 +177,12 @@ export class LeanConnection implements ExchangeOwner {
     if (!this.busy) return;
     this.busy = false;
     this.log(this.status);
-    this.ctx.counted(this.socket, false);
+    this.ctx.counted(false);
     if (this.gone) return;
-    if (this.ended || this.ctx.closing()) {
+    if (this.ctx.closing()) {
       this.socket.end();
       return;
     }
-    this.socket.setTimeout(KEEP_ALIVE_MS);
     if (this.readPaused) {
       this.readPaused = false;
       this.socket.resume();
@@ -213,21 +210,25 @@ export class LeanConnection implements ExchangeOwner {
     sink.write(accessLine(h.clientIp || '-', h.first('authorization'), `${h.method} ${h.url} HTTP/1.1`, status, sent, h.first('referer'), h.first('user-agent'), this.requestId));
   }
 
+  // As node:http does (no httpAllowHalfOpen): a client that ends its side abandons its request.
   private readonly onEnd = () => {
-    this.ended = true;
-    if (!this.busy) this.socket.end();
+    if (this.busy) this.leave();
+    this.socket.end();
   };
 
   private readonly onClose = () => {
+    if (this.busy) this.leave();
     this.gone = true;
-    if (this.busy) {
-      // The client left before its answer was complete: nginx's 499.
-      this.exchange.abandon();
-      this.busy = false;
-      this.log(499);
-      this.ctx.counted(this.socket, false);
-    }
   };
+
+  /** The client left before its answer was complete: nginx's 499. */
+  private leave(): void {
+    this.gone = true;
+    this.exchange.abandon();
+    this.busy = false;
+    this.log(499);
+    this.ctx.counted(false);
+  }
 
   private readonly onSocketError = () => {
     // 'close' follows and does the cleanup.
@@ -235,6 +236,8 @@ export class LeanConnection implements ExchangeOwner {
 
   private readonly onDrain = () => this.exchange.drained();
 
+  // One idle timer for the connection's life (re-armed by every read and write): while a request
+  // waits on a slow upstream it fires and is ignored, the upstream's own read timeout applies.
   private readonly onTimeout = () => {
     if (!this.busy) this.socket.destroy();
   };

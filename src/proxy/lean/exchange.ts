@@ -112,11 +112,11 @@ export class Exchange implements UpstreamUser {
     const conn = this.owner.pools.take(dest.host, dest.port, this);
     this.conn = conn;
     if (conn.connected) this.send(conn);
-    else conn.socket.setTimeout(svc.connectTimeout);
+    else conn.timeout(svc.connectTimeout);
   }
 
   private send(conn: UpstreamConn): void {
-    conn.socket.setTimeout(this.svc!.readTimeout);
+    conn.timeout(this.svc!.readTimeout);
     conn.socket.write(this.request, 'latin1');
   }
 

@@ -24,6 +24,8 @@ export class UpstreamConn {
   connected = false;
   /** It served a request before this one (a failure may be a stale keep-alive connection). */
   reused = false;
+  /** The socket's current idle timeout: changed only when a request needs another one. */
+  private timeoutMs = 0;
   private error: Error | null = null;
 
   constructor(readonly pools: LeanPools, readonly key: string, host: string, port: number) {
@@ -35,6 +37,12 @@ export class UpstreamConn {
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
     socket.on('timeout', this.onTimeout);
+  }
+
+  timeout(ms: number): void {
+    if (ms === this.timeoutMs) return;
+    this.timeoutMs = ms;
+    this.socket.setTimeout(ms);
   }
 
   private readonly onConnect = () => {
@@ -80,7 +88,7 @@ export class LeanPools {
     let list = this.idle.get(conn.key);
     if (!list) this.idle.set(conn.key, (list = []));
     if (list.length >= MAX_IDLE) return void conn.socket.destroy();
-    conn.socket.setTimeout(UPSTREAM_IDLE_MS);
+    conn.timeout(UPSTREAM_IDLE_MS);
     list.push(conn);
   }
 
