@@ -268,7 +268,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
   const leanPools = new LeanPools();
   const front = !opts.tls && opts.lean !== false
     ? leanFront(server as HttpServer, {
-        pools: leanPools, config: () => current, port: () => port, closing: () => closing, accessLog: opts.accessLog ?? null,
+        pools: leanPools, config: () => current, port: () => port, closing: () => closing, accessLog: opts.accessLog ?? null, env,
         counted: (busy) => {
           if (busy) {
             stats.requests++;

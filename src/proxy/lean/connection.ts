@@ -14,6 +14,9 @@ import { KEEP_ALIVE_MS, errorResponse } from './reply.js';
 import type { LeanPools } from './upstream.js';
 import { accessLine } from '../../util/access-line.js';
 import type { AccessLogSink } from '../../util/access-log.js';
+import { PluginRequest, type ResponseHooks, type RuntimeEnv } from '../../plugins/runtime/request.js';
+import type { Row } from '../../entities/index.js';
+import { LeanIncoming, LeanOutgoing, type OutgoingOwner } from './plugin-io.js';
 
 /** What the listener shares with its connections. */
 export interface LeanContext {
@@ -22,6 +25,8 @@ export interface LeanContext {
   port(): number;
   closing(): boolean;
   accessLog: AccessLogSink | null;
+  /** What plugins run with (logger, shared counters, node id). */
+  env: RuntimeEnv;
   /** A request served here (nginx's request counter) and the connections with one under way. */
   counted(busy: boolean): void;
   /** node:http takes over the connection; `bytes` were read from it and not yet served. */
@@ -34,7 +39,7 @@ export interface LeanContext {
 // Hosts net.connect takes as they are; anything else goes the undici way (its URL checks).
 const PLAIN_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/;
 
-export class LeanConnection implements ExchangeOwner {
+export class LeanConnection implements ExchangeOwner, OutgoingOwner {
   readonly pools: LeanPools;
   gone = false;
   private readonly head = new RequestHead();
@@ -49,6 +54,9 @@ export class LeanConnection implements ExchangeOwner {
   private headBytes = 0;
   private bytesBefore = 0;
   private startedAt = 0;
+  // Set while a request with plugins is under way: their response phases and the response they see.
+  private res: LeanOutgoing | null = null;
+  private hooks: ResponseHooks | null = null;
 
   constructor(private readonly socket: Socket, private readonly ctx: LeanContext) {
     this.pools = ctx.pools;
@@ -111,16 +119,18 @@ export class LeanConnection implements ExchangeOwner {
     const ctx = this.ctx;
     const head = this.head;
     const cfg = ctx.config();
-    // Global plugins see every request: node:http runs them.
-    if (cfg && cfg.plan.globals.length > 0) return this.release(buf);
     const startedAt = performance.now();
     const requestId = nextRequestId();
     const r = resolve(cfg, head, ctx.port(), requestId, 'http');
     let svc = null;
     if (r.kind === 'ok') {
       svc = r.svc;
-      if (cfg!.plan.chains.has(r.route.id) || svc.protocol !== 'http' || (!PLAIN_HOST.test(svc.host) && !cfg!.balancers.has(svc.host))) return this.release(buf);
-    } else if ((r.status !== 404 && r.status !== 503) || (r.route && cfg!.plan.chains.has(r.route.id))) return this.release(buf);
+      if (svc.protocol !== 'http' || (!PLAIN_HOST.test(svc.host) && !cfg!.balancers.has(svc.host))) return this.release(buf);
+    } else if ((r.status !== 404 && r.status !== 503) || (cfg && (cfg.plan.globals.length > 0 || (r.route && cfg.plan.chains.has(r.route.id))))) {
+      // Global plugins on a request no route took, a route without a service but with plugins,
+      // Kong's redirects: node:http's path.
+      return this.release(buf);
+    }
     this.pending = buf.length > head.length ? buf.subarray(head.length) : null;
     this.busy = true;
     this.status = 0;
@@ -133,7 +143,21 @@ export class LeanConnection implements ExchangeOwner {
       // Kong's latency_tokens on a response Kong itself generates.
       return this.answer(r.status, r.message, Math.round(performance.now() - startedAt));
     }
-    this.exchange.start(cfg!, svc!, head, r.info, r.path, r.preserveHost, startedAt);
+    const chain = cfg!.plan.chains.get(r.route.id);
+    if (!chain) return this.exchange.start(cfg!, svc!, head, r.info, r.path, r.preserveHost, startedAt);
+    const res = new LeanOutgoing(this, head.method);
+    this.res = res;
+    const req = new LeanIncoming(head, this.socket);
+    const info = r.info;
+    const pr = new PluginRequest({
+      req: req as never, res: res as never, route: r.route, service: (cfg!.serviceRows.get(svc!.id) as Row | undefined) ?? null,
+      scheme: 'http', host: info.host, serverPort: info.serverPort, clientIp: info.clientIp, path: r.normalized, rawQuery: r.rawQuery, requestId, startedAt,
+    }, cfg!.plan, chain, ctx.env);
+    const hooks = pr.hooks();
+    this.hooks = hooks;
+    pr.run((edits) => {
+      if (this.res === res) this.exchange.start(cfg!, svc!, head, info, edits.path(r.path), r.preserveHost, startedAt, edits, hooks);
+    });
   }
 
   /** node:http serves this connection from here on, starting with `buf`. */
@@ -159,9 +183,15 @@ export class LeanConnection implements ExchangeOwner {
   began(status: number, headBytes: number): void {
     this.status = status;
     this.headBytes = headBytes;
+    if (this.res) {
+      this.res.statusCode = status;
+      this.res.headersSent = true;
+    }
   }
 
   fail(status: number, message: string): void {
+    // With plugins, Kong's error goes through their response phases.
+    if (this.hooks) return this.hooks.error(status, message);
     this.answer(status, message, null);
   }
 
@@ -176,6 +206,11 @@ export class LeanConnection implements ExchangeOwner {
   done(): void {
     if (!this.busy) return;
     this.busy = false;
+    if (this.res) {
+      this.res.finished();
+      this.res = null;
+      this.hooks = null;
+    }
     this.log(this.status);
     this.ctx.counted(false);
     if (this.gone) return;
@@ -224,6 +259,11 @@ export class LeanConnection implements ExchangeOwner {
   /** The client left before its answer was complete: nginx's 499. */
   private leave(): void {
     this.gone = true;
+    if (this.res) {
+      this.res.closed();
+      this.res = null;
+      this.hooks = null;
+    }
     this.exchange.abandon();
     this.busy = false;
     this.log(499);

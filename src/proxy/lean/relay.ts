@@ -1,12 +1,9 @@
 // The upstream's response as the lean path reads it: the head (interim 1xx responses skipped,
-// as undici does), then the body by its framing. The body goes to the client as it arrives:
-// a Content-Length body as the very bytes read; a chunked or close-delimited one re-framed as
-// node:http frames each piece undici hands it, so both paths send the same bytes.
-import { chunkSize } from './reply.js';
+// as undici does), then the body by its framing, decoded into the pieces undici would hand
+// over (slices of what was read, never copied). How they are framed for the client is the
+// exchange's business.
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
-const CRLF = Buffer.from('\r\n');
-const LAST_CHUNK = Buffer.from('0\r\n\r\n');
 // Response header bytes: printable ASCII, tab and latin1 (node:http writes those back as they are).
 const ODD_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
@@ -24,8 +21,6 @@ export class ResponseReader {
   raw: string[] = [];
   /** The upstream connection can carry another request after this response. */
   reusable = true;
-  /** The body is framed again for the client (chunked out). */
-  chunkedOut = false;
   private framing = Framing.None;
   private remaining = 0;
   private chunk = Chunk.Size;
@@ -37,7 +32,6 @@ export class ResponseReader {
     this.status = 0;
     this.raw.length = 0;
     this.reusable = true;
-    this.chunkedOut = false;
     this.framing = Framing.None;
     this.pending = null;
   }
@@ -70,7 +64,7 @@ export class ResponseReader {
   }
 
   /** The buffer the offset head() returned refers to. */
-  buffer: Buffer = CRLF;
+  buffer: Buffer = CRLFCRLF;
 
   /** 1: a final head; 0: a 1xx; -1: malformed. */
   private parse(s: string, method: string): number {
@@ -132,8 +126,6 @@ export class ResponseReader {
       this.framing = Framing.Close;
       this.reusable = false;
     }
-    // A length goes through as the upstream sent it; otherwise node would chunk the body.
-    this.chunkedOut = length < 0 || chunked;
     if (chunked && length >= 0) return -1;
     return 1;
   }
@@ -144,7 +136,7 @@ export class ResponseReader {
   }
 
   /**
-   * Body bytes from `buf` at `from`: what to send the client goes into `out`. Returns 1 when the
+   * Body bytes from `buf` at `from`: the decoded pieces go into `out`. Returns 1 when the
    * body is complete, 0 when more is due, -1 on a framing error. Bytes past the end make the
    * upstream connection unusable for another request.
    */
@@ -167,18 +159,16 @@ export class ResponseReader {
         return this.remaining === 0 ? 1 : 0;
       }
       case Framing.Close:
-        if (from < buf.length) out.push(Buffer.from(chunkSize(buf.length - from), 'latin1'), buf.subarray(from), CRLF);
+        if (from < buf.length) out.push(from === 0 ? buf : buf.subarray(from));
         return 0;
       default:
         return this.chunks(buf, from, out);
     }
   }
 
-  /** The close-delimited body ended with the connection. */
-  closeEnd(out: Buffer[]): boolean {
-    if (this.framing !== Framing.Close) return false;
-    out.push(LAST_CHUNK);
-    return true;
+  /** Whether the body ends with the connection (so a close completes it). */
+  get closeDelimited(): boolean {
+    return this.framing === Framing.Close;
   }
 
   private chunks(buf: Buffer, i: number, out: Buffer[]): number {
@@ -211,7 +201,7 @@ export class ResponseReader {
           continue;
         case Chunk.Data: {
           const take = Math.min(this.remaining, len - i);
-          out.push(Buffer.from(chunkSize(take), 'latin1'), buf.subarray(i, i + take), CRLF);
+          out.push(buf.subarray(i, i + take));
           i += take;
           this.remaining -= take;
           if (this.remaining === 0) this.chunk = Chunk.DataCr;
@@ -233,7 +223,7 @@ export class ResponseReader {
           // Trailers are not forwarded (undici hands them over after the body; the proxy drops them).
           i++;
           if (c === 13) this.chunk = Chunk.FinalLf;
-          else if (c === 10) return this.finish(buf, i, out);
+          else if (c === 10) return this.finish(buf, i);
           else this.chunk = Chunk.TrailerRest;
           continue;
         case Chunk.TrailerRest:
@@ -242,7 +232,7 @@ export class ResponseReader {
           continue;
         case Chunk.FinalLf:
           if (c !== 10) return -1;
-          return this.finish(buf, i + 1, out);
+          return this.finish(buf, i + 1);
         default:
           return -1;
       }
@@ -250,10 +240,9 @@ export class ResponseReader {
     return 0;
   }
 
-  private finish(buf: Buffer, i: number, out: Buffer[]): number {
+  private finish(buf: Buffer, i: number): number {
     this.chunk = Chunk.Done;
     if (i < buf.length) this.reusable = false;
-    out.push(LAST_CHUNK);
     return 1;
   }
 }
