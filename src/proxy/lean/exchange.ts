@@ -306,6 +306,13 @@ export class Exchange implements UpstreamUser {
     else this.failed(err);
   }
 
+  onUpstreamThrow(err: unknown): void {
+    this.conn = null;
+    const e = err instanceof Error ? err : new Error(String(err));
+    if (this.started) this.broken(e);
+    else this.failed(e);
+  }
+
   /** Failed before the response began: the next peer, or Kong's error. */
   private failed(err: Error): void {
     this.abandon();

@@ -16,6 +16,8 @@ export interface UpstreamUser {
   /** The connection closed; `err` is the error that closed it, if any. */
   onUpstreamClose(err: Error | null): void;
   onUpstreamTimeout(): void;
+  /** Handling the response threw. */
+  onUpstreamThrow(err: unknown): void;
 }
 
 export class UpstreamConn {
@@ -50,9 +52,17 @@ export class UpstreamConn {
     this.user?.onUpstreamConnect();
   };
   private readonly onData = (chunk: Buffer) => {
-    if (this.user) this.user.onUpstreamData(chunk);
+    const user = this.user;
     // Bytes nobody asked for: the connection cannot be trusted with the next request.
-    else this.socket.destroy();
+    if (!user) return void this.socket.destroy();
+    try {
+      user.onUpstreamData(chunk);
+    } catch (err) {
+      // As undici does with a handler that throws: that request fails, the worker serves on.
+      this.user = null;
+      this.socket.destroy();
+      user.onUpstreamThrow(err);
+    }
   };
   private readonly onError = (err: Error) => {
     this.error = err;

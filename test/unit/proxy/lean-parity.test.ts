@@ -3,7 +3,8 @@
 // request ids and the proxy's own port aside), with the same access log lines.
 import { describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
-import { config, deadPort } from './helpers.js';
+import { config, deadPort, quietLog } from './helpers.js';
+import { startProxy } from '../../../src/proxy/server.js';
 import { RawClient, normalise, rawUpstream, twoProxies, type Script } from './lean-helpers.js';
 import type { AccessLogSink } from '../../../src/util/access-log.js';
 
@@ -223,5 +224,50 @@ describe('lean path failures', () => {
     const { lean } = await twoProxies(cfg);
     const client = new RawClient(lean.address.port);
     for (let i = 0; i < 4; i++) expect(await client.request(GET('/svc'))).toMatch(/^HTTP\/1.1 200 OK[^]*hello$/);
+  });
+});
+
+describe('lean path lifecycle', () => {
+  it('close(): idle lean and handed-over connections end at once, a request under way finishes first', async () => {
+    const held: Socket[] = [];
+    const up = await rawUpstream((head, socket) => {
+      if (head.includes('/slow')) return void held.push(socket);
+      return OK;
+    });
+    const p = await startProxy({ listen: { host: '127.0.0.1', port: 0 }, log: quietLog() });
+    p.swap(table(up.port));
+    const idleLean = new RawClient(p.address.port);
+    expect(await idleLean.request(GET('/svc'))).toMatch(/hello$/);
+    const idleNode = new RawClient(p.address.port);
+    expect(await idleNode.request('POST /svc HTTP/1.1\r\nHost: example.test\r\nContent-Length: 1\r\n\r\nx')).toMatch(/hello$/);
+    const busy = new RawClient(p.address.port);
+    busy.socket.write(GET('/svc/slow'));
+    for (let i = 0; i < 50 && held.length === 0; i++) await new Promise((ok) => setTimeout(ok, 10));
+    const started = Date.now();
+    const closed = p.close();
+    await new Promise((ok) => setTimeout(ok, 50));
+    expect(idleLean.closed).toBe(true);
+    expect(idleNode.closed).toBe(true);
+    expect(busy.closed).toBe(false);
+    held[0]!.write(OK);
+    expect(await busy.response()).toMatch(/hello$/);
+    await closed;
+    expect(Date.now() - started).toBeLessThan(2000);
+    // Its response over, that connection is ended too rather than kept alive.
+    expect(await busy.rest()).toBe('');
+    expect(busy.closed).toBe(true);
+  });
+
+  it('nginx counters: requests served on the lean path are counted', async () => {
+    const up = await rawUpstream(() => OK);
+    const { lean } = await twoProxies(table(up.port));
+    const client = new RawClient(lean.address.port);
+    for (let i = 0; i < 3; i++) await client.request(GET('/svc'));
+    const s = lean.stats();
+    expect(s.total_requests).toBe(3);
+    expect(s.connections_accepted).toBe(1);
+    expect(s.connections_active).toBe(1);
+    expect(s.connections_writing).toBe(0);
+    expect(s.connections_waiting).toBe(1);
   });
 });
