@@ -38,7 +38,7 @@ if (nginx) {
 }
 const one = fig.get('hybridctl, 1 route');
 const many = fig.get('hybridctl, 10,000 routes');
-if (one && many) console.log(`\n10,000 routes / 1 route: rps ${f(many.rps / one.rps)} (goal >= 0.90)`);
+if (one && many) console.log(`\n10,000 routes / 1 route: rps ${f(many.rps / one.rps)} (goal >= 0.90), cpu per request ${f(many.cpu / one.cpu)}`);
 const plain = fig.get('100 routes, no plugins');
 const plug = fig.get('100 routes, key-auth+rl');
 if (plain && plug) {

@@ -3,7 +3,7 @@
 # proxy with one worker, all in front of the same nginx upstream, measured with wrk on loopback.
 # Env: DURATION per run (default 5s), CONNECTIONS (default 50), ROUNDS (default 3), PIN (default 1:
 # the proxies under test on CPU 1, wrk and the upstream on CPU 0; PIN=0 leaves scheduling alone).
-# Every figure is the median of the rounds; ratios to nginx come from the same run.
+# Every figure is the median of the rounds; ratios to nginx come from the same run. RUNS_FILE keeps the rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5s}
@@ -126,5 +126,7 @@ done
 
 echo
 node bench/proxy-summary.mjs "$WORK/runs"
+# RUNS_FILE=path keeps every round's figures (node bench/proxy-summary.mjs path prints the table again).
+if [ -n "${RUNS_FILE:-}" ]; then cp "$WORK/runs" "$RUNS_FILE"; fi
 echo
 node "$WORK/proxy.mjs" router
