@@ -16,8 +16,9 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 // Printable ASCII, tab and CR/LF only; obs-text and control bytes are node:http's business.
 const ODD_BYTE = /[^\t\r\n\x20-\x7e]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
-// Headers that mean a body, a protocol switch, an interim response or per-connection rules.
-const NOT_LEAN = new Set(['content-length', 'transfer-encoding', 'connection', 'upgrade', 'expect', 'http2-settings', 'keep-alive', 'proxy-connection']);
+// Headers that mean a body, a protocol switch, an interim response or per-connection rules
+// (`Connection: keep-alive` alone is HTTP/1.1's default and stays lean).
+const NOT_LEAN = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings', 'keep-alive', 'proxy-connection']);
 
 /** One parsed request head; reused for every request of a connection. */
 export class RequestHead implements RequestView {
@@ -29,7 +30,7 @@ export class RequestHead implements RequestView {
   rawHeaders: string[] = [];
   /** Bytes the head took, final CRLF included. */
   length = 0;
-  /** upstreamHeaders reads Connection from here; a lean request never has one. */
+  /** upstreamHeaders reads Connection from here: at most `keep-alive` on a lean request. */
   readonly headers: { connection?: string } = {};
 
   header(name: string): readonly string[] | undefined {
@@ -75,6 +76,7 @@ export function parseHead(buf: Buffer, into: RequestHead): HeadResult {
   if (url.includes('\r') || url.includes('\n')) return HANDOFF;
   const raw = into.rawHeaders;
   raw.length = 0;
+  into.headers.connection = undefined;
   let host: string | null = null;
   let pos = eol + 2;
   while (pos < s.length) {
@@ -91,6 +93,10 @@ export function parseHead(buf: Buffer, into: RequestHead): HeadResult {
     if (value.includes('\r') || value.includes('\n')) return HANDOFF;
     const lower = name.toLowerCase();
     if (NOT_LEAN.has(lower)) return HANDOFF;
+    if (lower === 'connection') {
+      if (into.headers.connection !== undefined || value.toLowerCase() !== 'keep-alive') return HANDOFF;
+      into.headers.connection = value;
+    }
     if (lower === 'host') {
       if (host !== null || value === '') return HANDOFF;
       host = value;

@@ -42,6 +42,7 @@ describe('lean path parity with node:http', () => {
     const { got } = await both(script, [
       { raw: GET('/svc/a/b?x=1&y=%20', 'User-Agent: t/1\r\nX-Forwarded-For: 10.0.0.1\r\nX-Real-IP: 1.1.1.1\r\nAccept: */*\r\nAccept: text/html\r\nTE: trailers\r\nX-Custom:  spaced value \t\r\n') },
       { raw: GET('/svc', 'X-Forwarded-Proto: ftp\r\n') },
+      { raw: GET('/svc/ka', 'Connection: Keep-Alive\r\nAccept: */*\r\n') },
     ]);
     expect(got.lean.heads).toEqual(got.node.heads);
     expect(got.lean.responses).toEqual(got.node.responses);
@@ -109,7 +110,7 @@ describe('lean path parity with node:http', () => {
     const up = await rawUpstream(() => OK);
     const { lean } = await twoProxies(table(up.port));
     const client = new RawClient(lean.address.port);
-    for (let i = 0; i < 5; i++) expect(await client.request(GET(`/svc/${i}`))).toMatch(/hello$/);
+    for (let i = 0; i < 5; i++) expect(await client.request(GET(`/svc/${i}`, i % 2 ? 'Connection: keep-alive\r\n' : ''))).toMatch(/hello$/);
     expect(up.connections).toBe(1);
     expect(client.closed).toBe(false);
   });
