@@ -1,6 +1,6 @@
 // The table bench/proxy.sh prints from its runs file (label, rps, p50, p99, cpu µs/request per
 // line, one line per target per round): the median of the rounds for each figure, then each
-// hybridctl target's ratios to nginx measured in the same run, and the goals they are held to.
+// hybridctl target's ratios to nginx measured in the same rounds, and the goals they are held to.
 import { readFileSync } from 'node:fs';
 
 const ms = (v) => {
@@ -28,20 +28,26 @@ const f = (x, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 console.log(`${'target'.padEnd(30)}${'rps'.padStart(10)}${'p50 ms'.padStart(10)}${'p99 ms'.padStart(10)}${'cpu µs/req'.padStart(12)}`);
 for (const [label, x] of fig) console.log(`${label.padEnd(30)}${f(x.rps, 0).padStart(10)}${f(x.p50).padStart(10)}${f(x.p99).padStart(10)}${f(x.cpu, 1).padStart(12)}`);
 
-const nginx = fig.get('nginx proxy, 1 worker');
-if (nginx) {
-  console.log(`\nratios to nginx (same run, median of ${nginx.rounds} rounds): cpu/request (goal <= 2.0), rps (goal >= 0.5), p99 (goal <= 3.0)`);
+// Ratios are taken within each round (the targets of a round ran minutes apart at most, the
+// rounds maybe under different load from the rest of the machine), then their median and range.
+const ratio = (a, b, key) => {
+  const ra = byLabel.get(a) ?? [];
+  const rb = byLabel.get(b) ?? [];
+  const per = ra.slice(0, rb.length).map((x, i) => x[key] / rb[i][key]).filter((x) => Number.isFinite(x));
+  if (per.length === 0) return '-';
+  return `${f(median(per))} (${f(Math.min(...per))}–${f(Math.max(...per))})`;
+};
+const NGINX = 'nginx proxy, 1 worker';
+if (byLabel.has(NGINX)) {
+  console.log(`\nratios to nginx, median of the ${byLabel.get(NGINX).length} rounds' own ratios (range): cpu/request (goal <= 2.0), rps (goal >= 0.5), p99 (goal <= 3.0)`);
   for (const label of ['hybridctl, 1 route', 'hybridctl, 10,000 routes', '100 routes, no plugins', '100 routes, key-auth+rl']) {
-    const x = fig.get(label);
-    if (x) console.log(`  ${label.padEnd(28)} cpu ${f(x.cpu / nginx.cpu).padStart(5)}   rps ${f(x.rps / nginx.rps).padStart(5)}   p99 ${f(x.p99 / nginx.p99).padStart(5)}`);
+    if (byLabel.has(label)) console.log(`  ${label.padEnd(26)} cpu ${ratio(label, NGINX, 'cpu').padEnd(18)} rps ${ratio(label, NGINX, 'rps').padEnd(18)} p99 ${ratio(label, NGINX, 'p99')}`);
   }
 }
-const one = fig.get('hybridctl, 1 route');
-const many = fig.get('hybridctl, 10,000 routes');
-if (one && many) console.log(`\n10,000 routes / 1 route: rps ${f(many.rps / one.rps)} (goal >= 0.90), cpu per request ${f(many.cpu / one.cpu)}`);
-const plain = fig.get('100 routes, no plugins');
-const plug = fig.get('100 routes, key-auth+rl');
-if (plain && plug) {
-  console.log(`key-auth + rate-limiting / no plugins (100 routes, 100 consumers): rps ${f(plug.rps / plain.rps)} (Kong 3.10 publishes 0.72)`);
-  console.log(`cpu per request, plugins / no plugins: ${f(plug.cpu / plain.cpu)}`);
+if (byLabel.has('hybridctl, 1 route') && byLabel.has('hybridctl, 10,000 routes')) {
+  console.log(`\n10,000 routes / 1 route: rps ${ratio('hybridctl, 10,000 routes', 'hybridctl, 1 route', 'rps')} (goal >= 0.90), cpu per request ${ratio('hybridctl, 10,000 routes', 'hybridctl, 1 route', 'cpu')}`);
+}
+if (byLabel.has('100 routes, no plugins') && byLabel.has('100 routes, key-auth+rl')) {
+  console.log(`key-auth + rate-limiting / no plugins (100 routes, 100 consumers): rps ${ratio('100 routes, key-auth+rl', '100 routes, no plugins', 'rps')} (Kong 3.10 publishes 0.72)`);
+  console.log(`cpu per request, plugins / no plugins: ${ratio('100 routes, key-auth+rl', '100 routes, no plugins', 'cpu')}`);
 }
