@@ -1,14 +1,22 @@
 #!/usr/bin/env bash
 # Proxy throughput: hybridctl's proxy (1 route and 10,000 routes) against nginx as a reverse
 # proxy with one worker, all in front of the same nginx upstream, measured with wrk on loopback.
-# Env: DURATION per run (default 5s), CONNECTIONS (default 50), ROUNDS (default 2).
+# Env: DURATION per run (default 5s), CONNECTIONS (default 50), ROUNDS (default 3), PIN (default 1:
+# the proxies under test on CPU 1, wrk and the upstream on CPU 0; PIN=0 leaves scheduling alone).
+# Every figure is the median of the rounds; ratios to nginx come from the same run. RUNS_FILE keeps the rounds.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION=${DURATION:-5s}
 CONNECTIONS=${CONNECTIONS:-50}
 WORK=$(mktemp -d /tmp/hybridctl-bench-proxy.XXXXXX)
 UP_PORT=18081 NGX_PORT=18082 P1_PORT=18001 P2_PORT=18002 BARE_PORT=18003 HELLO_PORT=18004 PLAIN_PORT=18005 PLUG_PORT=18006
-ROUNDS=${ROUNDS:-2}
+ROUNDS=${ROUNDS:-3}
+PIN=${PIN:-1}
+if [ "$PIN" != 0 ] && command -v taskset >/dev/null && [ "$(nproc)" -ge 2 ]; then
+  ON_PROXY=(taskset -c 1) ON_LOAD=(taskset -c 0)
+else
+  ON_PROXY=() ON_LOAD=()
+fi
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -23,7 +31,8 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
 fi
 NGINX=$(command -v nginx)
 
-nginx_conf() { # dir, server block
+nginx_conf() { # dir, cpu list ("proxy" or "load"), server block
+  local dir=$1 where=$2; shift 2; set -- "$dir" "$@"
   mkdir -p "$1/logs"
   cat > "$1/nginx.conf" <<CONF
 worker_processes 1;
@@ -38,13 +47,14 @@ http {
   $2
 }
 CONF
-  "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log"
+  if [ "$where" = proxy ]; then "${ON_PROXY[@]}" "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log"
+  else "${ON_LOAD[@]}" "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log"; fi
 }
 
 # The upstream: a fixed 200 with a small body.
-nginx_conf "$WORK/up" "server { listen 127.0.0.1:$UP_PORT; location / { return 200 'hello from upstream\n'; } }"
+nginx_conf "$WORK/up" load "server { listen 127.0.0.1:$UP_PORT; location / { return 200 'hello from upstream\n'; } }"
 # nginx as the reference reverse proxy, one worker, keep-alive to the upstream.
-nginx_conf "$WORK/px" "upstream up { server 127.0.0.1:$UP_PORT; keepalive 128; }
+nginx_conf "$WORK/px" proxy "upstream up { server 127.0.0.1:$UP_PORT; keepalive 128; }
   server { listen 127.0.0.1:$NGX_PORT; location /svc7777/ { proxy_pass http://up/; proxy_http_version 1.1; proxy_set_header Connection \"\";
     proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for; proxy_set_header X-Real-IP \$remote_addr; } }"
 
@@ -53,7 +63,7 @@ node_modules/.bin/esbuild bench/proxy.ts --bundle --platform=node --target=node2
 
 start_node() { # name args...
   local name=$1; shift
-  node "$WORK/proxy.mjs" "$@" 2>"$WORK/$name.log" &
+  "${ON_PROXY[@]}" node "$WORK/proxy.mjs" "$@" 2>"$WORK/$name.log" &
   PIDS+=($!)
   for _ in $(seq 100); do grep -q 'config compiled' "$WORK/$name.log" 2>/dev/null && break; sleep 0.1; done
   grep 'config compiled' "$WORK/$name.log" >&2
@@ -89,11 +99,11 @@ pids_of() { # every process holding the listening socket (nginx: master and work
 
 measure() { # label url [wrk args] → appends "label rps p50 p99 cpu-µs/request" for one run
   local label=$1 url=$2; shift 2
-  wrk -t1 -c"$CONNECTIONS" -d1s "$@" "$url" >/dev/null 2>&1 || true # warm-up (JIT, keep-alive pools)
+  "${ON_LOAD[@]}" wrk -t1 -c"$CONNECTIONS" -d1s "$@" "$url" >/dev/null 2>&1 || true # warm-up (JIT, keep-alive pools)
   local port; port=$(sed -E 's#^http://[^:]+:([0-9]+).*#\1#' <<<"$url")
   local pids; pids=$(pids_of "$port")
   local before; before=$(cpu_us $pids)
-  local out; out=$(wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url")
+  local out; out=$("${ON_LOAD[@]}" wrk -t1 -c"$CONNECTIONS" -d"$DURATION" --latency "$@" "$url")
   local after; after=$(cpu_us $pids)
   if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then grep -E 'Non-2xx|Socket errors' <<<"$out" | sed "s/^/$label: /" >&2; fi
   local total; total=$(awk '/requests in/ {print $1}' <<<"$out")
@@ -102,7 +112,7 @@ measure() { # label url [wrk args] → appends "label rps p50 p99 cpu-µs/reques
     "$(awk -v a="$after" -v b="$before" -v n="$total" 'BEGIN { if (n > 0) printf "%.1f", (a - b) / n; else print "-" }')" >>"$WORK/runs"
 }
 
-# The machine is shared, so targets are interleaved over ROUNDS rounds and each keeps its best round.
+# The machine is shared, so targets are interleaved over ROUNDS rounds (figures: their median).
 for _ in $(seq "$ROUNDS"); do
   measure 'nginx proxy, 1 worker' "http://127.0.0.1:$NGX_PORT/svc7777/hello"
   measure 'hybridctl, 1 route' "http://127.0.0.1:$P1_PORT/svc7777/hello"
@@ -115,15 +125,8 @@ for _ in $(seq "$ROUNDS"); do
 done
 
 echo
-printf '%-28s %10s %10s %10s %12s\n' 'target' 'rps' 'p50' 'p99' 'cpu µs/req'
-awk -F'\t' '{ if (!($1 in best) || $2+0 > best[$1]+0) { best[$1]=$2; p50[$1]=$3; p99[$1]=$4; cpu[$1]=$5 }; if (!($1 in seen)) { seen[$1]=1; order[n++]=$1 } }
-  END {
-    for (i = 0; i < n; i++) printf "%-28s %10s %10s %10s %12s\n", order[i], best[order[i]], p50[order[i]], p99[order[i]], cpu[order[i]]
-    g=best["nginx proxy, 1 worker"]; a=best["hybridctl, 1 route"]; b=best["hybridctl, 10,000 routes"]
-    c=best["100 routes, no plugins"]; d=best["100 routes, key-auth+rl"]
-    printf "\nhybridctl 1 route / nginx: %.2f (goal >= 0.45)   10,000 routes / 1 route: %.2f (goal >= 0.90)\n", a/g, b/a
-    printf "key-auth + rate-limiting / no plugins (100 routes, 100 consumers): %.2f (goal >= 0.85; Kong 3.10 publishes 0.72)\n", d/c
-    if (cpu["100 routes, no plugins"] > 0) printf "cpu per request, plugins / no plugins: %.2f\n", cpu["100 routes, key-auth+rl"] / cpu["100 routes, no plugins"]
-  }' "$WORK/runs"
+node bench/proxy-summary.mjs "$WORK/runs"
+# RUNS_FILE=path keeps every round's figures (node bench/proxy-summary.mjs path prints the table again).
+if [ -n "${RUNS_FILE:-}" ]; then cp "$WORK/runs" "$RUNS_FILE"; fi
 echo
 node "$WORK/proxy.mjs" router

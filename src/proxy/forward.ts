@@ -13,10 +13,10 @@ import type { Destination } from './upstream/target.js';
 import type { ResponseHooks, UpstreamEdits } from '../plugins/runtime/request.js';
 
 // Errors raised before the request reached the upstream: safe to try the next peer.
-const CONNECT_ERRORS = new Set([
+export const CONNECT_ERRORS = new Set([
   'ECONNREFUSED', 'UND_ERR_CONNECT_TIMEOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ECONNRESET', 'UND_ERR_SOCKET',
 ]);
-const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
+export const TIMEOUT_ERRORS = new Set(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'ETIMEDOUT']);
 
 export interface ForwardJob {
   cfg: CompiledConfig;

@@ -23,8 +23,11 @@ export interface ForwardInfo {
   prefix?: string;
 }
 
+/** What upstreamHeaders reads of a request: node:http's, or the lean path's parsed head. */
+export type HeaderSource = Pick<IncomingMessage, 'rawHeaders'> & { headers: { connection?: string } };
+
 /** A flat [name, value, …] list, the cheapest form undici takes. `keepUpgrade` keeps Connection/Upgrade for WebSockets. */
-export function upstreamHeaders(req: IncomingMessage, hostHeader: string, info: ForwardInfo, keepUpgrade = false): string[] {
+export function upstreamHeaders(req: HeaderSource, hostHeader: string, info: ForwardInfo, keepUpgrade = false): string[] {
   const raw = req.rawHeaders;
   const out: string[] = ['host', hostHeader];
   let xff: string | null = null;
@@ -68,14 +71,16 @@ const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', '
  * raw header list as the flat [name, value, …] list writeHead takes:
  * no intermediate object, and repeated headers (Set-Cookie) keep their order.
  */
-export function downstreamRawHeaders(raw: Buffer[], via: string, requestId: string, extra: string[]): string[] {
+export function downstreamRawHeaders(raw: readonly (Buffer | string)[], via: string, requestId: string, extra: string[]): string[] {
   const out: string[] = [];
   let seenVia: string | null = null;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = raw[i]!.toString('latin1');
+    const n = raw[i]!;
+    const name = typeof n === 'string' ? n : n.toString('latin1');
     const lower = name.toLowerCase();
     if (RESPONSE_HOP.has(lower) || lower === 'x-kong-request-id') continue;
-    const value = raw[i + 1]!.toString('latin1');
+    const v = raw[i + 1]!;
+    const value = typeof v === 'string' ? v : v.toString('latin1');
     if (lower === 'via') {
       seenVia = seenVia ? `${seenVia}, ${value}` : value;
       continue;

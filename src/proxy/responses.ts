@@ -16,6 +16,8 @@ export const MESSAGES = {
   badGateway: 'An invalid response was received from the upstream server',
   timeout: 'The upstream server is timing out',
   useHttps: 'Please use HTTPS protocol',
+  badRequest: 'Bad request',
+  headerTooLarge: 'Request header or cookie too large',
 } as const;
 
 function errorHead(status: number, body: string, requestId: string, extra: Record<string, string>): Record<string, string | number> {
@@ -47,5 +49,5 @@ export function writeSocketError(socket: Duplex, status: number, message: string
 }
 
 const STATUS_TEXT: Record<number, string> = {
-  404: 'Not Found', 500: 'Internal Server Error', 426: 'Upgrade Required', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
+  400: 'Bad Request', 494: 'Request Header Or Cookie Too Large', 404: 'Not Found', 500: 'Internal Server Error', 426: 'Upgrade Required', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Timeout',
 };

@@ -5,23 +5,21 @@ import { createServer as createTlsServer } from 'node:https';
 import { createSecureServer } from 'node:http2';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { randomBytes } from 'node:crypto';
 import { createSecureContext, type Server as TlsServer } from 'node:tls';
 import type { Logger } from '../log.js';
 import { errorMessage } from '../errors.js';
 import type { ConfigTable } from './config.js';
-import { refId } from './config.js';
 import { ALL_BUNDLED, compileConfig } from './compile.js';
 import { compileChanges } from './compile-changes.js';
 import type { TableChange } from '../entities/table-change.js';
-import type { CompiledConfig, ServiceTarget } from './compile.js';
+import type { CompiledConfig } from './compile.js';
 import { forward } from './forward.js';
 import type { ForwardInfo } from './headers.js';
 import { MESSAGES, sendError, writeSocketError } from './responses.js';
-import { escapeUpstream, normalizePath } from './router/normalize.js';
+import { normalizePath } from './router/normalize.js';
 import { splitHostPort } from './router/matcher.js';
-import type { RouteMatch } from './router/router.js';
-import { upstreamPath } from './router/uri.js';
+import { nextRequestId } from './request-id.js';
+import { resolve, type Resolved, type RequestView } from './resolve.js';
 import { Pools } from './upstream/pools.js';
 import { tunnel } from './websocket.js';
 import { listenOn } from '../util/listen.js';
@@ -38,6 +36,9 @@ import { socketSink } from './socket-sink.js';
 import type { Row } from '../entities/index.js';
 import { buildCertIndex, tlsServername, type CertIndex } from './tls-contexts.js';
 import { terminateBySni } from './tls-front.js';
+import { leanFront } from './lean/front.js';
+import { LeanPools } from './lean/upstream.js';
+import type { Server as HttpServer } from 'node:http';
 
 export interface ProxyOptions {
   listen: { host: string; port: number };
@@ -55,6 +56,12 @@ export interface ProxyOptions {
   nodeId?: string;
   /** proxy_access_log: a line per request in Kong's kong_log_format. */
   accessLog?: AccessLogSink | null;
+  /**
+   * Plain HTTP/1.1 requests without a body, plugins or a TLS upstream are served on raw sockets
+   * (src/proxy/lean); node:http takes a connection over for anything else. Default on for
+   * listeners without TLS; false: node:http serves everything.
+   */
+  lean?: boolean;
 }
 
 export interface Proxy {
@@ -78,64 +85,14 @@ export interface Proxy {
   close(): Promise<void>;
 }
 
-type Resolved =
-  | { kind: 'error'; status: number; message: string; extra?: Record<string, string>; /** Matched, but without a service. */ route?: RouteMatch['route'] }
-  | { kind: 'ok'; svc: ServiceTarget; path: string; preserveHost: boolean; info: ForwardInfo; route: RouteMatch['route']; normalized: string; rawQuery: string };
-
 /** How long close() lets in-flight requests finish before cutting their connections. */
 export const CLOSE_GRACE_MS = 10_000;
 
-// Request ids: a random per-process prefix and a counter, cheap on the hot path.
-const ID_PREFIX = randomBytes(8).toString('hex');
-let idCounter = 0;
-const nextRequestId = (): string => `${ID_PREFIX}${(++idCounter).toString(16).padStart(16, '0')}`;
-
-function resolve(cfg: CompiledConfig | null, req: IncomingMessage, serverPort: number, requestId: string, proto: 'http' | 'https'): Resolved {
-  const url = req.url ?? '/';
-  const q = url.indexOf('?');
-  const rawPath = q === -1 ? url : url.slice(0, q);
-  const [host, hostPort] = splitHostPort(req.headers.host ?? '');
-  const info: ForwardInfo = { host, clientIp: req.socket.remoteAddress ?? '', serverPort, path: rawPath, requestId, proto };
-  if (!cfg) return { kind: 'error', status: 404, message: MESSAGES.noRoute };
-  const path = normalizePath(rawPath);
-  const match: RouteMatch | null = cfg.router.match({
-    method: req.method ?? 'GET',
-    host,
-    port: hostPort || serverPort,
-    path,
-    header: (name) => req.headersDistinct[name],
-    sni: proto === 'https' ? tlsServername(req) : undefined,
-  });
-  if (!match) return { kind: 'error', status: 404, message: MESSAGES.noRoute };
-  const route = match.route;
-  const protocols = route.protocols;
-  // Kong matches on the protocol too: over TLS, only routes that allow https.
-  if (proto === 'https' && Array.isArray(protocols) && protocols.length && !protocols.includes('https')) {
-    return { kind: 'error', status: 404, message: MESSAGES.noRoute };
-  }
-  // Kong: an https-only route reached over plain http answers 426 or redirects.
-  if (proto === 'http' && Array.isArray(protocols) && protocols.length && !protocols.includes('http') && protocols.includes('https')) {
-    const code = route.https_redirect_status_code ?? 426;
-    if (code === 426) {
-      return { kind: 'error', status: 426, message: MESSAGES.useHttps, extra: { connection: 'Upgrade', upgrade: 'TLS/1.2, HTTP/1.1' } };
-    }
-    return { kind: 'error', status: code, message: 'Moved Permanently', extra: { location: `https://${host}${url}` } };
-  }
-  const svc = cfg.services.get(refId(route.service) ?? '');
-  if (!svc) return { kind: 'error', status: 503, message: MESSAGES.noService, route };
-  const strip = route.strip_path ?? true;
-  // Kong: runloop/handler.lua escapes the joined path (the router worked on the decoded one).
-  const upath = escapeUpstream(upstreamPath(svc.path, path, strip, match.consumed));
-  // Kong: runloop/handler.lua, the stripped prefix goes upstream as X-Forwarded-Prefix.
-  if (strip && match.consumed) {
-    const prefix = path.slice(0, match.consumed);
-    // The matched path is decoded: a control or non-ASCII character cannot go into a header as is
-    // (Node refuses it, nginx would pass raw bytes), so such a prefix goes escaped.
-    info.prefix = /[^\x20-\x7e]/.test(prefix) ? escapeUpstream(prefix) : prefix;
-  }
+/** What resolve() reads, from a node:http request. */
+function viewOf(req: IncomingMessage, proto: 'http' | 'https'): RequestView {
   return {
-    kind: 'ok', svc, path: q === -1 ? upath : upath + url.slice(q), preserveHost: route.preserve_host === true, info,
-    route, normalized: path, rawQuery: q === -1 ? '' : url.slice(q + 1),
+    url: req.url ?? '/', method: req.method ?? 'GET', host: req.headers.host ?? '', clientIp: req.socket.remoteAddress ?? '',
+    header: (name) => req.headersDistinct[name], sni: proto === 'https' ? tlsServername(req) : undefined,
   };
 }
 
@@ -204,7 +161,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const cfg = current;
     const requestId = nextRequestId();
     if (opts.accessLog) logAccess(opts.accessLog, req, res, requestId);
-    const r = resolve(cfg, req, port, requestId, proto);
+    const r = resolve(cfg, viewOf(req, proto), port, requestId, proto);
     if (r.kind === 'error') {
       // A route without a service runs its plugins first (one may answer), then Kong's 503.
       const serviceless = r.route && cfg ? cfg.plan.chains.get(r.route.id) : undefined;
@@ -283,7 +240,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     tunnels.add(socket);
     socket.on('close', () => tunnels.delete(socket));
     socket.on('error', () => socket.destroy());
-    const r = resolve(cfg, req, port, requestId, proto);
+    const r = resolve(cfg, viewOf(req, proto), port, requestId, proto);
     const startedAt = performance.now();
     if (r.kind === 'error') {
       if (cfg && cfg.plan.globals.length > 0) {
@@ -302,8 +259,27 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     const pr = new PluginRequest(facts(cfg!, req, socketSink(socket), r, r.info, startedAt), cfg!.plan, chain, env);
     pr.run((edits) => go(edits.path(r.path), edits.headers));
   };
-  server.on('clientError', (_err, socket) => socket.destroy());
-  stats.track(server as unknown as Parameters<ListenerStats['track']>[0]);
+  // A head node:http cannot parse gets Kong's 400 (494 when too large), as nginx answers, then the connection closes.
+  server.on('clientError', (err: Error & { code?: string }, socket: Duplex) => {
+    if (err.code === 'ECONNRESET' || !socket.writable || (socket as Duplex & { _httpMessage?: unknown })._httpMessage) return void socket.destroy();
+    if (err.code === 'HPE_HEADER_OVERFLOW') writeSocketError(socket, 494, MESSAGES.headerTooLarge, nextRequestId());
+    else writeSocketError(socket, 400, MESSAGES.badRequest, nextRequestId());
+  });
+  const leanPools = new LeanPools();
+  const front = !opts.tls && opts.lean !== false
+    ? leanFront(server as HttpServer, {
+        pools: leanPools, config: () => current, port: () => port, closing: () => closing, accessLog: opts.accessLog ?? null, env,
+        counted: (busy) => {
+          if (busy) {
+            stats.requests++;
+            stats.leanWriting++;
+          } else stats.leanWriting--;
+        },
+        onError,
+        failed: (err, url) => failed(err, { url } as IncomingMessage),
+      })
+    : null;
+  stats.track((front ? front.server : server) as unknown as Parameters<ListenerStats['track']>[0]);
 
   if (opts.initial) {
     current = compileConfig(opts.initial, null, opts.plugins);
@@ -317,10 +293,14 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     notePrometheus(table);
     loadCerts(table);
     pools.retainFor(next);
+    leanPools.retainFor(next);
     for (const s of next.router.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
     log.debug('config loaded', { routes: next.router.size, services: next.services.size, ms: Math.round(performance.now() - started) });
   };
-  const addr = await listenOn(server, opts.listen);
+  const addr = await listenOn(front ? front.server : server, opts.listen);
+  // node:http sets up its connection tracking (header timeouts, closeIdleConnections) when it
+  // starts listening; behind the lean front it never listens itself but serves what it is given.
+  if (front) server.emit('listening');
   port = addr.port;
   log.info('listening', { listener: opts.tls ? (opts.http2 ? 'proxy ssl http2' : 'proxy ssl') : 'proxy', address: `${addr.address}:${addr.port}` });
 
@@ -335,7 +315,10 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       if (!changed) return swapWhole(table);
       current = changed.compiled;
       if (changed.pluginsChanged) notePrometheus(table);
-      if (changed.servicesChanged) pools.retainFor(changed.compiled);
+      if (changed.servicesChanged) {
+        pools.retainFor(changed.compiled);
+        leanPools.retainFor(changed.compiled);
+      }
       for (const s of changed.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
       log.debug('config patched', { changes: changes.length, routes: current.router.size, ms: Math.round((performance.now() - started) * 10) / 10 });
     },
@@ -345,19 +328,24 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     targetHealth: () => (current ? targetHealth(current) : []),
     async close() {
       closing = true;
-      const closed = new Promise<void>((ok) => server.close(() => ok()));
+      const closed = front
+        ? new Promise<void>((ok) => { server.close(); front.server.close(() => ok()); })
+        : new Promise<void>((ok) => server.close(() => ok()));
       if ('closeIdleConnections' in server) server.closeIdleConnections();
+      front?.closeIdle();
       for (const s of sessions) s.close();
       for (const s of tunnels) s.destroy();
       // In-flight requests get a grace period to finish, then their connections are cut.
       const force = setTimeout(() => {
         if ('closeAllConnections' in server) server.closeAllConnections();
+        front?.destroyAll();
         for (const s of sockets) s.destroy();
       }, CLOSE_GRACE_MS);
       force.unref();
       await closed;
       clearTimeout(force);
       await pools.close();
+      leanPools.close();
     },
   };
 }

@@ -23,6 +23,8 @@ export class ListenerStats {
   accepted = 0;
   requests = 0;
   private readonly sockets = new Set<Socket>();
+  /** Lean-path connections with a response under way (node:http's are seen by _httpMessage). */
+  leanWriting = 0;
 
   track(server: { on(event: 'connection', fn: (s: Socket) => void): unknown }): void {
     server.on('connection', (s) => {
@@ -37,6 +39,7 @@ export class ListenerStats {
     // others wait for their next request. Reading a request head is too short to be seen here.
     let writing = 0;
     for (const s of this.sockets) if ((s as Socket & { _httpMessage?: unknown })._httpMessage) writing++;
+    writing = Math.min(this.sockets.size, writing + this.leanWriting);
     return {
       connections_accepted: this.accepted, connections_handled: this.accepted, connections_active: this.sockets.size,
       connections_reading: 0, connections_writing: writing, connections_waiting: this.sockets.size - writing,

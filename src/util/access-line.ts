@@ -37,9 +37,13 @@ function remoteUser(auth: string | undefined): string {
   return i > 0 ? escapeValue(decoded.slice(0, i)) : '-';
 }
 
-function clientAddress(req: IncomingMessage): string {
-  const a = req.socket?.remoteAddress ?? '-';
-  return a.startsWith('::ffff:') ? a.slice(7) : a;
+/** One line from its parts; `requestId` given: Kong's kong_log_format, else combined. */
+export function accessLine(client: string, authorization: string | undefined, request: string, status: number, sent: number,
+  referer: string | undefined, userAgent: string | undefined, requestId?: string): string {
+  const addr = client.startsWith('::ffff:') ? client.slice(7) : client;
+  let line = `${addr} - ${remoteUser(authorization)} [${timeLocal(new Date())}] "${escapeValue(request)}" ${status} ${Math.max(0, sent)} "${escapeValue(referer)}" "${escapeValue(userAgent)}"`;
+  if (requestId !== undefined) line += ` kong_request_id: "${escapeValue(requestId)}"`;
+  return line;
 }
 
 /**
@@ -53,8 +57,6 @@ export function logAccess(sink: AccessLogSink, req: IncomingMessage, res: Server
     const header = (res as ServerResponse & { _header?: string | null })._header;
     const sent = (req.socket?.bytesWritten ?? before) - before - (typeof header === 'string' ? Buffer.byteLength(header, 'latin1') : 0);
     const request = `${req.method ?? '-'} ${req.url ?? '-'} HTTP/${req.httpVersion}`;
-    let line = `${clientAddress(req)} - ${remoteUser(req.headers.authorization)} [${timeLocal(new Date())}] "${escapeValue(request)}" ${status} ${Math.max(0, sent)} "${escapeValue(req.headers.referer)}" "${escapeValue(req.headers['user-agent'])}"`;
-    if (requestId !== undefined) line += ` kong_request_id: "${escapeValue(requestId)}"`;
-    sink.write(line);
+    sink.write(accessLine(req.socket?.remoteAddress ?? '-', req.headers.authorization, request, status, sent, req.headers.referer, req.headers['user-agent'], requestId));
   });
 }
