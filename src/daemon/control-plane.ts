@@ -80,8 +80,15 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
         const version = store.changes().version();
         const table = await store.exportConfigTable();
         const next = buildReconfigure(table);
-        // The same export at a newer version: nothing to push, but it stands for that version now.
-        if (current?.hash === next.hash) return void (current = { ...current, version });
+        const offer = deferred;
+        deferred = false;
+        // The same export at a newer version: it stands for that version now, and only a v1 DP
+        // that was kept waiting for it needs it offered.
+        if (current?.hash === next.hash) {
+          current = { ...current, version };
+          if (offer) cluster?.push();
+          return;
+        }
         current = { ...next, version };
         configured = new Set(((table.plugins as { name: string }[] | undefined) ?? []).map((p) => p.name));
         metrics.configBuilt(next.hash);
@@ -104,10 +111,16 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
     catchUp = setTimeout(() => void rebuild(), wait);
     catchUp.unref();
   };
-  /** The export, asked for by a reader that needs it current: one that lags is rebuilt. */
+  /**
+   * The export for a v1 push: while it lags, nothing yet (a DP joining then must not get an older
+   * configuration first); the rebuild this starts offers it to every v1 DP when it is done.
+   */
+  let deferred = false;
   const served = (): VersionedCurrent | null => {
-    if (stale) void rebuild();
-    return current;
+    if (!stale) return current;
+    deferred = true;
+    void rebuild();
+    return null;
   };
   const fresh = async (): Promise<VersionedCurrent | null> => {
     if (stale) await rebuild();

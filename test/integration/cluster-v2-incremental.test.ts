@@ -85,6 +85,8 @@ describe('incremental apply', () => {
     const v1 = await startDp(p, join(dir, 'v1'), cp.cluster);
     const want = await hashOf(cp.admin);
     await until(async () => (await hashOf(v1.status)) === want, 'the v1 DP at the CP hash');
+    // Its first configuration is already the latest: it waited for the export instead of getting an older one.
+    expect(v1.d.lines.find((l) => l.msg === 'configuration applied')?.config_hash).toBe(want);
     await until(async () => (await hashOf(v2.status)) === want, 'the v2 DP at the CP hash');
     // With a v1 DP connected, a change is exported (and pushed) at once.
     expect((await patch(`${cp.admin}/routes/r1`, { paths: ['/one'] })).status).toBe(200);
