@@ -4,57 +4,17 @@
 // (CHANGES of them). Reported per DP kind (sync v1, sync v2): p99 latency with and without churn,
 // and the DP's RSS (sync process + proxy worker) before and after the changes.
 // Usage: npm run build && node bench/sync-churn.mjs [SERVICES] [CHANGES] [INTERVAL_MS]
-import { spawn, execFileSync, execFile } from 'node:child_process';
+import { execFileSync, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { BIN, adminUp, daemon, freePort, sleep } from './daemons.mjs';
 
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const CHANGES = Number(process.argv[3] ?? 100);
 const INTERVAL = Number(process.argv[4] ?? 500);
-const BIN = new URL('../bin/hybridctl.js', import.meta.url).pathname;
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const run = promisify(execFile);
-
-const freePort = () => new Promise((done) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => done(port));
-  });
-});
-
-function daemon(args) {
-  const proc = spawn(process.execPath, [BIN, ...args, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = [];
-  let buf = '';
-  const take = (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        /* not a log line */
-      }
-    }
-  };
-  proc.stdout.on('data', take);
-  proc.stderr.on('data', take);
-  const waitFor = async (pred, what, ms = 180_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      if (lines.some(pred)) return;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await sleep(20);
-    }
-  };
-  return { proc, lines, waitFor };
-}
 
 /** RSS in MiB of a process and its children (the proxy workers). */
 function rssMiB(pid) {
@@ -103,15 +63,7 @@ http { access_log off; client_body_temp_path ${dir}/up; proxy_temp_path ${dir}/u
     '--cluster-listen', `127.0.0.1:${cluster}`, '--admin-listen', `127.0.0.1:${admin}`, '--status-listen', 'off', '--log-level', 'warn']);
   procs.push(cp.proc);
   const adminUrl = `http://127.0.0.1:${admin}`;
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(`${adminUrl}/status`);
-      break;
-    } catch {
-      if (i > 200) throw new Error('control plane did not start');
-      await sleep(100);
-    }
-  }
+  await adminUp(adminUrl);
   const services = Array.from({ length: SERVICES }, (_, i) => ({ name: `s${i}`, url: `http://127.0.0.1:${upPort}/`, routes: [{ name: `r${i}`, paths: [`/r${i}`] }] }));
   const r = await fetch(`${adminUrl}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ _format_version: '3.0', services }) });
   if (r.status !== 201) throw new Error(`import: ${r.status} ${await r.text()}`);

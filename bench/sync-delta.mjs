@@ -4,25 +4,16 @@
 // CP through byte-counting TCP relays, so "bytes per change" is what crossed the wire (TLS
 // included). Also: the CP's CPU time per change (/proc utime+stime) and each DP's logged apply
 // time. Usage: npm run build && node bench/sync-delta.mjs [SERVICES] [CHANGES]
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BIN, adminUp, daemon, freePort, sleep } from './daemons.mjs';
 
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const CHANGES = Number(process.argv[3] ?? 20);
-const BIN = new URL('../bin/hybridctl.js', import.meta.url).pathname;
 const TICKS = 100; // USER_HZ on Linux
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-const freePort = () => new Promise((done) => {
-  const s = createServer();
-  s.listen(0, '127.0.0.1', () => {
-    const { port } = s.address();
-    s.close(() => done(port));
-  });
-});
 
 /** A TCP relay to `port` counting the bytes that flow towards the client (CP → DP). */
 async function relay(port) {
@@ -36,38 +27,6 @@ async function relay(port) {
   });
   await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return { port: server.address().port, counter, close: () => server.close() };
-}
-
-/** A daemon with JSON logs: every line parsed, waitable. */
-function daemon(args) {
-  const proc = spawn(process.execPath, [BIN, ...args, '--log-format', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines = [];
-  let buf = '';
-  const take = (d) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 1);
-      try {
-        lines.push(JSON.parse(line));
-      } catch {
-        /* not a log line */
-      }
-    }
-  };
-  proc.stdout.on('data', take);
-  proc.stderr.on('data', take);
-  const waitFor = async (pred, what, ms = 120_000) => {
-    const end = Date.now() + ms;
-    for (;;) {
-      const hit = lines.find(pred);
-      if (hit) return hit;
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await sleep(20);
-    }
-  };
-  return { proc, lines, waitFor };
 }
 
 const cpuSec = (pid) => {
@@ -87,15 +46,7 @@ try {
     '--cluster-listen', `127.0.0.1:${cluster}`, '--admin-listen', `127.0.0.1:${admin}`, '--status-listen', 'off', '--log-level', 'warn']);
   procs.push(cp.proc);
   const adminUrl = `http://127.0.0.1:${admin}`;
-  for (let i = 0; ; i++) {
-    try {
-      await fetch(`${adminUrl}/status`);
-      break;
-    } catch {
-      if (i > 200) throw new Error('control plane did not start');
-      await sleep(100);
-    }
-  }
+  await adminUp(adminUrl);
   const services = Array.from({ length: SERVICES }, (_, i) => ({ name: `s${i}`, url: `http://127.0.0.1:9/${i}`, routes: [{ name: `r${i}`, paths: [`/r${i}`] }] }));
   const r = await fetch(`${adminUrl}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ _format_version: '3.0', services }) });
   if (r.status !== 201) throw new Error(`import: ${r.status} ${await r.text()}`);

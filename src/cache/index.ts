@@ -98,6 +98,24 @@ export function openConfigCache(opts: { prefix: string; mode: CacheMode; path?: 
     failing = kind;
   };
 
+  /**
+   * One write, synchronous on purpose: lmdb-js's asynchronous put rejects promises of its own that
+   * no caller holds when a commit fails (a full disk), and an unhandled rejection ends the process.
+   * A failure leaves unknown whether anything landed: the next write is a whole one.
+   */
+  const writing = (write: () => void): boolean => {
+    try {
+      write();
+    } catch (err) {
+      written = null;
+      failed('configuration applied but not cached; a restart without the control plane would not have it', err, `cannot write the config cache ${dir}`);
+      return false;
+    }
+    if (failing) log.info('the config cache is written again', { cache: dir });
+    failing = null;
+    return true;
+  };
+
   const openDb = (): RootDatabase<Buffer, string> => {
     if (db) return db;
     const state = inspectLmdbDir(dir);
@@ -138,45 +156,28 @@ export function openConfigCache(opts: { prefix: string; mode: CacheMode; path?: 
       }
     },
     async save(configTable, hash, syncVersion) {
-      try {
+      return writing(() => {
         const version = syncVersion ? `"sync_version":${JSON.stringify(syncVersion)},` : '';
         const record = tableRecord(`"hash":${JSON.stringify(hash)},${version}`, configTable, key);
-        // Synchronous on purpose: lmdb-js's asynchronous put rejects promises of its own that no
-        // caller holds when a commit fails (a full disk), and an unhandled rejection ends the process.
         const d = openDb();
         d.transactionSync(() => {
           d.putSync(RECORD, record);
           for (const k of d.getKeys({ start: CHANGE, end: CHANGES_END })) d.removeSync(k);
         });
         written = { tableBytes: record.length, records: 0, bytes: 0, next: 1 };
-      } catch (err) {
-        written = null;
-        failed('configuration applied but not cached; a restart without the control plane would not have it', err, `cannot write the config cache ${dir}`);
-        return false;
-      }
-      if (failing) log.info('the config cache is written again', { cache: dir });
-      failing = null;
-      return true;
+      });
     },
     async saveChanges(configTable, changes, syncVersion) {
       const w = written;
       if (!w || w.records >= MAX_CHANGE_RECORDS || w.bytes > Math.max(MIN_CHANGE_BYTES, w.tableBytes)) return this.save(configTable, null, syncVersion);
-      try {
+      return writing(() => {
         const body = JSON.stringify(changes);
         const plain = Buffer.from(`{"sync_version":${JSON.stringify(syncVersion)},"sha256":"${sha256(body)}","changes":${body}}`, 'utf8');
         openDb().putSync(changeKey(w.next), key ? seal(plain, key) : plain);
         w.records += 1;
         w.bytes += plain.length;
         w.next += 1;
-      } catch (err) {
-        // Whether the record landed is unknown: the next write is a whole one.
-        written = null;
-        failed('configuration applied but not cached; a restart without the control plane would not have it', err, `cannot write the config cache ${dir}`);
-        return false;
-      }
-      if (failing) log.info('the config cache is written again', { cache: dir });
-      failing = null;
-      return true;
+      });
     },
     async close() {
       const d = db;
