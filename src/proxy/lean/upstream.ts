@@ -8,6 +8,12 @@ import type { CompiledConfig } from '../compile.js';
 export const UPSTREAM_IDLE_MS = 60_000;
 /** Idle connections kept per origin; more are closed when they come back. */
 const MAX_IDLE = 512;
+/**
+ * Upstream reads land here (net's `onread`), not in a stream: no Readable push and 'data' event
+ * per read. Each read is copied out before the exchange sees it, since pieces of it are kept
+ * (a partial head, a held body, a write still queued) while the next read reuses this buffer.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024);
 
 /** What an exchange hears from the connection serving it. */
 export interface UpstreamUser {
@@ -31,11 +37,10 @@ export class UpstreamConn {
   private error: Error | null = null;
 
   constructor(readonly pools: LeanPools, readonly key: string, host: string, port: number) {
-    const socket = connect({ host, port });
+    const socket = connect({ host, port, onread: { buffer: READ_BUFFER, callback: this.onRead } });
     this.socket = socket;
     socket.setNoDelay(true);
     socket.on('connect', this.onConnect);
-    socket.on('data', this.onData);
     socket.on('error', this.onError);
     socket.on('close', this.onClose);
     socket.on('timeout', this.onTimeout);
@@ -51,7 +56,11 @@ export class UpstreamConn {
     this.connected = true;
     this.user?.onUpstreamConnect();
   };
-  private readonly onData = (chunk: Buffer) => {
+  private readonly onRead = (n: number, buf: Buffer): boolean => {
+    this.deliver(Buffer.from(buf.subarray(0, n)));
+    return true;
+  };
+  private deliver(chunk: Buffer): void {
     const user = this.user;
     // Bytes nobody asked for: the connection cannot be trusted with the next request.
     if (!user) return void this.socket.destroy();
@@ -63,7 +72,7 @@ export class UpstreamConn {
       this.socket.destroy();
       user.onUpstreamThrow(err);
     }
-  };
+  }
   private readonly onError = (err: Error) => {
     this.error = err;
   };
