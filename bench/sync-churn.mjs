@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { BIN, adminUp, daemon, freePort, sleep } from './daemons.mjs';
+import { daemon, freePort, sleep, startCp } from './daemons.mjs';
 
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const CHANGES = Number(process.argv[3] ?? 100);
@@ -55,18 +55,9 @@ http { access_log off; client_body_temp_path ${dir}/up; proxy_temp_path ${dir}/u
   execFileSync('nginx', ['-p', join(dir, 'up'), '-c', join(dir, 'up', 'nginx.conf'), '-e', join(dir, 'up', 'logs', 'error.log')]);
   nginxPid = Number(readFileSync(join(dir, 'up', 'nginx.pid'), 'utf8'));
 
-  const pki = join(dir, 'pki');
-  execFileSync(process.execPath, [BIN, 'gen-cert', '--mode', 'pki', '--out-dir', pki, '--cp-hostname', 'localhost'], { stdio: 'ignore' });
-  const p = (f) => join(pki, f);
-  const [cluster, admin] = [await freePort(), await freePort()];
-  const cp = daemon(['cp', 'run', '--prefix', join(dir, 'cp'), '--cluster-mtls', 'pki', '--cluster-cert', p('cp.crt'), '--cluster-cert-key', p('cp.key'), '--cluster-ca-cert', p('ca.crt'),
-    '--cluster-listen', `127.0.0.1:${cluster}`, '--admin-listen', `127.0.0.1:${admin}`, '--status-listen', 'off', '--log-level', 'warn']);
-  procs.push(cp.proc);
-  const adminUrl = `http://127.0.0.1:${admin}`;
-  await adminUp(adminUrl);
   const services = Array.from({ length: SERVICES }, (_, i) => ({ name: `s${i}`, url: `http://127.0.0.1:${upPort}/`, routes: [{ name: `r${i}`, paths: [`/r${i}`] }] }));
-  const r = await fetch(`${adminUrl}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ _format_version: '3.0', services }) });
-  if (r.status !== 201) throw new Error(`import: ${r.status} ${await r.text()}`);
+  const { cp, cluster, adminUrl, p } = await startCp(dir, services);
+  procs.push(cp.proc);
 
   const rows = [];
   let change = 0;

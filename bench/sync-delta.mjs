@@ -4,12 +4,11 @@
 // CP through byte-counting TCP relays, so "bytes per change" is what crossed the wire (TLS
 // included). Also: the CP's CPU time per change (/proc utime+stime) and each DP's logged apply
 // time. Usage: npm run build && node bench/sync-delta.mjs [SERVICES] [CHANGES]
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BIN, adminUp, daemon, freePort, sleep } from './daemons.mjs';
+import { daemon, freePort, sleep, startCp } from './daemons.mjs';
 
 const SERVICES = Number(process.argv[2] ?? 10_000);
 const CHANGES = Number(process.argv[3] ?? 20);
@@ -38,18 +37,9 @@ const dir = mkdtempSync(join(tmpdir(), 'hybridctl-bench-'));
 const procs = [];
 const relays = [];
 try {
-  const pki = join(dir, 'pki');
-  execFileSync(process.execPath, [BIN, 'gen-cert', '--mode', 'pki', '--out-dir', pki, '--cp-hostname', 'localhost', '--cp-hostname', '127.0.0.1'], { stdio: 'ignore' });
-  const p = (f) => join(pki, f);
-  const [cluster, admin] = [await freePort(), await freePort()];
-  const cp = daemon(['cp', 'run', '--prefix', join(dir, 'cp'), '--cluster-mtls', 'pki', '--cluster-cert', p('cp.crt'), '--cluster-cert-key', p('cp.key'), '--cluster-ca-cert', p('ca.crt'),
-    '--cluster-listen', `127.0.0.1:${cluster}`, '--admin-listen', `127.0.0.1:${admin}`, '--status-listen', 'off', '--log-level', 'warn']);
-  procs.push(cp.proc);
-  const adminUrl = `http://127.0.0.1:${admin}`;
-  await adminUp(adminUrl);
   const services = Array.from({ length: SERVICES }, (_, i) => ({ name: `s${i}`, url: `http://127.0.0.1:9/${i}`, routes: [{ name: `r${i}`, paths: [`/r${i}`] }] }));
-  const r = await fetch(`${adminUrl}/config`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ _format_version: '3.0', services }) });
-  if (r.status !== 201) throw new Error(`import: ${r.status} ${await r.text()}`);
+  const { cp, cluster, adminUrl, p } = await startCp(dir, services);
+  procs.push(cp.proc);
   const cpHash = async () => (await (await fetch(`${adminUrl}/status`)).json()).configuration_hash;
 
   const dps = {};
