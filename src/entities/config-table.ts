@@ -10,7 +10,7 @@ export function emptyRows(): Rows {
   return Object.fromEntries(ENTITY_ORDER.map((e) => [e, []])) as unknown as Rows;
 }
 
-const refId = (v: unknown): string | null => (v && typeof v === 'object' && typeof (v as Row).id === 'string' ? ((v as Row).id as string) : typeof v === 'string' ? v : null);
+export const refId = (v: unknown): string | null => (v && typeof v === 'object' && typeof (v as Row).id === 'string' ? ((v as Row).id as string) : typeof v === 'string' ? v : null);
 
 export function toConfigTable(rows: Rows): Record<string, unknown> {
   const table: Record<string, unknown> = { _format_version: '3.0', _transform: false };
@@ -40,6 +40,34 @@ export function toConfigTable(rows: Rows): Record<string, unknown> {
     if (out.length > 0) table[name] = out;
   }
   return table;
+}
+
+/**
+ * Where `toConfigTable` puts one row, given which services it drops (disabled) and which routes
+ * (those of a dropped service): `in` or `out`, or `unsure` where the answer depends on the order of
+ * rows within a family (a service whose foreign key names a dropped service's id, a route naming a
+ * dropped route's id: possible only with ids shared across entities). Mirrors the loop above step by
+ * step, so that a change log can tell which changes reach a data plane as they are.
+ */
+export function exportState(name: EntityName, row: Row, droppedService: (id: string) => boolean, droppedRoute: (id: string) => boolean): 'in' | 'out' | 'unsure' {
+  if (name === 'services' && row.enabled === false) return 'out';
+  if (name === 'routes' && droppedService(refId(row.service) ?? '')) return 'out';
+  if (name === 'plugins' && row.enabled === false) return 'out';
+  // While the export walks a family, only the families before it are complete in its drop sets.
+  const at = ENTITY_ORDER.indexOf(name);
+  const services = ENTITY_ORDER.indexOf('services');
+  const routes = ENTITY_ORDER.indexOf('routes');
+  let state: 'in' | 'unsure' = 'in';
+  for (const fk of foreignKeys(name)) {
+    const id = refId(row[fk]);
+    if (!id) continue;
+    for (const [dropped, family] of [[droppedService, services], [droppedRoute, routes]] as const) {
+      if (at < family || !dropped(id)) continue;
+      if (at > family) return 'out';
+      state = 'unsure';
+    }
+  }
+  return state;
 }
 
 const fkCache = new Map<EntityName, string[]>();

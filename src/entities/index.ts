@@ -4,7 +4,7 @@ export { SCHEMAS, ENTITY_ORDER, PROTOCOLS, isEntity, type EntityName, type Entit
 export { validateRow, describeErrors, expandServiceUrl, UUID, ENTITY_LIMITS, type Row, type FieldErrors } from './validate.js';
 export { EntityError, schemaViolation, uniqueViolation, compositeUniqueViolation, primaryKeyViolation, foreignKeyViolation, referencedViolation, referencedByOthers, notFound, declarativeError } from './errors.js';
 export { parseDeclarativeText, declarativeToRows, declarativeToConfigTable, uuidV5, declarativeId, kongIdKey, KONG_ID_NAMESPACE, FORMAT_VERSIONS } from './declarative.js';
-export { toConfigTable, configRow, emptyRows, type Rows } from './config-table.js';
+export { toConfigTable, configRow, emptyRows, exportState, refId, type Rows } from './config-table.js';
 export type { DataPlaneRow } from './data-plane.js';
 export type { PluginCatalogue } from './plugin-catalogue.js';
 export { CREDENTIAL_ENTITIES, CREDENTIAL_PATHS } from './credentials.js';

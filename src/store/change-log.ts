@@ -2,7 +2,7 @@
 // order, for the last LOG_VERSIONS versions. What sync v2 answers get_delta from. Versions are the
 // shared database's change log versions on PostgreSQL (global across control planes), else a
 // counter persisted with the log under its own keys in the same transaction as the write.
-import type { EntityName, Row } from '../entities/index.js';
+import { exportState, refId, type EntityName, type Row } from '../entities/index.js';
 import type { Op } from './persistence.js';
 
 /** One row as a commit left it: `row` null for a deletion. */
@@ -18,7 +18,7 @@ export interface ChangeFeed {
   /**
    * The changes after `version` up to and including `upto`, in commit order; null when they cannot
    * be told as plain row changes: a version this log never handed out or no longer holds, one
-   * ahead of `upto`, or an import (or any change the v1 export transforms) in between.
+   * ahead of `upto`, or an import (or a change the v1 export does not pass through as rows) in between.
    */
   since(version: number, upto: number): ChangeEntry[] | null;
 }
@@ -49,21 +49,19 @@ export interface Pending {
   services: ChangeEntry[];
 }
 
-/**
- * Changes the v1 export (entities/config-table.ts) does not pass through as rows: a disabled
- * service drops its routes and their plugins, a disabled plugin is left out. Told as a full sync.
- */
-function exportTransforms(entity: EntityName, prev: Row | undefined, next: Row | null): boolean {
-  if (entity !== 'services' && entity !== 'plugins') return false;
-  return prev?.enabled === false || next?.enabled === false;
-}
+/** What a change log entry tells a data plane, if anything: an entry, nothing at all, or "full sync". */
+type Told = ChangeEntry | 'nothing' | 'full';
+
+/** Whether a row is in D: a dropped service (disabled), or a route of one, whose referrers the export drops too. */
+const dropsReferrers = (entity: EntityName, row: Row | null | undefined, disabled: ReadonlySet<string>): boolean =>
+  !!row && ((entity === 'services' && row.enabled === false) || (entity === 'routes' && disabled.has(refId(row.service) ?? '')));
 
 export class ChangeLog implements ChangeFeed {
   private log: Logged[] = [];
   /** The version the log starts after: a DP at it gets every logged change. */
   private base: number;
   private last: number;
-  /** Disabled services: while any exist, every change is told as a full sync (see exportTransforms). */
+  /** Disabled services as of the last commit: what the export drops with them decides how a change is told. */
   private readonly disabled = new Set<string>();
 
   /** `loaded`: what a persisted log held (LMDB, memory); `start`: the version of the rows loaded. */
@@ -100,15 +98,38 @@ export class ChangeLog implements ChangeFeed {
   prepare(ops: Op[], prev: (entity: EntityName, id: string) => Row | undefined, full = false): Pending {
     if (full) return { changes: null, services: [] };
     const entityOps = ops.filter((op) => op.key.startsWith('e:'));
-    let plain = this.disabled.size === 0 && entityOps.length <= MAX_ROWS_PER_VERSION;
+    let plain = entityOps.length <= MAX_ROWS_PER_VERSION;
     const changes: ChangeEntry[] = [];
+    const services: ChangeEntry[] = [];
     for (const op of entityOps) {
       const [, entity, id] = op.key.split(':') as [string, EntityName, string];
       const row = op.value === undefined || op.value === null ? null : (op.value as { r: Row }).r;
-      if (exportTransforms(entity, prev(entity, id), row)) plain = false;
-      changes.push({ entity, id, row });
+      if (entity === 'services') services.push({ entity, id, row });
+      if (!plain) continue;
+      const told = this.tell(entity, id, prev(entity, id), row, prev);
+      if (told === 'full') plain = false;
+      else if (told !== 'nothing') changes.push(told);
     }
-    return { changes: plain ? changes : null, services: changes.filter((c) => c.entity === 'services') };
+    return { changes: plain ? changes : null, services };
+  }
+
+  /**
+   * One row's change as the v1 export (entities/config-table.ts) sees it. Told as a row only when
+   * what the export drops stays the same (no service disabled or enabled, none created or deleted
+   * disabled, no route moved to or from a disabled one), so every other row stays in or out of it,
+   * and when the row's own place is certain: coming back into the export is a full sync, because
+   * the export keeps its old place in the table where a delta puts it last.
+   */
+  private tell(entity: EntityName, id: string, before: Row | undefined, after: Row | null, lookup: (entity: EntityName, id: string) => Row | undefined): Told {
+    if (dropsReferrers(entity, before, this.disabled) !== dropsReferrers(entity, after, this.disabled)) return 'full';
+    const droppedService = (x: string) => this.disabled.has(x);
+    const droppedRoute = (x: string) => dropsReferrers('routes', lookup('routes', x), this.disabled);
+    const was = before ? exportState(entity, before, droppedService, droppedRoute) : 'absent';
+    const is = after ? exportState(entity, after, droppedService, droppedRoute) : 'absent';
+    if (was === 'unsure' || is === 'unsure') return 'full';
+    if (is === 'in') return was === 'out' ? 'full' : { entity, id, row: after };
+    // Leaving the export (deleted, or dropped from now on): a deletion, if a data plane has it.
+    return was === 'in' ? { entity, id, row: null } : 'nothing';
   }
 
   private track(c: ChangeEntry): void {

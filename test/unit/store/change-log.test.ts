@@ -1,5 +1,5 @@
 // The store's change feed and the deltas sync v2 builds from it: versions in commit order, the
-// bound, "full sync needed" for imports and disabled services, and a DP patched from deltas ending
+// bound, "full sync needed" for imports and services disabled or enabled, and a DP patched from deltas ending
 // with the very config_table (and hash) the CP exports, through any sequence of writes.
 import { describe, expect, it } from 'vitest';
 import { openMemoryStore, type Store } from '../../../src/store/index.js';
@@ -35,7 +35,7 @@ describe('the change feed', () => {
     expect(feed.since(v0 - 5, v4)).toBeNull();
   });
 
-  it('marks imports and changes while a service is disabled as "full sync needed"', async () => {
+  it('marks imports, and disabling or enabling a service, as "full sync needed"', async () => {
     const s = openMemoryStore();
     const feed = s.changes();
     await s.insert('services', svc('a'));
@@ -46,8 +46,9 @@ describe('the change feed', () => {
     await s.update('services', 'a', { enabled: false });
     expect(feed.since(imported, feed.version())).toBeNull();
     const disabled = feed.version();
+    // A service that has nothing to do with the disabled one is a plain row.
     await s.insert('services', svc('b'));
-    expect(feed.since(disabled, feed.version())).toBeNull();
+    expect(feed.since(disabled, feed.version())!.map((c) => c.row?.name)).toEqual(['b']);
     const enabling = feed.version();
     await s.update('services', 'a', { enabled: true });
     expect(feed.since(enabling, feed.version())).toBeNull();
@@ -67,9 +68,9 @@ describe('the change feed', () => {
     await expect(s.update('services', 'a', { enabled: true })).rejects.toThrow('disk full');
     fail = false;
     const v = s.changes().version();
-    await s.insert('consumers', { username: 'x' });
-    // Service a is still disabled: still told as a full sync.
-    expect(s.changes().since(v, s.changes().version())).toBeNull();
+    await s.insert('plugins', { name: 'request-termination', service: { name: 'a' }, config: { status_code: 403 } });
+    // Service a is still disabled: its new plugin is not part of the export, nothing to tell.
+    expect(s.changes().since(v, s.changes().version())).toEqual([]);
   });
 
   it('keeps only the last versions: older ones are no longer known', () => {
