@@ -2,12 +2,11 @@
 // them through unchanged, and a DP patched from deltas ends with the CP's exact configuration (and
 // hash) through any sequence of writes that disable, enable and move things.
 import { describe, expect, it } from 'vitest';
-import { openMemoryStore, type Store } from '../../../src/store/index.js';
+import { openMemoryStore } from '../../../src/store/index.js';
 import { ChangeLog } from '../../../src/store/change-log.js';
-import { buildReconfigure } from '../../../src/cluster/protocol/messages.js';
 import { configHash } from '../../../src/cluster/protocol/hash.js';
 import { deltasToTable } from '../../../src/cluster/protocol/sync-v2.js';
-import { StoreDeltaSource, type VersionedCurrent } from '../../../src/cluster/server/store-delta-source.js';
+import { cpOf } from './cp-of.js';
 import type { EntityName, Row } from '../../../src/entities/index.js';
 
 const S_ON = '00000000-0000-4000-8000-000000000001';
@@ -84,15 +83,6 @@ describe('changes while a service is disabled', () => {
     expect(p.changes).toBeNull();
   });
 });
-
-function cpOf(s: Store) {
-  let current: VersionedCurrent | null = null;
-  const rebuild = async () => {
-    const version = s.changes().version();
-    current = { ...buildReconfigure(await s.exportConfigTable()), version };
-  };
-  return { rebuild, source: new StoreDeltaSource(() => current, s.changes()), hash: () => current!.hash };
-}
 
 describe('deltas with disabled services and plugins', () => {
   it('take a DP to the CP\'s exact configuration through writes that disable, enable and move', async () => {

@@ -2,14 +2,13 @@
 // bound, "full sync needed" for imports and services disabled or enabled, and a DP patched from deltas ending
 // with the very config_table (and hash) the CP exports, through any sequence of writes.
 import { describe, expect, it } from 'vitest';
-import { openMemoryStore, type Store } from '../../../src/store/index.js';
+import { openMemoryStore } from '../../../src/store/index.js';
 import { ChangeLog, LOG_META } from '../../../src/store/change-log.js';
 import { localTx, memoryPersistence } from '../../../src/store/persistence.js';
 import { EntityStore } from '../../../src/store/entity-store.js';
-import { buildReconfigure } from '../../../src/cluster/protocol/messages.js';
 import { configHash } from '../../../src/cluster/protocol/hash.js';
 import { deltasToTable } from '../../../src/cluster/protocol/sync-v2.js';
-import { StoreDeltaSource, type VersionedCurrent } from '../../../src/cluster/server/store-delta-source.js';
+import { cpOf } from './cp-of.js';
 
 const svc = (name: string) => ({ name, url: 'http://127.0.0.1:9' });
 
@@ -106,16 +105,6 @@ describe('the change feed', () => {
     expect(again.changes().since(v1, v1 + 1)!.map((c) => c.row!.name)).toEqual(['b']);
   });
 });
-
-/** What the CP does: export at a version, and a DeltaSource over the feed. */
-function cpOf(s: Store) {
-  let current: VersionedCurrent | null = null;
-  const rebuild = async () => {
-    const version = s.changes().version();
-    current = { ...buildReconfigure(await s.exportConfigTable()), version };
-  };
-  return { rebuild, source: new StoreDeltaSource(() => current, s.changes()), hash: () => current!.hash };
-}
 
 describe('deltas from the store', () => {
   it('take a DP through a sequence of writes to the CP\'s exact configuration, each sync a delta', async () => {
