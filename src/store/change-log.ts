@@ -52,7 +52,7 @@ export interface Pending {
 /** What a change log entry tells a data plane, if anything: an entry, nothing at all, or "full sync". */
 type Told = ChangeEntry | 'nothing' | 'full';
 
-/** Whether a row is in D: a dropped service (disabled), or a route of one, whose referrers the export drops too. */
+/** Whether the export drops this row's referrers with it: a disabled service, or a route of one. */
 const dropsReferrers = (entity: EntityName, row: Row | null | undefined, disabled: ReadonlySet<string>): boolean =>
   !!row && ((entity === 'services' && row.enabled === false) || (entity === 'routes' && disabled.has(refId(row.service) ?? '')));
 
