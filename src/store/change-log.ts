@@ -33,7 +33,7 @@ export const MAX_ROWS_PER_VERSION = 1000;
 export const LOG_PREFIX = 'cl:';
 export const LOG_META = 'cm:meta';
 
-const logKey = (v: number) => LOG_PREFIX + v.toString(16).padStart(16, '0');
+export const logKey = (v: number) => LOG_PREFIX + v.toString(16).padStart(16, '0');
 
 interface Logged {
   version: number;
@@ -203,4 +203,71 @@ export class ChangeLog implements ChangeFeed {
     }
     return -1;
   }
+}
+
+/**
+ * How a commit told each entity key on a shared database, stored on its ops in the database's change
+ * log (`t`): the op's row (`r`), a deletion (`d`) or nothing (`n`). Only the writing node knows the
+ * state before its commit, which decides this; a node starting later seeds its log from the marks.
+ * null: the commit is a full sync (so are commits writing one key twice: their order is not kept).
+ */
+export type Mark = 'r' | 'd' | 'n';
+
+export function toldMarks(ops: readonly Op[], p: Pending): Map<string, Mark> | null {
+  if (p.changes === null) return null;
+  const marks = new Map<string, Mark>();
+  for (const op of ops) {
+    if (!op.key.startsWith('e:')) continue;
+    if (marks.has(op.key)) return null;
+    marks.set(op.key, 'n');
+  }
+  for (const c of p.changes) marks.set(`e:${c.entity}:${c.id}`, c.row === null ? 'd' : 'r');
+  return marks;
+}
+
+/** A commit as a shared database's change log keeps it: its ops, marked when it was told as rows. */
+export interface SharedCommit {
+  version: number;
+  ops: { key: string; value: unknown; t?: Mark }[] | null;
+}
+
+/**
+ * The log records (as the ChangeLog constructor loads them) for a node starting on a shared
+ * database at `start`: the newest kept commits that fit the log's bounds, `commits` in ascending
+ * order, all at or below `start`. `floor`: the version the database's log was pruned up to.
+ */
+export function sharedLogRecords(commits: readonly SharedCommit[], start: number, floor: number,
+  limit: { versions: number; rows: number } = { versions: LOG_VERSIONS, rows: LOG_ROWS }): { key: string; value: unknown }[] {
+  const out: { key: string; value: unknown }[] = [];
+  let base = floor;
+  let rows = 0;
+  for (let i = commits.length - 1; i >= 0; i--) {
+    const c = commits[i]!;
+    const changes = toldChanges(c);
+    rows += changes?.length ?? 0;
+    if (out.length >= limit.versions || rows > limit.rows) {
+      base = c.version;
+      break;
+    }
+    out.push({ key: logKey(c.version), value: { version: c.version, changes } satisfies Logged });
+  }
+  out.reverse();
+  out.push({ key: LOG_META, value: { version: start, base } });
+  return out;
+}
+
+function toldChanges(c: SharedCommit): ChangeEntry[] | null {
+  if (c.ops === null) return null;
+  const changes: ChangeEntry[] = [];
+  for (const op of c.ops) {
+    if (!op.key.startsWith('e:')) continue;
+    // Written before marks existed, or a full sync.
+    if (op.t === undefined) return null;
+    if (op.t === 'n') continue;
+    const [, entity, id] = op.key.split(':') as [string, EntityName, string];
+    const row = op.t === 'r' && op.value !== null && op.value !== undefined ? (op.value as { r: Row }).r : null;
+    if (op.t === 'r' && row === null) return null;
+    changes.push({ entity, id, row });
+  }
+  return changes;
 }

@@ -9,7 +9,7 @@ import type { Op, Persistence, RemoteChange, StoredDataPlane, WriteTx } from './
 import type { ChangeInfo, Page, Store } from './index.js';
 import { checkUnique } from './constraints.js';
 import { checkDuplicates, checkListIsNew, givenSnis, namesOf, planSnis } from './certificate-snis.js';
-import { ChangeLog, LOG_META, LOG_PREFIX, type ChangeFeed } from './change-log.js';
+import { ChangeLog, LOG_META, LOG_PREFIX, sharedLogRecords, toldMarks, type ChangeFeed } from './change-log.js';
 
 const MAX_PAGE = 1000;
 const DEFAULT_PAGE = 100;
@@ -49,7 +49,9 @@ export class EntityStore implements Store {
     this.seq = loaded.length ? loaded[loaded.length - 1]!.s : 0;
     // A first start counts from the clock in microseconds: above the versions sync v2 handed out
     // before there was a change log, which a Kong DP may still hold.
-    const persisted = p.shared ? [] : [...p.loadAll(LOG_PREFIX), ...p.loadAll(LOG_META)];
+    const persisted = p.shared
+      ? sharedLogRecords(p.shared.startLog.commits, p.shared.startVersion, p.shared.startLog.floor)
+      : [...p.loadAll(LOG_PREFIX), ...p.loadAll(LOG_META)];
     this.log = new ChangeLog(persisted, p.shared?.startVersion ?? Date.now() * 1000, this.rows.get('services')!.values());
     // Another control plane's commits arrive between this node's writes, never inside one.
     p.shared?.onHint(() => void this.serial(async () => this.applyRemote(await p.shared!.poll())).catch(() => undefined));
@@ -61,7 +63,7 @@ export class EntityStore implements Store {
   /** Commits `ops` with their change log entry; `full`: an import, told as "full sync needed". */
   private async commitLogged(tx: WriteTx, ops: Op[], full = false): Promise<void> {
     const pending = this.log.prepare(ops, (e, id) => this.rows.get(e)?.get(id), full);
-    const version = await tx.commit(this.p.shared ? ops : [...ops, ...this.log.persistOps(pending)]);
+    const version = this.p.shared ? await tx.commit(ops, toldMarks(ops, pending)) : await tx.commit([...ops, ...this.log.persistOps(pending)]);
     this.log.record(pending, version ?? undefined);
   }
 

@@ -5,6 +5,7 @@ import { renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { RuntimeError, errorMessage } from '../errors.js';
 import { inspectLmdbDir, openLmdbEnv, storageError } from '../util/lmdb-safe.js';
+import type { Mark, SharedCommit } from './change-log.js';
 
 export interface Record_ {
   key: string;
@@ -21,8 +22,11 @@ export type RemoteChange = ({ ops: Op[] } | { reload: Record_[] }) & { version?:
 export interface WriteTx {
   /** Other nodes' commits since this node last looked, to apply before checking this write. */
   remote: RemoteChange[];
-  /** Resolves with the commit's version on a shared database (its change log's), else nothing. */
-  commit(ops: Op[]): Promise<number | void>;
+  /**
+   * Resolves with the commit's version on a shared database (its change log's), else nothing.
+   * `marks`: how the commit was told to data planes, kept in a shared database's log (change-log.ts).
+   */
+  commit(ops: Op[], marks?: ReadonlyMap<string, Mark> | null): Promise<number | void>;
   abort(): Promise<void>;
 }
 
@@ -33,6 +37,8 @@ export type StoredDataPlane = { id: string; ttl: number; last_seen: number; host
 export interface SharedPersistence {
   /** The change log version the rows loaded at start include. */
   readonly startVersion: number;
+  /** The commits the database's change log still kept at start (ascending), and what it was pruned up to. */
+  readonly startLog: { commits: SharedCommit[]; floor: number };
   /** Other nodes' commits since the last look, without taking the write lock. */
   poll(): Promise<RemoteChange[]>;
   /** Called when a poll may find something: a notification, a reconnect, the safety timer. */

@@ -6,6 +6,7 @@ import pg from 'pg';
 import { RuntimeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { Op, Persistence, Record_, RemoteChange, StoredDataPlane, WriteTx } from '../persistence.js';
+import { LOG_VERSIONS, type SharedCommit } from '../change-log.js';
 import { describePg, isUnavailable, poolConfig, unavailable, type PgConfig } from './config.js';
 import { schemaState } from './migrations.js';
 import { constraintError, pruneLog, writeBudgetMs, writeOps, type Constraints } from './write.js';
@@ -47,11 +48,12 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
 
   let snapshot: Record_[];
   let lastVersion: number;
+  let startLog: { commits: SharedCommit[]; floor: number };
   try {
     const c = await pool.connect();
     try {
       await checkSchema(c, where);
-      ({ rows: snapshot, version: lastVersion } = await readAll(c, true));
+      ({ rows: snapshot, version: lastVersion, log: startLog } = await readAll(c, true, true));
     } finally {
       c.release();
     }
@@ -108,10 +110,10 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
       let done = false;
       return {
         remote,
-        async commit(ops) {
+        async commit(ops, marks) {
           let version: number;
           try {
-            version = await writeOps(c, ops, o.nodeId, o.constraints, cfg.timeoutMs);
+            version = await writeOps(c, ops, o.nodeId, o.constraints, cfg.timeoutMs, marks ?? null);
             if (++writes % PRUNE_EVERY === 0) await pruneLog(c, version);
           } catch (err) {
             throw failure(err, 'nothing was written');
@@ -194,6 +196,7 @@ export async function openPostgresPersistence(cfg: PgConfig, o: PgOptions): Prom
     },
     shared: {
       startVersion: lastVersion,
+      startLog,
       poll,
       onHint: (cb) => void wakeups.add(cb),
       upsertDataPlane: (row: StoredDataPlane) => guarded('the data plane was not recorded', () => dps.upsert(row)),
@@ -220,13 +223,25 @@ async function checkSchema(c: pg.PoolClient, where: string): Promise<void> {
  * Every row and the log version they include, consistent with each other: in a snapshot of its own
  * (`own`), or inside the caller's transaction (which holds the write lock or is repeatable read).
  */
-async function readAll(c: pg.PoolClient, own: boolean): Promise<{ rows: Record_[]; version: number }> {
+async function readAll(c: pg.PoolClient, own: true, withLog: true): Promise<{ rows: Record_[]; version: number; log: { commits: SharedCommit[]; floor: number } }>;
+async function readAll(c: pg.PoolClient, own: boolean): Promise<{ rows: Record_[]; version: number }>;
+async function readAll(c: pg.PoolClient, own: boolean, withLog = false): Promise<{ rows: Record_[]; version: number; log?: { commits: SharedCommit[]; floor: number } }> {
   if (own) await c.query('begin isolation level repeatable read read only');
   try {
     const v = await c.query<{ v: string }>('select coalesce(max(version), 0) as v from hybridctl_changes');
     const r = await c.query<{ key: string; value: unknown }>('select key, value from hybridctl_rows order by key');
+    let log: { commits: SharedCommit[]; floor: number } | undefined;
+    if (withLog) {
+      // The commits a starting node's change log can hold (it keeps at most LOG_VERSIONS), in the same snapshot.
+      const floor = Number((await c.query<{ p: string }>('select pruned_upto as p from hybridctl_sync')).rows[0]?.p ?? 0);
+      const kept = await c.query<{ version: string; ops: SharedCommit['ops'] }>('select version, ops from hybridctl_changes where version > $1 order by version desc limit $2', [floor, LOG_VERSIONS]);
+      const commits = kept.rows.map((x) => ({ version: Number(x.version), ops: x.ops })).reverse();
+      // Older commits than those read are beyond the log's reach: the oldest read is its floor then.
+      log = { commits, floor: kept.rows.length === LOG_VERSIONS ? commits[0]!.version : floor };
+      if (kept.rows.length === LOG_VERSIONS) commits.shift();
+    }
     if (own) await c.query('commit');
-    return { rows: r.rows.map((x) => ({ key: x.key, value: x.value })), version: Number(v.rows[0]!.v) };
+    return { rows: r.rows.map((x) => ({ key: x.key, value: x.value })), version: Number(v.rows[0]!.v), log };
   } catch (err) {
     if (own) await c.query('rollback').catch(() => undefined);
     throw err;

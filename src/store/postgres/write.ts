@@ -4,6 +4,7 @@
 import type { ClientBase } from 'pg';
 import { EntityError, compositeUniqueViolation, uniqueViolation } from '../../entities/index.js';
 import type { Op } from '../persistence.js';
+import type { Mark } from '../change-log.js';
 
 export interface Constraints {
   /** Index keys that must be unique across all rows (see constraints.ts). */
@@ -18,7 +19,8 @@ export const RELOAD_ABOVE = 2000;
 /** Time a write of `n` keys may take: the configured timeout, plus a millisecond per key for imports. */
 export const writeBudgetMs = (timeoutMs: number, n: number) => timeoutMs + n;
 
-export async function writeOps(c: ClientBase, ops: Op[], nodeId: string, c_: Constraints, timeoutMs: number): Promise<number> {
+/** `marks`: how the commit was told to data planes (change-log.ts), kept on its logged ops for nodes starting later. */
+export async function writeOps(c: ClientBase, ops: Op[], nodeId: string, c_: Constraints, timeoutMs: number, marks: ReadonlyMap<string, Mark> | null = null): Promise<number> {
   const budget = writeBudgetMs(timeoutMs, ops.length);
   // The server gives up first (and rolls back), the client a second later.
   const q = <R extends object = Record<string, unknown>>(text: string, values: unknown[]) => c.query<R>({ text, values, query_timeout: budget + 1000 } as never);
@@ -52,7 +54,7 @@ export async function writeOps(c: ClientBase, ops: Op[], nodeId: string, c_: Con
   }
   if (unique.length) await q('insert into hybridctl_unique (index, owner) select i, o from json_to_recordset($1::json) as t(i text, o text)', [docs(unique)]);
   if (refs.length) await q('insert into hybridctl_refs (owner, target) select o, t from json_to_recordset($1::json) as t(o text, t text) on conflict do nothing', [docs(refs)]);
-  const logged = last.size > RELOAD_ABOVE ? null : JSON.stringify([...last].map(([key, value]) => ({ key, value: value ?? null })));
+  const logged = last.size > RELOAD_ABOVE ? null : JSON.stringify([...last].map(([key, value]) => ({ key, value: value ?? null, t: marks?.get(key) })));
   const r = await q<{ version: string }>('insert into hybridctl_changes (node, ops) values ($1, $2::json) returning version', [nodeId, logged]);
   const version = Number(r.rows[0]!.version);
   await c.query("select pg_notify('hybridctl_changes', $1)", [String(version)]);
