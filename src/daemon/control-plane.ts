@@ -38,10 +38,12 @@ export interface ControlPlane {
 
 type Listen = { host: string; port: number };
 
-/** With only sync v2 DPs, the export is rebuilt this long after changes pause... */
+/**
+ * With only sync v2 DPs, the export is rebuilt this long after changes pause; not while they keep
+ * coming, since nothing then waits on it (whatever does asks for it: fresh(), served()), and a
+ * whole export is what a change must not cost.
+ */
 const EXPORT_IDLE_MS = 2_000;
-/** ...and at least this often while they keep coming. */
-const EXPORT_MAX_LAG_MS = 10_000;
 
 export async function startControlPlane(s: CpSettings, log: Logger): Promise<ControlPlane> {
   const nodeId = stableNodeId(s.prefix);
@@ -64,7 +66,6 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
   // change log, so a change costs the CP what it changed, not a whole export. The export catches
   // up when something needs it (a v1 DP, a full sync, /status), or once changes pause.
   let stale = false;
-  let staleSince = 0;
   let catchUp: NodeJS.Timeout | undefined;
 
   // One rebuild at a time; changes arriving during a rebuild fold into one more rebuild.
@@ -103,12 +104,10 @@ export async function startControlPlane(s: CpSettings, log: Logger): Promise<Con
 
   const changed = (): void => {
     if (!cluster || current === null || cluster.v1Connected() > 0) return void rebuild();
-    if (!stale) staleSince = Date.now();
     stale = true;
     cluster.notifyVersion();
     clearTimeout(catchUp);
-    const wait = Math.max(0, Math.min(EXPORT_IDLE_MS, staleSince + EXPORT_MAX_LAG_MS - Date.now()));
-    catchUp = setTimeout(() => void rebuild(), wait);
+    catchUp = setTimeout(() => void rebuild(), EXPORT_IDLE_MS);
     catchUp.unref();
   };
   /**
