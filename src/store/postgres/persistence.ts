@@ -237,8 +237,10 @@ async function readAll(c: pg.PoolClient, own: boolean, withLog = false): Promise
       const kept = await c.query<{ version: string; ops: SharedCommit['ops'] }>('select version, ops from hybridctl_changes where version > $1 order by version desc limit $2', [floor, LOG_VERSIONS]);
       const commits = kept.rows.map((x) => ({ version: Number(x.version), ops: x.ops })).reverse();
       // Older commits than those read are beyond the log's reach: the oldest read is its floor then.
-      log = { commits, floor: kept.rows.length === LOG_VERSIONS ? commits[0]!.version : floor };
-      if (kept.rows.length === LOG_VERSIONS) commits.shift();
+      // So it is on a database never pruned: version 0 is no state a data plane can be at.
+      const bounded = commits.length > 0 && (commits.length === LOG_VERSIONS || floor === 0);
+      log = { commits, floor: bounded ? commits[0]!.version : floor };
+      if (bounded) commits.shift();
     }
     if (own) await c.query('commit');
     return { rows: r.rows.map((x) => ({ key: x.key, value: x.value })), version: Number(v.rows[0]!.v), log };
