@@ -33,7 +33,7 @@ export const MAX_ROWS_PER_VERSION = 1000;
 export const LOG_PREFIX = 'cl:';
 export const LOG_META = 'cm:meta';
 
-export const logKey = (v: number) => LOG_PREFIX + v.toString(16).padStart(16, '0');
+const logKey = (v: number) => LOG_PREFIX + v.toString(16).padStart(16, '0');
 
 interface Logged {
   version: number;
@@ -234,7 +234,8 @@ export interface SharedCommit {
 /**
  * The log records (as the ChangeLog constructor loads them) for a node starting on a shared
  * database at `start`: the newest kept commits that fit the log's bounds, `commits` in ascending
- * order, all at or below `start`. `floor`: the version the database's log was pruned up to.
+ * order, all at or below `start`. `floor`: the version below which the database's log tells nothing
+ * (what it was pruned up to, or the oldest commit read when older ones may exist).
  */
 export function sharedLogRecords(commits: readonly SharedCommit[], start: number, floor: number,
   limit: { versions: number; rows: number } = { versions: LOG_VERSIONS, rows: LOG_ROWS }): { key: string; value: unknown }[] {
