@@ -171,7 +171,10 @@ export class EntityStore implements Store {
       this.rows.get('snis')!.set(r.id as string, r);
       this.seqs.set(`snis:${r.id as string}`, seqs[i]!);
     });
-    for (const r of plan.del) this.rows.get('snis')!.delete(r.id as string);
+    for (const r of plan.del) {
+      this.rows.get('snis')!.delete(r.id as string);
+      this.seqs.delete(`snis:${r.id as string}`);
+    }
     this.emit({ entity, op });
     return this.present(entity, row);
   }
@@ -285,7 +288,12 @@ export class EntityStore implements Store {
       if (entity === 'consumers') for (const e of CREDENTIAL_ENTITIES) cascade.push(...refs(e, 'consumer').map((r): [EntityName, Row] => [e, r]));
       await this.commitLogged(tx, [{ key: entityKey(entity, id), value: undefined }, ...cascade.map(([e, r]) => ({ key: entityKey(e, r.id as string), value: undefined }))]);
       this.rows.get(entity)!.delete(id);
-      for (const [e, r] of cascade) this.rows.get(e)!.delete(r.id as string);
+      // Created again, a row goes last, as it does in memory and on the other control planes.
+      this.seqs.delete(`${entity}:${id}`);
+      for (const [e, r] of cascade) {
+        this.rows.get(e)!.delete(r.id as string);
+        this.seqs.delete(`${e}:${r.id as string}`);
+      }
       this.emit({ entity, op: 'delete' });
       return true;
     });
@@ -297,12 +305,13 @@ export class EntityStore implements Store {
       for (const e of ENTITY_ORDER) for (const id of this.rows.get(e)!.keys()) ops.push({ key: entityKey(e, id), value: undefined });
       const t = now();
       const next = new Map<EntityName, Map<string, Row>>(ENTITY_ORDER.map((e) => [e, new Map()]));
+      const seqs = new Map<string, number>();
       for (const e of ENTITY_ORDER) {
         for (const r of rows[e]) {
           const row = { ...r };
           stamp(e, row, row.created_at ?? t, row.updated_at ?? t);
           const s = ++this.seq;
-          this.seqs.set(`${e}:${row.id as string}`, s);
+          seqs.set(`${e}:${row.id as string}`, s);
           // A delete and a put of the same key: the put wins inside the transaction.
           ops.push({ key: entityKey(e, row.id as string), value: { s, e, r: row } });
           next.get(e)!.set(row.id as string, row);
@@ -310,6 +319,7 @@ export class EntityStore implements Store {
       }
       await this.commitLogged(tx, ops, true);
       this.rows = next;
+      this.seqs = seqs;
       this.log.resetDisabled(next.get('services')!.values());
       this.emit({ entity: '*', op: 'import' });
     });

@@ -97,15 +97,36 @@ function parseVersion(v: string): number | null {
 
 /**
  * One delta per row changed, the last state of each, at the first place it changed (a route
- * created after its service stays after it); every delta carries the version the DP reaches.
+ * created after its service stays after it); every delta carries the version the DP reaches. A row
+ * deleted and created again within the range is a deletion at its first place and the last state
+ * where it was created again: the CP lists it last from then on, and so does a DP that deletes
+ * and then creates it (an upsert of a row the DP has keeps its old place).
  */
 function toDeltas(changes: NonNullable<ReturnType<RowFeed['since']>>, version: string): Delta[] {
-  const last = new Map<string, (typeof changes)[number]>();
-  for (const c of changes) last.set(`${c.entity}:${c.id}`, c);
-  const out: Delta[] = [];
-  for (const c of last.values()) {
-    if (!isEntity(c.entity)) continue;
-    out.push(c.row ? rowDelta(c.entity, configRow(c.entity, c.row), version) : deleteDelta(c.entity, c.id, version));
+  type Change = (typeof changes)[number];
+  const slots: (Change | { recreated: Change })[] = [];
+  const at = new Map<string, { first: number; recreatedAt: number | null; last: Change; deleted: boolean }>();
+  for (const c of changes) {
+    const key = `${c.entity}:${c.id}`;
+    const seen = at.get(key);
+    if (!seen) {
+      at.set(key, { first: slots.push(c) - 1, recreatedAt: null, last: c, deleted: c.row === null });
+      continue;
+    }
+    if (c.row && seen.deleted) seen.recreatedAt = slots.push({ recreated: c }) - 1;
+    seen.last = c;
+    seen.deleted = c.row === null;
   }
+  const out: Delta[] = [];
+  slots.forEach((slot, i) => {
+    const first = !('recreated' in slot);
+    const c = first ? slot : slot.recreated;
+    if (!isEntity(c.entity)) return;
+    const s = at.get(`${c.entity}:${c.id}`)!;
+    const row = s.last.row;
+    if (first && s.recreatedAt !== null) out.push(deleteDelta(c.entity, c.id, version));
+    else if (first) out.push(row ? rowDelta(c.entity, configRow(c.entity, row), version) : deleteDelta(c.entity, c.id, version));
+    else if (s.recreatedAt === i && row) out.push(rowDelta(c.entity, configRow(c.entity, row), version));
+  });
   return out;
 }
