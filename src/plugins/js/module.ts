@@ -50,14 +50,15 @@ function sweep(): void {
   }
 }
 
-function bounded(work: Promise<unknown>, ms: number, phase: string): Promise<void> {
+/** `work` bounded by `ms`: one promise per call, settled by the work or by the sweep; either way the phase is over for the PDK. */
+function bounded(work: Promise<unknown>, ms: number, phase: string, guard: Guard): Promise<void> {
   return new Promise<void>((resolve, reject) => {
-    const p: Pending = { deadline: performance.now() + ms, ms, phase, fail: reject };
+    const p: Pending = { deadline: performance.now() + ms, ms, phase, fail: (err) => { guard.live = false; reject(err); } };
     pending.add(p);
     if (!sweeper) (sweeper = setInterval(sweep, SWEEP_MS)).unref();
     work.then(
-      () => { pending.delete(p); resolve(); },
-      (err: unknown) => { pending.delete(p); reject(err); },
+      () => { pending.delete(p); guard.live = false; resolve(); },
+      (err: unknown) => { pending.delete(p); guard.live = false; reject(err); },
     );
   });
 }
@@ -76,10 +77,7 @@ function run(h: Holder, kong: Kong, phase: string, ms: number): void | Promise<v
     guard.live = false;
     return;
   }
-  return bounded(r, ms, phase).then(
-    () => { guard.live = false; },
-    (err: unknown) => { guard.live = false; throw err; },
-  );
+  return bounded(r, ms, phase, guard);
 }
 
 /** The PluginModule for one loaded file's exports, or a JsPluginError saying what is missing. */

@@ -195,13 +195,12 @@ export class PluginRequest implements Kong {
     this.ctx.current = inst;
   }
 
-  /** One handler; a throw becomes Kong's 500 for this request only. */
+  /** One handler; a throw becomes Kong's 500 for this request only (a rejection: the caller's to handle). */
   private call(inst: Instance, phase: 'rewrite' | 'access'): void | Promise<void> {
     this.phase = phase;
     this.enter(inst);
     try {
-      const r = inst.module[phase]!(this, inst.conf);
-      return isThenable(r) ? r.catch((err: unknown) => this.crashed(inst, err)) : r;
+      return inst.module[phase]!(this, inst.conf);
     } catch (err) {
       this.crashed(inst, err);
     }

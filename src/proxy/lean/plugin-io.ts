@@ -132,7 +132,8 @@ export class LeanOutgoing extends EventEmitter {
   finished(): void {
     this.writableFinished = true;
     this.headersSent = true;
-    process.nextTick(emitFinish, this);
+    // Only a log handler listens (PluginRequest.afterLog): most requests skip the tick.
+    if (this.listenerCount('finish') > 0 || this.listenerCount('close') > 0) process.nextTick(emitFinish, this);
   }
 
   /** The client left first. */
