@@ -109,6 +109,14 @@ describe(`Kong ${SPEC}: remove_sensitive()`, () => {
     expect(printed({}).pg_password).toBeUndefined();
     expect(printableValue('pg_password', null)).toBeNull();
   });
+  it('replaces every setting Kong lists as sensitive (CONF_SENSITIVE), a base64 key value too', () => {
+    const key64 = Buffer.from('-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----\n').toString('base64');
+    for (const k of ['ssl_cert_key', 'client_ssl_cert_key', 'admin_ssl_cert_key', 'admin_gui_ssl_cert_key', 'status_ssl_cert_key', 'debug_ssl_cert_key', 'cluster_cert_key']) {
+      expect(printableValue(k, key64)).toBe(MASK);
+    }
+    expect(printableValue('declarative_config_string', '{"_format_version":"3.0","consumers":[{"username":"a","keyauth_credentials":[{"key":"s3cr3t"}]}]}')).toBe(MASK);
+    expect(printableValue('ssl_cert', '/etc/kong/proxy.crt')).toBe('/etc/kong/proxy.crt');
+  });
   it('(hybridctl) a key file path is still shown as the path', () => {
     expect(printableValue('cluster_cert_key', '/etc/kong/cluster.key')).toBe('/etc/kong/cluster.key');
   });
