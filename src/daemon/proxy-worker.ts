@@ -1,9 +1,10 @@
 // A data plane's proxy worker process: starts its listeners from the sync process's init, then
 // serves each config it is sent, whole (swap) or as row changes to its own copy (patch).
 import cluster from 'node:cluster';
-import { createLogger } from '../log.js';
+import { createLogger, type Logger } from '../log.js';
+import { drainQueues } from '../plugins/log-shared/queue.js';
 import { errorMessage } from '../errors.js';
-import type { Proxy } from '../proxy/server.js';
+import { CLOSE_GRACE_MS, type Proxy } from '../proxy/server.js';
 import type { ConfigTable } from '../proxy/config.js';
 import { ipcCounters } from '../plugins/runtime/counters.js';
 import { workerPlugins } from '../plugins/installed.js';
@@ -25,16 +26,25 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   // open and leave. Nothing may keep a worker of a stopped data plane alive.
   let proxies: Proxy[] = [];
   let accessLog: AccessLog | null = null;
+  let rootLog: Logger | null = null;
   let leaving = false;
   const leave = () => {
     if (leaving) return;
     leaving = true;
-    void Promise.all(proxies.map((p) => p.close())).then(() => accessLog?.close()).finally(() => {
-      send({ t: 'closed' });
-      if (process.connected) process.disconnect();
-      // Whatever still holds the event loop: the listeners are closed, the process is done.
-      setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2_000).unref();
-    });
+    const started = performance.now();
+    void Promise.all(proxies.map((p) => p.close()))
+      .then(async () => {
+        // Log plugins' queued entries go out within what is left of the grace period.
+        const lost = await drainQueues(Math.max(500, CLOSE_GRACE_MS - (performance.now() - started)));
+        if (lost > 0) rootLog?.warn('log plugin entries not sent before the worker stopped', { entries: lost });
+      })
+      .then(() => accessLog?.close())
+      .finally(() => {
+        send({ t: 'closed' });
+        if (process.connected) process.disconnect();
+        // Whatever still holds the event loop: the listeners are closed, the process is done.
+        setTimeout(() => process.kill(process.pid, 'SIGKILL'), 2_000).unref();
+      });
   };
   process.on('message', (m: ToWorker) => {
     if (m.t === 'close') leave();
@@ -56,6 +66,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   }
   const root = createLogger({ level: init.level, format: init.format });
   const log = root.child('proxy', { worker: process.pid });
+  rootLog = log;
   process.on('message', (m: ToWorker) => {
     if (m.t === 'level') root.setLevel(m.level);
   });

@@ -15,7 +15,7 @@ const COALESCE_MIN_TIME = 0.05;
 
 const now = () => performance.now() / 1000;
 
-/** A timer that never keeps a closing worker alive: what is still queued then is lost, as in a killed nginx worker. */
+/** A timer that never keeps a closing worker alive by itself: drainQueues bounds how long a stopping worker waits. */
 const sleep = (seconds: number) => new Promise<void>((ok) => setTimeout(ok, seconds * 1000).unref());
 
 export interface QueueOwner {
@@ -34,6 +34,8 @@ class Queue {
   private warned = false;
   private dropping = false;
   private wake: (() => void) | null = null;
+  /** Entries of the batch being handled (retries included). */
+  sending = 0;
 
   constructor(private readonly key: string, private readonly conf: QueueConf, private owner: QueueOwner) {}
 
@@ -107,6 +109,13 @@ class Queue {
     }
   }
 
+  /** The worker is stopping: a batch being coalesced goes now. */
+  hurry(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
   private waitForEntry(seconds: number): Promise<void> {
     return new Promise((ok) => {
       const t = setTimeout(() => { this.wake = null; ok(); }, seconds * 1000).unref();
@@ -119,7 +128,7 @@ class Queue {
     const { max_batch_size: batchSize, max_coalescing_delay: delay } = this.conf;
     while (this.count() > 0) {
       const started = now();
-      while (this.count() < batchSize && delay - (now() - started) >= COALESCE_MIN_TIME) {
+      while (!exiting && this.count() < batchSize && delay - (now() - started) >= COALESCE_MIN_TIME) {
         await this.waitForEntry(Math.min(delay - (now() - started), COALESCE_POLL_TIME));
       }
       const batch = this.take(Math.min(this.count(), batchSize));
@@ -127,7 +136,9 @@ class Queue {
         this.say('info', 'queue resumed processing');
         this.dropping = false;
       }
+      this.sending = batch.length;
       await handle(batch, this.conf, (level, msg) => this.say(level, msg), this.owner.handler);
+      this.sending = 0;
     }
     queues.delete(this.key);
     this.say('debug', 'done processing queue');
@@ -153,6 +164,8 @@ async function handle(batch: string[], conf: QueueConf, say: (level: keyof Plugi
 }
 
 const queues = new Map<string, Queue>();
+/** Kong's ngx.worker.exiting(): queues stop coalescing and send what they hold. */
+let exiting = false;
 
 /** Entries sent one by one, each on its own (concurrency_limit -1): bounded by max_entries in flight. */
 let inFlight = 0;
@@ -175,4 +188,19 @@ export function enqueue(key: string, conf: QueueConf, owner: QueueOwner, entry: 
   const err = q.enqueue(entry, owner);
   void q.run();
   return err;
+}
+
+/**
+ * The worker is stopping: every queue sends what it holds without coalescing (as Kong's queues do
+ * once ngx.worker.exiting()), and this resolves when all of it was handled (retries included) or
+ * `ms` passed, with the number of entries still unsent.
+ */
+export async function drainQueues(ms: number): Promise<number> {
+  exiting = true;
+  for (const q of queues.values()) q.hurry();
+  const until = performance.now() + ms;
+  while ((queues.size > 0 || inFlight > 0) && performance.now() < until) await new Promise((ok) => setTimeout(ok, 10));
+  let left = inFlight;
+  for (const q of queues.values()) left += q.count() + q.sending;
+  return left;
 }
