@@ -238,8 +238,12 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
         if (rotate) assertUsablePair(next.certPem, next.keyPem, 'cluster_cert');
         const nextStatus = status && next.statusTls && !sameTls(next.statusTls, running.statusTls) ? next.statusTls : undefined;
         if (nextStatus) assertUsablePair(nextStatus.certPem, nextStatus.keyPem, 'status_ssl_cert');
+        // A renewed ssl_cert (certbot, cert-manager) is served without a restart, as nginx's reload does.
+        const nextProxy = tls && !sameTls(next.proxyTls, running.proxyTls) ? (next.proxyTls ?? (await ensureDefaultProxyCert(s.prefix, log))) : undefined;
+        if (nextProxy) assertUsablePair(nextProxy.certPem, nextProxy.keyPem, 'ssl_cert');
         if (next.workerLog && next.workerLog.level !== running.workerLog?.level) proxy.setLogLevel(next.workerLog.level);
         if (nextStatus) status!.setTls(nextStatus);
+        if (nextProxy) proxy.setTls(nextProxy);
         if (rotate) {
           if (next.keyPem !== running.keyPem && s.cacheMode === 'encrypted') {
             // The cache is encrypted with a key derived from cluster_cert_key: re-written with the new one.
@@ -250,7 +254,7 @@ export async function startDataPlane(s: DpSettings, log: Logger): Promise<DataPl
           }
           sync?.rotate({ certPem: next.certPem, keyPem: next.keyPem, caPems: next.caPems, serverName: next.serverName });
         }
-        running = { ...running, certPem: next.certPem, keyPem: next.keyPem, caPems: next.caPems, serverName: next.serverName, statusTls: next.statusTls, workerLog: next.workerLog };
+        running = { ...running, certPem: next.certPem, keyPem: next.keyPem, caPems: next.caPems, serverName: next.serverName, statusTls: next.statusTls, proxyTls: next.proxyTls, workerLog: next.workerLog };
       },
       async close() {
         if (closed) return;

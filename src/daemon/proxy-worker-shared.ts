@@ -31,6 +31,7 @@ export type ToWorker =
   | { t: 'close' }
   | { t: 'report'; id: number }
   | { t: 'level'; level: Level }
+  | { t: 'tls'; tls: { certPem: string; keyPem: string } }
   | CounterReply;
 export type FromWorker =
   | { t: 'ready' }

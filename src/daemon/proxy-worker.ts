@@ -69,6 +69,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   rootLog = log;
   process.on('message', (m: ToWorker) => {
     if (m.t === 'level') root.setLevel(m.level);
+    if (m.t === 'tls') for (const p of proxies) p.setTls(m.tls);
   });
   const counters = ipcCounters(
     (m) => send(m),

@@ -9,7 +9,8 @@ import { CLOSE_GRACE_MS } from '../proxy/server.js';
 import type { ConfigTable } from '../proxy/config.js';
 import { CounterStore, answerCounters, localCounters } from '../plugins/runtime/counters.js';
 import { jsPluginFiles } from '../plugins/installed.js';
-import type { EnabledSet } from './settings-types.js';
+import type { EnabledSet, TlsPair } from './settings-types.js';
+import { drainQueues } from '../plugins/log-shared/queue.js';
 import { heapRelease } from './heap-release.js';
 import { stopWorker } from './worker-stop.js';
 import { WORKER_ENV, startAll, type ProxyListener, type ToWorker, type FromWorker } from './proxy-worker-shared.js';
@@ -36,6 +37,8 @@ export interface ProxyFleet {
   reopenLogs(): void;
   /** log_level changed by a reload: the workers log from this level on. */
   setLogLevel(level: Level): void;
+  /** ssl_cert changed by a reload: the ssl listeners present this pair from the next handshake on. */
+  setTls(tls: TlsPair): void;
   close(): Promise<void>;
 }
 
@@ -75,9 +78,15 @@ export async function startProxyWorkers(o: FleetOptions): Promise<ProxyFleet> {
       reopenLogs: () => accessLog?.reopen(),
       // The proxies log through this process's logger, whose level the reload sets.
       setLogLevel: () => undefined,
+      setTls: (tls) => {
+        for (const p of proxies) p.setTls(tls);
+      },
       close: async () => {
         release.cancel();
+        const started = performance.now();
         await Promise.all(proxies.map((p) => p.close()));
+        const lost = await drainQueues(Math.max(500, CLOSE_GRACE_MS - (performance.now() - started)));
+        if (lost > 0) o.log.warn('log plugin entries not sent before the proxy stopped', { entries: lost });
         await accessLog?.close();
       },
     };
@@ -254,6 +263,17 @@ async function startFleet(o: FleetOptions): Promise<ProxyFleet> {
       });
       reports.delete(id);
       return mergeReports(got);
+    },
+    setTls(tls) {
+      // Workers started from now on (a respawn) get it in their init.
+      o.listeners = o.listeners.map((l) => (l.tls ? { ...l, tls } : l));
+      for (const w of up) {
+        try {
+          w.send({ t: 'tls', tls } satisfies ToWorker);
+        } catch {
+          // A worker that just died; its replacement starts with the new pair.
+        }
+      }
     },
     setLogLevel(level) {
       logLevel = level;

@@ -8,7 +8,7 @@ import type { LoadedConf } from '../conf/index.js';
 /** Properties a reload applies, per role; any other changed property needs a restart. */
 export const LIVE_KEYS: Record<'control_plane' | 'data_plane', ReadonlySet<string>> = {
   control_plane: new Set(['log_level', 'cluster_cert', 'cluster_cert_key', 'cluster_ca_cert', 'admin_ssl_cert', 'admin_ssl_cert_key', 'status_ssl_cert', 'status_ssl_cert_key']),
-  data_plane: new Set(['log_level', 'cluster_cert', 'cluster_cert_key', 'cluster_ca_cert', 'cluster_server_name', 'lua_ssl_trusted_certificate', 'status_ssl_cert', 'status_ssl_cert_key']),
+  data_plane: new Set(['log_level', 'cluster_cert', 'cluster_cert_key', 'cluster_ca_cert', 'cluster_server_name', 'lua_ssl_trusted_certificate', 'status_ssl_cert', 'status_ssl_cert_key', 'ssl_cert', 'ssl_cert_key']),
 };
 
 /** kong.conf properties whose value differs between two loads. */

@@ -82,6 +82,8 @@ export interface Proxy {
   stats(): NginxStats;
   /** Each balanced target's state: [upstream, target, address, healthy|unhealthy]. */
   targetHealth(): [string, string, string, string][];
+  /** An ssl listener's default certificate (ssl_cert) from the next handshake on; ignored on a plain one. */
+  setTls(tls: { certPem: string; keyPem: string }): void;
   close(): Promise<void>;
 }
 
@@ -185,9 +187,11 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     pr.run((edits) => forward({ cfg: cfg!, svc: r.svc, req, res, path: edits.path(r.path), preserveHost: r.preserveHost, info: r.info, pools, onError, startedAt, edits, hooks: pr.hooks() }));
   };
   // Certificates by SNI from the served config, rebuilt on every swap; handshakes only look up.
-  const fallback = opts.tls ? createSecureContext({ cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }) : null;
+  let fallback = opts.tls ? createSecureContext({ cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }) : null;
   let certs: CertIndex | null = null;
+  let certTable: ConfigTable | null = null;
   const loadCerts = (table: ConfigTable) => {
+    certTable = table;
     if (!fallback) return;
     certs = buildCertIndex(table, fallback, certs ?? undefined);
     for (const f of certs.failed) log.warn('certificate could not be loaded; its SNIs get the default certificate', { certificate: f.id, error: f.error });
@@ -201,7 +205,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     : opts.tls
       ? createTlsServer({ keepAlive: true, cert: opts.tls.certPem, key: opts.tls.keyPem, minVersion: 'TLSv1.2' }, handler)
       : createServer({ keepAlive: true }, handler);
-  if (fallback) terminateBySni(server as TlsServer, (name) => (certs ? certs.pick(name) : fallback), opts.http2 ? ['h2', 'http/1.1'] : ['http/1.1']);
+  if (fallback) terminateBySni(server as TlsServer, (name) => (certs ? certs.pick(name) : fallback!), opts.http2 ? ['h2', 'http/1.1'] : ['http/1.1']);
   // HTTP/2 sessions and raw TLS sockets, for a graceful close of the HTTP/2 listener.
   const sessions = new Set<{ close(): void }>();
   const sockets = new Set<Duplex>();
@@ -326,6 +330,13 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     routeCount: () => current?.router.size ?? 0,
     stats: () => stats.snapshot(),
     targetHealth: () => (current ? targetHealth(current) : []),
+    setTls(tls) {
+      if (!fallback) return;
+      fallback = createSecureContext({ cert: tls.certPem, key: tls.keyPem, minVersion: 'TLSv1.2' });
+      // The index falls back to the default it was built with: built again (SNI contexts reused).
+      certs = certTable ? buildCertIndex(certTable, fallback, certs ?? undefined) : null;
+      log.info('proxy certificate replaced', { listener: `${opts.listen.host}:${port}` });
+    },
     async close() {
       closing = true;
       const closed = front
