@@ -8,7 +8,11 @@ export type Phase = 'rewrite' | 'access' | 'header_filter' | 'body_filter' | 'lo
 export const RESPONSE_PHASES: readonly Phase[] = ['header_filter', 'body_filter', 'log'];
 
 /** A phase handler; access and rewrite may return a promise (reading the body, shared counters). */
-export type Handler<C> = (kong: Kong, conf: C) => void | Promise<void>;
+/** What an asynchronous handler returns: a promise, or a thenable that calls one of its callbacks once. */
+export interface Settles {
+  then(onOk: () => void, onErr: (err: unknown) => void): unknown;
+}
+export type Handler<C> = (kong: Kong, conf: C) => void | Promise<void> | Settles;
 
 export interface PluginModule<C = any, D = any> {
   name: string;

@@ -2,7 +2,7 @@
 // one `new Plugin(config)` per plugin instance and config swap, phase methods called with the
 // promise-returning PDK, each call bounded by the timeout so a hung handler fails its request only.
 import type { Kong } from '../pdk/types.js';
-import type { Handler, PluginModule } from '../types.js';
+import type { Handler, PluginModule, Settles } from '../types.js';
 import { convertSchema } from './schema.js';
 import { asyncPdk, type Guard } from './pdk.js';
 
@@ -33,37 +33,57 @@ const isThenable = (v: unknown): v is Promise<unknown> => typeof v === 'object' 
 // One sweep timer for every pending phase call instead of a timer per call: a request then pays a
 // set insertion, and timeouts fire within SWEEP_MS of their deadline.
 const SWEEP_MS = 10;
-interface Pending { deadline: number; ms: number; phase: string; fail(err: Error): void }
-const pending = new Set<Pending>();
+const pending = new Set<Bounded>();
 let sweeper: NodeJS.Timeout | null = null;
 
 function sweep(): void {
   const now = performance.now();
-  for (const p of pending) {
-    if (p.deadline > now) continue;
-    pending.delete(p);
-    p.fail(new JsPluginError(`${p.phase} did not finish within ${p.ms} ms (js_plugins_timeout)`));
-  }
+  for (const b of pending) if (b.deadline <= now) b.settle({ err: new JsPluginError(`${b.phase} did not finish within ${b.ms} ms (js_plugins_timeout)`) });
   if (pending.size === 0 && sweeper) {
     clearInterval(sweeper);
     sweeper = null;
   }
 }
 
-/** `work` bounded by `ms`: one promise per call, settled by the work or by the sweep; either way the phase is over for the PDK. */
-function bounded(work: Promise<unknown>, ms: number, phase: string, guard: Guard): Promise<void> {
-  return new Promise<void>((resolve, reject) => {
-    const p: Pending = { deadline: performance.now() + ms, ms, phase, fail: (err) => { guard.live = false; reject(err); } };
-    pending.add(p);
+/**
+ * A phase call bounded by the timeout, as the thenable the runtime waits on: settled once, by the
+ * call or by the sweep, and the phase is over for the PDK either way. Not a promise: the runtime
+ * (or an await) hands it its callbacks once, and a request pays no extra promise and microtask.
+ */
+class Bounded implements Settles {
+  readonly deadline: number;
+  private done = false;
+  private ok: (() => void) | null = null;
+  private fail: ((err: unknown) => void) | null = null;
+  /** Settled before anyone waited: null fulfilled, else the error. */
+  private early: { err: unknown } | null | undefined;
+
+  constructor(work: PromiseLike<unknown>, readonly ms: number, readonly phase: string, private readonly guard: Guard) {
+    this.deadline = performance.now() + ms;
+    pending.add(this);
     if (!sweeper) (sweeper = setInterval(sweep, SWEEP_MS)).unref();
-    work.then(
-      () => { pending.delete(p); guard.live = false; resolve(); },
-      (err: unknown) => { pending.delete(p); guard.live = false; reject(err); },
-    );
-  });
+    work.then(() => this.settle(null), (err: unknown) => this.settle({ err }));
+  }
+
+  settle(r: { err: unknown } | null): void {
+    if (this.done) return;
+    this.done = true;
+    pending.delete(this);
+    this.guard.live = false;
+    if (this.ok === null) this.early = r;
+    else if (r) this.fail!(r.err);
+    else this.ok();
+  }
+
+  then(onOk: () => void, onErr: (err: unknown) => void): void {
+    this.ok = onOk;
+    this.fail = onErr;
+    const e = this.early;
+    if (e !== undefined) queueMicrotask(() => (e ? onErr(e.err) : onOk()));
+  }
 }
 
-function run(h: Holder, kong: Kong, phase: string, ms: number): void | Promise<void> {
+function run(h: Holder, kong: Kong, phase: string, ms: number): void | Settles {
   if (!h.instance) throw h.error;
   const guard: Guard = { live: true };
   let r: unknown;
@@ -77,7 +97,7 @@ function run(h: Holder, kong: Kong, phase: string, ms: number): void | Promise<v
     guard.live = false;
     return;
   }
-  return bounded(r, ms, phase, guard);
+  return new Bounded(r, ms, phase, guard);
 }
 
 /** The PluginModule for one loaded file's exports, or a JsPluginError saying what is missing. */
@@ -116,7 +136,7 @@ export function adaptModule(name: string, file: string, exports: Record<string, 
     log: has('log')
       ? (kong, h) => {
           const r = run(h, kong, 'log', timeoutMs);
-          r?.catch((err: unknown) => kong.log.err(`log phase failed: ${err instanceof Error ? err.message : String(err)}`));
+          r?.then(() => undefined, (err: unknown) => kong.log.err(`log phase failed: ${err instanceof Error ? err.message : String(err)}`));
         }
       : undefined,
   };

@@ -6,7 +6,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../log.js';
 import type { RouteRow } from '../../proxy/config.js';
 import { SERVER_HEADER } from '../../proxy/responses.js';
-import type { Phase } from '../types.js';
+import type { Phase, Settles } from '../types.js';
 import type { Chain, Instance, PluginPlan } from './plan.js';
 import { resolveEntry } from './plan.js';
 import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue, lowerName } from './headers.js';
@@ -62,7 +62,7 @@ export interface ResponseHooks {
   error(status: number, message: string): void;
 }
 
-const isThenable = (v: unknown): v is Promise<void> => typeof v === 'object' && v !== null && typeof (v as Promise<void>).then === 'function';
+const isThenable = (v: unknown): v is Settles => typeof v === 'object' && v !== null && typeof (v as Promise<void>).then === 'function';
 
 export class PluginRequest implements Kong {
   // The PDK's namespaces are made on first use: most requests touch only a few.
@@ -196,7 +196,7 @@ export class PluginRequest implements Kong {
   }
 
   /** One handler; a throw becomes Kong's 500 for this request only (a rejection: the caller's to handle). */
-  private call(inst: Instance, phase: 'rewrite' | 'access'): void | Promise<void> {
+  private call(inst: Instance, phase: 'rewrite' | 'access'): void | Promise<void> | Settles {
     this.phase = phase;
     this.enter(inst);
     try {
