@@ -1,6 +1,7 @@
-// Turns a config_table into the immutable object the proxy serves from. A swap replaces the
-// whole object, so a request keeps the one it started with until it ends.
-import type { ConfigTable, RouteRow, ServiceRow } from './config.js';
+// Turns a config_table into the object the proxy serves from. A swap replaces the whole object,
+// so a request keeps the one it started with until it ends; an incremental sync
+// (compile-changes.ts) updates its router and balancers in place instead.
+import type { ConfigTable, RouteRow, ServiceRow, TargetRow } from './config.js';
 import { list, refId } from './config.js';
 import { Router } from './router/router.js';
 import { Balancer, parseTarget } from './upstream/balancer.js';
@@ -10,6 +11,7 @@ import { BUNDLED } from '../plugins/registry.js';
 import { normalizeIp, validateHost, validateTarget } from '../entities/ip.js';
 import { InvalidConfigTableError } from './validate-table.js';
 import { tlsMaterial, upstreamTls, type UpstreamTls } from './upstream/tls.js';
+import { buildIndex, type ConfigIndex } from './compile-index.js';
 
 export interface ServiceTarget {
   id: string;
@@ -36,6 +38,8 @@ export interface CompiledConfig {
   serviceRows: Map<string, ServiceRow>;
   /** Ids of disabled services: their routes are not served. */
   disabled: Set<string>;
+  /** What an incremental sync finds the rows a change reaches by. */
+  index: ConfigIndex;
 }
 
 export const ALL_BUNDLED: ReadonlyMap<string, PluginModule> = new Map(BUNDLED.map((m) => [m.name, m]));
@@ -90,8 +94,14 @@ export function servedRoute(r: RouteRow, disabled: ReadonlySet<string>): boolean
 }
 
 /** Keeps the balancer state (round-robin position, health) of upstreams whose targets did not change. */
-function balancerKey(b: Balancer): string {
+export function balancerKey(b: Balancer): string {
   return JSON.stringify([b.hostHeader, b.peers.map((p) => [p.host, p.port, p.weight])]);
+}
+
+/** A target as its balancer connects to it (weight 0 included: the Balancer leaves it out). */
+export function targetPeer(t: TargetRow): { host: string; port: number; weight: number } {
+  const target = parseTarget(t.target);
+  return { host: connectHost(target.host), port: target.port, weight: t.weight ?? 100 };
 }
 
 /**
@@ -120,8 +130,7 @@ export function compileConfig(table: ConfigTable, previous?: CompiledConfig | nu
     const uid = refId(t.upstream);
     if (!uid) continue;
     const arr = targetsByUpstream.get(uid) ?? [];
-    const target = parseTarget(t.target);
-    arr.push({ host: connectHost(target.host), port: target.port, weight: t.weight ?? 100 });
+    arr.push(targetPeer(t));
     targetsByUpstream.set(uid, arr);
   }
   const balancers = new Map<string, Balancer>();
@@ -138,5 +147,6 @@ export function compileConfig(table: ConfigTable, previous?: CompiledConfig | nu
     plan,
     serviceRows,
     disabled,
+    index: buildIndex(table, serviceRows),
   };
 }

@@ -319,7 +319,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       if (!changed) return swapWhole(table);
       current = changed.compiled;
       if (changed.pluginsChanged) notePrometheus(table);
-      if (changed.servicesChanged) {
+      if (changed.servicesChanged || changed.peersGone) {
         pools.retainFor(changed.compiled);
         leanPools.retainFor(changed.compiled);
       }

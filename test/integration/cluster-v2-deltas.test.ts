@@ -125,6 +125,46 @@ describe('incremental sync v2', () => {
     }
   }, 90_000);
 
+  it('our DP on v2 balances over the targets deltas add and remove', async () => {
+    const [one, two] = [await upstream(), await upstream()];
+    try {
+      const dir = tempDir();
+      const p = await pki(join(dir, 'pki'));
+      const cp = await startCp(p, join(dir, 'cp'));
+      const dp = await startDp(p, join(dir, 'dp'), cp.cluster, [...V2, '--log-level', 'debug']);
+      await dp.d.waitFor((l) => l.msg === 'connected to the control plane' && l.sync === 'v2', 15_000, 'v2 connection');
+      const inSync = async (what: string) => {
+        const want = await hashOf(cp.admin);
+        await until(async () => (await hashOf(dp.status)) === want, `${what}: the DP at the CP's hash`);
+      };
+      expect((await post(`${cp.admin}/services`, { name: 's', url: 'http://pool' })).status).toBe(201);
+      expect((await post(`${cp.admin}/services/s/routes`, { name: 'r', paths: ['/p'] })).status).toBe(201);
+      await inSync('a service and its route');
+      expect((await post(`${cp.admin}/upstreams`, { name: 'pool' })).status).toBe(201);
+      const first = (await (await post(`${cp.admin}/upstreams/pool/targets`, { target: `127.0.0.1:${one.port}` })).json()) as { id: string };
+      await inSync('an upstream and its target');
+      expect((await fetch(`${dp.proxy}/p/1`)).status).toBe(200);
+      expect(one.seen).toEqual(['/1']);
+
+      expect((await post(`${cp.admin}/upstreams/pool/targets`, { target: `127.0.0.1:${two.port}` })).status).toBe(201);
+      expect((await fetch(`${cp.admin}/upstreams/pool/targets/${first.id}`, { method: 'DELETE' })).status).toBe(204);
+      await inSync('a target added, one deleted');
+      for (const n of [2, 3, 4]) expect((await fetch(`${dp.proxy}/p/${n}`)).status).toBe(200);
+      expect(one.seen).toEqual(['/1']);
+      expect(two.seen).toEqual(['/2', '/3', '/4']);
+      const applied = dp.d.lines.filter((l) => l.msg === 'configuration applied');
+      expect(applied.slice(1).every((l) => l.full_sync === false)).toBe(true);
+      // The worker compiled whole once, for the first sync; upstreams and targets were patched in.
+      const compiles = dp.d.lines.filter((l) => l.msg === 'config loaded' || l.msg === 'config patched').map((l) => l.msg);
+      expect(compiles[0]).toBe('config loaded');
+      expect(compiles.slice(1).length).toBeGreaterThanOrEqual(3);
+      expect(compiles.slice(1).every((m) => m === 'config patched')).toBe(true);
+    } finally {
+      one.server.close();
+      two.server.close();
+    }
+  }, 90_000);
+
   it('PostgreSQL: a DP that moves from one CP to another gets a delta (versions are the shared log\'s)', async () => {
     pg = await startPostgres();
     const db: PgConnection = await pg.createDatabase();
