@@ -60,17 +60,22 @@ export function applyBalancerChanges(prev: CompiledConfig, changes: readonly Tab
   const touch = (uid: string | null | undefined): void => {
     if (uid != null && !touched.has(uid)) touched.set(uid, index.upstreams.get(uid));
   };
+  const upstreams = new Map<string, UpstreamRow | null>();
   for (const c of changes) {
     const id = String(c.row?.id ?? c.pk.id);
     if (c.type === 'upstreams') {
       touch(id);
-      fileUpstream(index, id, c.row as UpstreamRow | null);
+      upstreams.set(id, c.row as UpstreamRow | null);
     } else {
       touch(index.targets.get(id)?.upstream);
       touch(c.row ? refId((c.row as unknown as TargetRow).upstream) : null);
       fileTarget(index, id, c.row as unknown as TargetRow | null);
     }
   }
+  // Upstreams are filed as the batch leaves them: on the way, one may have held a name another
+  // keeps (created under it, deleted again), and the index of names keeps one holder per name.
+  for (const id of upstreams.keys()) fileUpstream(index, id, null);
+  for (const [id, row] of upstreams) if (row) fileUpstream(index, id, row);
   const balancers = prev.balancers;
   const before = new Map<string, Balancer>();
   for (const [uid, was] of touched) {
