@@ -89,6 +89,7 @@ export interface Proxy {
 
 /** How long close() lets in-flight requests finish before cutting their connections. */
 export const CLOSE_GRACE_MS = 10_000;
+const POOL_PRUNE_MS = 1_000;
 
 /** What resolve() reads, from a node:http request. */
 function viewOf(req: IncomingMessage, proto: 'http' | 'https'): RequestView {
@@ -290,6 +291,19 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     notePrometheus(opts.initial);
     loadCerts(opts.initial);
   }
+  // Closing the pools no service names any more scans every service: after a patch it runs once
+  // for all the patches of the next POOL_PRUNE_MS, off the apply (a few idle connections linger).
+  let pruneTimer: NodeJS.Timeout | null = null;
+  const prunePools = () => {
+    if (pruneTimer) return;
+    pruneTimer = setTimeout(() => {
+      pruneTimer = null;
+      if (!current || closing) return;
+      pools.retainFor(current);
+      leanPools.retainFor(current);
+    }, POOL_PRUNE_MS);
+    pruneTimer.unref();
+  };
   const swapWhole = (table: ConfigTable): void => {
     const started = performance.now();
     const next = compileConfig(table, current, opts.plugins);
@@ -319,10 +333,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       if (!changed) return swapWhole(table);
       current = changed.compiled;
       if (changed.pluginsChanged) notePrometheus(table);
-      if (changed.servicesChanged || changed.peersGone) {
-        pools.retainFor(changed.compiled);
-        leanPools.retainFor(changed.compiled);
-      }
+      if (changed.servicesChanged || changed.peersGone) prunePools();
       for (const s of changed.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
       log.debug('config patched', { changes: changes.length, routes: current.router.size, ms: Math.round((performance.now() - started) * 10) / 10 });
     },
@@ -339,6 +350,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
     },
     async close() {
       closing = true;
+      if (pruneTimer) clearTimeout(pruneTimer);
       const closed = front
         ? new Promise<void>((ok) => { server.close(); front.server.close(() => ok()); })
         : new Promise<void>((ok) => server.close(() => ok()));
