@@ -18,6 +18,12 @@ export function lowerName(name: string): string {
   return lower;
 }
 
+/** A header name as Kong's get_header takes it: any case, `_` for `-` (nginx's $http_x_foo is X-Foo). */
+export function headerKey(name: string): string {
+  const lower = lowerName(name);
+  return lower.includes('_') ? lower.replace(/_/g, '-') : lower;
+}
+
 export function flatGet(flat: readonly string[], name: string): string | undefined {
   const n = lowerName(name);
   for (let i = 0; i < flat.length; i += 2) if (same(flat[i]!, n)) return flat[i + 1];

@@ -9,7 +9,7 @@ import { SERVER_HEADER } from '../../proxy/responses.js';
 import type { Phase, Settles } from '../types.js';
 import type { Chain, Instance, PluginPlan } from './plan.js';
 import { resolveEntry } from './plan.js';
-import { flatAll, flatApply, flatClear, flatSet, flatToObject, headerValue, lowerName } from './headers.js';
+import { flatAll, flatApply, flatClear, flatGet, flatSet, flatToObject, headerKey, headerValue, lowerName } from './headers.js';
 import { BodyTooLarge, readBody } from './body.js';
 import { lingerThen } from './linger.js';
 import { measureRequest } from './measure.js';
@@ -364,12 +364,14 @@ export class PluginRequest implements Kong {
     this.headersCache = null;
   }
 
+  /** Kong's get_header (kong/tools/http.lua): a repeated header's first value, not all joined. */
   headerOf(name: string): string | undefined {
-    const lower = lowerName(name);
+    const lower = headerKey(name);
     const o = this.overlay?.get(lower);
     if (o) return o.values?.[0];
-    const v = this.facts.req.headers[lower];
-    return Array.isArray(v) ? v[0] : v;
+    const first = flatGet(this.facts.req.rawHeaders, lower);
+    // HTTP/2 names the host in :authority, which the proxy copies to headers.host.
+    return first !== undefined || lower !== 'host' ? first : (this.facts.req.headers.host as string | undefined);
   }
 
   /** Every value the request (as plugins changed it) has for a header, without building them all. */
