@@ -102,18 +102,25 @@ class AsyncService {
 
 /** `kong` for one phase call of one JS plugin; namespaces are made on first use. */
 export class AsyncKong {
-  private made: Record<string, Ns | AsyncService | { shared: Ns }> = {};
+  private req?: Ns;
+  private res?: Ns;
+  private svc?: AsyncService;
+  private cli?: Ns;
+  private rtr?: Ns;
+  private nd?: Ns;
+  private lg?: Ns;
+  private cx?: { shared: Ns };
+  private ngx?: Ns;
   constructor(private readonly k: Kong, private readonly g: Guard) {}
-  private one<T extends object>(key: string, make: () => T): T { return (this.made[key] ??= make() as never) as T; }
-  get request() { return this.one('request', () => ns('kong.request', this.k.request, this.g)); }
-  get response() { return this.one('response', () => ns('kong.response', this.k.response, this.g)); }
-  get service() { return this.one('service', () => new AsyncService(this.k, this.g)); }
-  get client() { return this.one('client', () => ns('kong.client', this.k.client, this.g)); }
-  get router() { return this.one('router', () => ns('kong.router', this.k.router, this.g)); }
-  get node() { return this.one('node', () => ns('kong.node', this.k.node, this.g)); }
-  get log() { return this.one('log', () => ns('kong.log', this.k.log, this.g)); }
-  get ctx() { return this.one('ctx', () => ({ shared: ns('kong.ctx.shared', this.k.ctx.shared, this.g) })); }
-  get nginx() { return this.one('nginx', () => ns('kong.nginx', null, this.g)); }
+  get request() { return (this.req ??= ns('kong.request', this.k.request, this.g)); }
+  get response() { return (this.res ??= ns('kong.response', this.k.response, this.g)); }
+  get service() { return (this.svc ??= new AsyncService(this.k, this.g)); }
+  get client() { return (this.cli ??= ns('kong.client', this.k.client, this.g)); }
+  get router() { return (this.rtr ??= ns('kong.router', this.k.router, this.g)); }
+  get node() { return (this.nd ??= ns('kong.node', this.k.node, this.g)); }
+  get log() { return (this.lg ??= ns('kong.log', this.k.log, this.g)); }
+  get ctx() { return (this.cx ??= { shared: ns('kong.ctx.shared', this.k.ctx.shared, this.g) }); }
+  get nginx() { return (this.ngx ??= ns('kong.nginx', null, this.g)); }
 }
 
 export const asyncPdk = (kong: Kong, guard: Guard): AsyncKong => new AsyncKong(kong, guard);

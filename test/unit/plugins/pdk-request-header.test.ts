@@ -18,7 +18,7 @@ const probe: PluginModule = {
   },
 };
 
-const CASES = [
+const CASES: { test: string; names: string; headers: Record<string, string | string[]>; body: string }[] = [
   { test: 'TEST 1: request.get_header() returns first header when multiple is given with same name', names: 'Accept', headers: { Accept: ['application/json', 'text/html'] }, body: 'Accept: application/json\n' },
   { test: 'TEST 2: request.get_header() returns values from case-insensitive metatable', names: 'X-Foo-Header,x-Foo-header,x_foo_header,x_Foo_header', headers: { 'X-Foo-Header': 'Hello' },
     body: 'X-Foo-Header: Hello\nx-Foo-header: Hello\nx_foo_header: Hello\nx_Foo_header: Hello\n' },
