@@ -4,6 +4,8 @@
 // (CHANGES of them). Reported per DP kind (sync v1, sync v2): p99 latency with and without churn,
 // and the DP's RSS (sync process + proxy worker) before and after the changes.
 // Usage: npm run build && node bench/sync-churn.mjs [SERVICES] [CHANGES] [INTERVAL_MS]
+// KINDS=v2 runs one kind only; RSS_EVERY=N also prints the DP's RSS after every N changes (a soak
+// tells settling from growth).
 import { execFileSync, execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +17,8 @@ const SERVICES = Number(process.argv[2] ?? 10_000);
 const CHANGES = Number(process.argv[3] ?? 100);
 const INTERVAL = Number(process.argv[4] ?? 500);
 const run = promisify(execFile);
+const KINDS = (process.env.KINDS ?? 'v2,v1').split(',');
+const RSS_EVERY = Number(process.env.RSS_EVERY ?? 0);
 
 /** RSS in MiB of a process and its children (the proxy workers). */
 function rssMiB(pid) {
@@ -61,7 +65,7 @@ http { access_log off; client_body_temp_path ${dir}/up; proxy_temp_path ${dir}/u
 
   const rows = [];
   let change = 0;
-  for (const [kind, extra] of [['v2', ['--cluster-rpc', 'on', '--cluster-rpc-sync', 'on']], ['v1', []]]) {
+  for (const [kind, extra] of [['v2', ['--cluster-rpc', 'on', '--cluster-rpc-sync', 'on']], ['v1', []]].filter(([k]) => KINDS.includes(k))) {
     const proxy = await freePort();
     const d = daemon(['dp', 'run', '--prefix', join(dir, kind), '--cp-address', `localhost:${cluster}`, '--cluster-mtls', 'pki', '--ca-cert-file', p('ca.crt'), '--cert-file', p('dp.crt'),
       '--key-file', p('dp.key'), '--proxy-listen', `127.0.0.1:${proxy}`, '--status-listen', 'off', '--nginx-worker-processes', '1', ...extra]);
@@ -79,6 +83,7 @@ http { access_log off; client_body_temp_path ${dir}/up; proxy_temp_path ${dir}/u
       const res = await fetch(`${adminUrl}/routes/r${1 + ((change++ * 7919) % (SERVICES - 1))}`, { method: 'PATCH', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ paths: [`/c${change}`] }) });
       if (res.status !== 200) throw new Error(`patch: ${res.status}`);
       await sleep(Math.max(0, INTERVAL - (Date.now() - started)));
+      if (RSS_EVERY > 0 && (i + 1) % RSS_EVERY === 0) console.log(`${kind}: after ${i + 1} changes, RSS ${rssMiB(d.proc.pid).toFixed(0)} MiB`);
     }
     const churn = await load;
     await sleep(3000);
