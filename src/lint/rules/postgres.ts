@@ -161,4 +161,21 @@ export const pgReadOnlyWithoutHost: Rule = {
   },
 };
 
-export const POSTGRES_RULES: readonly Rule[] = [pgLimits, pgSslVerifyWithoutSsl, pgSslVerifyTrust, pgPasswordFileReadable, pgHostSocket, pgTimeout, pgPortRange, pgReadOnlyWithoutHost];
+// A hybridctl control plane keeps the configuration in memory and writes through to PostgreSQL:
+// it has no read queries to send to a replica, so a read-only connection would never be used.
+export const pgReadOnlyUnused: Rule = {
+  id: 'pg-ro-unused',
+  severity: 'warning',
+  keys: ['pg_ro_host'],
+  source: 'hybridctl',
+  check: (ctx) =>
+    ctx.conf.database === 'postgres' && ctx.conf.role === 'control_plane' && raw(ctx, 'pg_ro_host') !== null
+      ? [{
+          key: 'pg_ro_host',
+          message: 'pg_ro_host is set, but a hybridctl control plane answers reads from the configuration it holds in memory and never opens the read-only connection: the pg_ro_* settings have no effect',
+          hint: 'remove the pg_ro_* settings (or keep them only for Kong nodes that read this kong.conf)',
+        }]
+      : [],
+};
+
+export const POSTGRES_RULES: readonly Rule[] = [pgLimits, pgSslVerifyWithoutSsl, pgSslVerifyTrust, pgPasswordFileReadable, pgHostSocket, pgTimeout, pgPortRange, pgReadOnlyWithoutHost, pgReadOnlyUnused];

@@ -7,7 +7,7 @@ import { loadConf, pgSettings, type Finding } from '../../../src/conf/index.js';
 import { lintConf } from '../../../src/lint/index.js';
 import { tempDir } from '../../helpers/cli.js';
 
-const PG_RULES = ['pg-limits', 'pg-ssl-verify-without-ssl', 'pg-ssl-verify-trust', 'pg-password-file-readable', 'pg-host-socket', 'pg-timeout', 'pg-port-range', 'pg-ro-without-host'];
+const PG_RULES = ['pg-limits', 'pg-ssl-verify-without-ssl', 'pg-ssl-verify-trust', 'pg-password-file-readable', 'pg-host-socket', 'pg-timeout', 'pg-port-range', 'pg-ro-without-host', 'pg-ro-unused'];
 
 /** Lints a traditional node (database = postgres by default) with `lines` as its kong.conf. */
 function lint(lines: string, opts: { mode?: number; env?: Record<string, string> } = {}): Finding[] {
@@ -111,6 +111,16 @@ describe('pg-ro-without-host', () => {
     expect(brief(f)).toEqual(['warning pg-ro-without-host pg_ro_user:1']);
     expect(f[0]!.message).toBe('pg_ro_ssl, pg_ro_user are set but pg_ro_host is not: Kong opens the read-only connection only when pg_ro_host is set, so they are ignored');
     expect(lint('pg_ro_host = replica\npg_ro_user = reader\n')).toEqual([]);
+  });
+});
+
+describe('pg-ro-unused', () => {
+  it('a read replica on a control plane is a warning: its reads come from memory', () => {
+    const f = lint('role = control_plane\ncluster_cert = /x.crt\ncluster_cert_key = /x.key\npg_ro_host = replica\n').filter((x) => x.rule === 'pg-ro-unused');
+    expect(brief(f)).toEqual(['warning pg-ro-unused pg_ro_host:4']);
+    expect(f[0]!.message).toContain('never opens the read-only connection');
+    // A traditional node is Kong's, which uses it.
+    expect(lint('pg_ro_host = replica\n').filter((x) => x.rule === 'pg-ro-unused')).toEqual([]);
   });
 });
 
