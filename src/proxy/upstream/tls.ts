@@ -3,6 +3,7 @@
 // the upstream's certificate (and its name, as nginx's proxy_ssl_name $upstream_host does),
 // tls_verify_depth (nginx's proxy_ssl_verify_depth, 1 unless set) and ca_certificates as the only
 // trust store (unset: the system's, Kong's lua_ssl_trusted_certificate = system).
+import { createHash } from 'node:crypto';
 import { checkServerIdentity, type PeerCertificate } from 'node:tls';
 import type { ConfigTable, ServiceRow } from '../config.js';
 import { list, refId } from '../config.js';
@@ -27,16 +28,27 @@ const NGINX_VERIFY_DEPTH = 1;
 type Rows = Record<string, unknown>[];
 const rows = (table: ConfigTable, entity: string): Rows => list(table[entity] as Rows | null | undefined);
 
+interface Pem {
+  pem: string;
+  key?: string;
+  /** Of the content, made when a service first uses it: a pool is for these exact PEMs. */
+  digest?: string;
+}
+
 /** Certificates and CA certificates of a config, by id, for every service compiled from it. */
-export function tlsMaterial(table: ConfigTable): { certs: Map<string, { cert: string; key: string }>; cas: Map<string, string> } {
-  const certs = new Map<string, { cert: string; key: string }>();
+export function tlsMaterial(table: ConfigTable): { certs: Map<string, Pem>; cas: Map<string, Pem> } {
+  const certs = new Map<string, Pem>();
   for (const c of rows(table, 'certificates')) {
-    if (typeof c.id === 'string' && typeof c.cert === 'string' && typeof c.key === 'string') certs.set(c.id, { cert: c.cert, key: c.key });
+    if (typeof c.id === 'string' && typeof c.cert === 'string' && typeof c.key === 'string') certs.set(c.id, { pem: c.cert, key: c.key });
   }
-  const cas = new Map<string, string>();
-  for (const c of rows(table, 'ca_certificates')) if (typeof c.id === 'string' && typeof c.cert === 'string') cas.set(c.id, c.cert);
+  const cas = new Map<string, Pem>();
+  for (const c of rows(table, 'ca_certificates')) if (typeof c.id === 'string' && typeof c.cert === 'string') cas.set(c.id, { pem: c.cert });
   return { certs, cas };
 }
+
+// A certificate or CA rotated in place keeps its id: the pool key names its content too, or the
+// pool (and its keep-alive connections) would go on with the old client certificate or trust store.
+const digestOf = (p: Pem): string => (p.digest ??= createHash('sha256').update(p.pem).update('\0').update(p.key ?? '').digest('base64').slice(0, 22));
 
 /** null for a plain-HTTP service: nothing about TLS applies. */
 export function upstreamTls(s: ServiceRow, upstreamCert: unknown, material: ReturnType<typeof tlsMaterial>): UpstreamTls | null {
@@ -47,20 +59,27 @@ export function upstreamTls(s: ServiceRow, upstreamCert: unknown, material: Retu
   const problems: string[] = [];
   // The service's certificate wins; its upstream's is the fallback (fallback_upstream_client_cert).
   const certId = refId(s.client_certificate as never) ?? refId(upstreamCert as never);
+  let certPart = '';
   if (certId) {
     const pair = material.certs.get(certId);
-    if (pair) Object.assign(tls, { cert: pair.cert, key: pair.key });
-    else problems.push(`client certificate ${certId} is not in the configuration`);
+    if (pair) {
+      Object.assign(tls, { cert: pair.pem, key: pair.key });
+      certPart = `${certId}:${digestOf(pair)}`;
+    } else problems.push(`client certificate ${certId} is not in the configuration`);
   }
   const caIds = Array.isArray(s.ca_certificates) ? (s.ca_certificates as unknown[]).filter((x): x is string => typeof x === 'string') : [];
+  let caPart = '';
   if (caIds.length > 0) {
     const pems = caIds.map((id) => material.cas.get(id));
     const missing = caIds.filter((_, i) => pems[i] === undefined);
     if (missing.length) problems.push(`CA certificate ${missing.join(', ')} does not exist`);
-    else tls.ca = pems as string[];
+    else {
+      tls.ca = pems.map((p) => p!.pem);
+      caPart = caIds.map((id, i) => `${id}:${digestOf(pems[i]!)}`).sort().join(',');
+    }
   }
   if (problems.length) tls.broken = problems.join('; ');
-  tls.id = `${verify ? 'v' : ''}${depth}|${certId ?? ''}|${[...caIds].sort().join(',')}`;
+  tls.id = `${verify ? 'v' : ''}${depth}|${certPart}|${caPart}`;
   return tls;
 }
 

@@ -157,3 +157,35 @@ describe('tls_verify_depth', () => {
     expect((await through(table(port, { tls_verify: true, tls_verify_depth: 0, ca_certificates: [ID.ca] }, { preserveHost: true }), { host: 'up.test' })).status).toBe(200);
   });
 });
+
+describe('a certificate or CA certificate rotated in place (same id, new PEM)', () => {
+  /** One proxy whose config is swapped: connections kept alive from before must not carry the old TLS settings. */
+  async function swapping(first: ConfigTable) {
+    const p = await startProxy({ listen: { host: '127.0.0.1', port: 0 }, log: createLogger({ level: 'error', write: () => undefined }) });
+    onTestFinished(() => p.close());
+    p.swap(first);
+    return { p, get: async (headers: Record<string, string> = {}) => send(p, { path: '/x', headers }) };
+  }
+
+  it('presents the new client certificate from the next request on', async () => {
+    const port = await tlsUpstream(direct);
+    const t = table(port, { client_certificate: { id: ID.clientCert } });
+    const { p, get } = await swapping(t);
+    expect(JSON.parse((await get()).body).client).toBe('client-a');
+    const rotated = structuredClone(t);
+    Object.assign((rotated.certificates as { cert: string; key: string }[])[0]!, { cert: clientB.certPem, key: clientB.keyPem });
+    p.swap(rotated);
+    expect(JSON.parse((await get()).body).client).toBe('client-b');
+  });
+
+  it('verifies against the new CA certificate: an upstream the old one trusted is refused', async () => {
+    const port = await tlsUpstream(direct);
+    const t = table(port, { tls_verify: true, ca_certificates: [ID.ca] }, { preserveHost: true });
+    const { p, get } = await swapping(t);
+    expect((await get({ host: 'up.test' })).status).toBe(200);
+    const rotated = structuredClone(t);
+    (rotated.ca_certificates as { id: string; cert: string }[])[0]!.cert = other.certPem;
+    p.swap(rotated);
+    expect((await get({ host: 'up.test' })).status).toBe(502);
+  });
+});
