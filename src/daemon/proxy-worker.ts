@@ -26,7 +26,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   // open and leave. Nothing may keep a worker of a stopped data plane alive.
   let proxies: Proxy[] = [];
   let accessLog: AccessLog | null = null;
-  let rootLog: Logger | null = null;
+  let workerLog: Logger | null = null;
   let leaving = false;
   const leave = () => {
     if (leaving) return;
@@ -36,7 +36,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
       .then(async () => {
         // Log plugins' queued entries go out within what is left of the grace period.
         const lost = await drainQueues(Math.max(500, CLOSE_GRACE_MS - (performance.now() - started)));
-        if (lost > 0) rootLog?.warn('log plugin entries not sent before the worker stopped', { entries: lost });
+        if (lost > 0) workerLog?.warn('log plugin entries not sent before the worker stopped', { entries: lost });
       })
       .then(() => accessLog?.close())
       .finally(() => {
@@ -66,7 +66,7 @@ export async function runProxyWorkerIfAsked(): Promise<boolean> {
   }
   const root = createLogger({ level: init.level, format: init.format });
   const log = root.child('proxy', { worker: process.pid });
-  rootLog = log;
+  workerLog = log;
   process.on('message', (m: ToWorker) => {
     if (m.t === 'level') root.setLevel(m.level);
     if (m.t === 'tls') for (const p of proxies) p.setTls(m.tls);
