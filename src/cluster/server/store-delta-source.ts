@@ -105,12 +105,13 @@ function parseVersion(v: string): number | null {
 function toDeltas(changes: NonNullable<ReturnType<RowFeed['since']>>, version: string): Delta[] {
   type Change = (typeof changes)[number];
   const slots: (Change | { recreated: Change })[] = [];
-  const at = new Map<string, { first: number; recreatedAt: number | null; last: Change; deleted: boolean }>();
+  const at = new Map<string, { recreatedAt: number | null; last: Change; deleted: boolean }>();
   for (const c of changes) {
     const key = `${c.entity}:${c.id}`;
     const seen = at.get(key);
     if (!seen) {
-      at.set(key, { first: slots.push(c) - 1, recreatedAt: null, last: c, deleted: c.row === null });
+      slots.push(c);
+      at.set(key, { recreatedAt: null, last: c, deleted: c.row === null });
       continue;
     }
     if (c.row && seen.deleted) seen.recreatedAt = slots.push({ recreated: c }) - 1;
