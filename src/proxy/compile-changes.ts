@@ -2,8 +2,9 @@
 // that follows the changes, not the config: the router is updated in place, the chains of the
 // routes that changed are resolved again, changed services recompiled, and the balancers of the
 // upstreams a change touches rebuilt. A service switched on or off files or drops just its routes,
-// found through the config's index. What this cannot do cheaply (certificates and the rest)
-// falls back to a whole compile.
+// found through the config's index. A certificate or CA certificate changed takes every service
+// speaking TLS upstream through its material again (a scan of the served services, no router
+// work). What this cannot do cheaply (vaults and the rest) falls back to a whole compile.
 import type { TableChange } from '../entities/table-change.js';
 import type { ConfigTable, RouteRow, ServiceRow } from './config.js';
 import { assertHosts, serviceTarget, servedRoute, type CompiledConfig, type ServiceTarget } from './compile.js';
@@ -16,6 +17,10 @@ import { applyBalancerChanges, BALANCER_FAMILIES, changedTargets } from './compi
 /** What the plugin plan is built from besides routes: a change to any of these rebuilds the plan. */
 const PLAN_FAMILIES = new Set(['plugins', 'consumers', 'keyauth_credentials', 'basicauth_credentials', 'hmacauth_credentials', 'jwt_secrets', 'acls']);
 
+/** What upstream TLS and the listeners' certificates are built from (snis: the listeners' only). */
+const CERT_FAMILIES = new Set(['certificates', 'ca_certificates', 'snis']);
+const TLS_PROTOCOLS = new Set(['https', 'wss', 'grpcs']);
+
 const idOf = (c: TableChange): string => String(c.row?.id ?? c.pk.id);
 
 export interface ChangedConfig {
@@ -27,6 +32,8 @@ export interface ChangedConfig {
   /** Did a balancer lose a peer (pools of targets no request can use any more can close)? */
   peersGone: boolean;
   pluginsChanged: boolean;
+  /** Did certificates, CA certificates or SNIs change (the listeners' certificate index is built again)? */
+  certsChanged: boolean;
 }
 
 /**
@@ -39,12 +46,17 @@ export function compileChanges(prev: CompiledConfig, table: ConfigTable, changes
   const routes = new Map<string, RouteRow | null>();
   const balancing: TableChange[] = [];
   let pluginsChanged = false;
+  let certsChanged = false;
+  let tlsChanged = false;
   for (const c of changes) {
     if (c.type === 'services') services.set(idOf(c), c.row as ServiceRow | null);
     else if (c.type === 'routes') routes.set(idOf(c), c.row as RouteRow | null);
     else if (BALANCER_FAMILIES.has(c.type)) balancing.push(c);
     else if (PLAN_FAMILIES.has(c.type)) pluginsChanged = true;
-    else return null;
+    else if (CERT_FAMILIES.has(c.type)) {
+      certsChanged = true;
+      if (c.type !== 'snis') tlsChanged = true;
+    } else return null;
   }
   const targets = balancing.length > 0 ? changedTargets(prev.index, balancing) : [];
   if (!targets) return null;
@@ -80,6 +92,7 @@ export function compileChanges(prev: CompiledConfig, table: ConfigTable, changes
   let serviceRows = prev.serviceRows;
   const recompile = new Set<string>();
   for (const host of hosts) for (const id of prev.index.servicesByHost.get(host) ?? []) recompile.add(id);
+  if (tlsChanged) for (const [id, row] of prev.serviceRows) if (TLS_PROTOCOLS.has(String(row.protocol))) recompile.add(id);
   if (services.size > 0 || recompile.size > 0) {
     serviceTargets = new Map(prev.services);
     serviceRows = new Map(prev.serviceRows);
@@ -105,5 +118,6 @@ export function compileChanges(prev: CompiledConfig, table: ConfigTable, changes
     servicesChanged: services.size > 0 || recompile.size > 0,
     peersGone,
     pluginsChanged,
+    certsChanged,
   };
 }

@@ -333,6 +333,7 @@ export async function startProxy(opts: ProxyOptions): Promise<Proxy> {
       if (!changed) return swapWhole(table);
       current = changed.compiled;
       if (changed.pluginsChanged) notePrometheus(table);
+      if (changed.certsChanged) loadCerts(table);
       if (changed.servicesChanged || changed.peersGone) prunePools();
       for (const s of changed.skipped) log.warn('route skipped: its paths or headers cannot be compiled', { route: s.id, error: s.error });
       log.debug('config patched', { changes: changes.length, routes: current.router.size, ms: Math.round((performance.now() - started) * 10) / 10 });

@@ -22,6 +22,8 @@ const TARGETS = [0, 1, 2, 3, 4, 5].map((n) => uuid('d', n));
 /** Upstream names; services' hosts name the first two. */
 const NAMES = ['up.internal', 'other.internal', 'third.internal'];
 const CERT = uuid('e', 0);
+const CERTS = [CERT, uuid('e', 1)];
+const CAS = [uuid('f', 0), uuid('f', 1)];
 
 const serviceArb = (id: string) => fc.record({
   host: fc.constantFrom('127.0.0.1', 'up.internal', 'other.internal'),
@@ -29,7 +31,14 @@ const serviceArb = (id: string) => fc.record({
   port: fc.constantFrom(80, 8080),
   path: fc.constantFrom('/', '/base'),
   enabled: fc.constantFrom(true, true, true, false),
+  client_certificate: fc.constantFrom(null, null, { id: CERT }, { id: CERTS[1]! }),
+  ca_certificates: fc.constantFrom(null, null, [CAS[0]!], [...CAS]),
+  tls_verify: fc.constantFrom(null, true),
 }).map((f) => ({ id, name: `s-${id.slice(0, 8)}`, retries: 5, connect_timeout: 1000, read_timeout: 1000, write_timeout: 1000, ...f }));
+
+// PEM text is only carried to the pools here, never parsed: any string stands for one.
+const certArb = (id: string) => fc.constantFrom('A', 'B', 'C').map((v) => ({ id, cert: `CERT ${v}`, key: `KEY ${v}` }));
+const caArb = (id: string) => fc.constantFrom('A', 'B').map((v) => ({ id, cert: `CA ${v}` }));
 
 const routeArb = (id: string) => fc.record({
   paths: fc.option(fc.array(fc.constantFrom('/a', '/a/b', '/b', '~/c/\\d+', '/'), { minLength: 1, maxLength: 2 }), { nil: null }),
@@ -64,6 +73,8 @@ const upsertArb = fc.oneof(
   fc.constantFrom(...UPSTREAMS).chain((id) => upstreamArb(id, fc.constantFrom(...NAMES)).map((row) => ({ type: 'upstreams', row }))),
   fc.constantFrom(...TARGETS).chain((id) => targetArb(id).map((row) => ({ type: 'targets', row }))),
   fc.constantFrom(...TARGETS).chain((id) => targetArb(id).map((row) => ({ type: 'targets', row }))),
+  fc.constantFrom(...CERTS).chain((id) => certArb(id).map((row) => ({ type: 'certificates', row }))),
+  fc.constantFrom(...CAS).chain((id) => caArb(id).map((row) => ({ type: 'ca_certificates', row }))),
 );
 const deleteArb = fc.oneof(
   fc.constantFrom(...ROUTES).map((id) => ({ type: 'routes', id })),
@@ -71,6 +82,8 @@ const deleteArb = fc.oneof(
   fc.constantFrom(...SERVICES).map((id) => ({ type: 'services', id })),
   fc.constantFrom(...UPSTREAMS).map((id) => ({ type: 'upstreams', id })),
   fc.constantFrom(...TARGETS).map((id) => ({ type: 'targets', id })),
+  fc.constantFrom(...CERTS).map((id) => ({ type: 'certificates', id })),
+  fc.constantFrom(...CAS).map((id) => ({ type: 'ca_certificates', id })),
 );
 const changeArb = fc.oneof(upsertArb, upsertArb, deleteArb).map((c): TableChange => ('row' in c ? { type: c.type, row: c.row, pk: { id: c.row.id } } : { type: c.type, row: null, pk: { id: c.id } }));
 
@@ -82,7 +95,7 @@ const byKey = <T>(m: Map<string, T>) => [...m.entries()].sort(([a], [b]) => (a <
 function served(c: CompiledConfig) {
   return {
     matches: reqs.map((r) => c.router.match(r)?.matchId ?? null),
-    services: byKey(c.services).map(([id, t]) => [id, t.host, t.port, t.path, t.tls && [t.tls.id, t.tls.cert ?? null, t.tls.broken ?? null]]),
+    services: byKey(c.services).map(([id, t]) => [id, t.host, t.port, t.path, t.tls && [t.tls.id, t.tls.cert ?? null, t.tls.ca ?? null, t.tls.broken ?? null]]),
     rows: byKey(c.serviceRows).map(([id, r]) => [id, r.host]),
     disabled: [...c.disabled].sort(),
     // Peers in order: the order is the round-robin sequence.
@@ -109,8 +122,9 @@ describe('compiled config updated by row changes', () => {
     });
     let patched = 0;
     let whole = 0;
+    let certPatched = 0;
     fc.assert(fc.property(start, fc.array(fc.array(changeArb, { minLength: 1, maxLength: 4 }), { minLength: 1, maxLength: 5 }), (t, batches) => {
-      const index = new DeltaTable({ _format_version: '3.0', certificates: [{ id: CERT, cert: 'CERT PEM', key: 'KEY PEM' }], ...t });
+      const index = new DeltaTable({ _format_version: '3.0', certificates: [{ id: CERT, cert: 'CERT PEM', key: 'KEY PEM' }], ca_certificates: [{ id: CAS[0], cert: 'CA PEM' }], ...t });
       let table = index.current as ConfigTable;
       let compiled = compileConfig(table);
       for (const changes of batches) {
@@ -132,6 +146,7 @@ describe('compiled config updated by row changes', () => {
         // A balancer keeps its state (round-robin position, health) exactly when a whole compile would.
         const kept = (c: CompiledConfig) => byKey(c.balancers).map(([name, b]) => [name, b === prev.balancers.get(name)]);
         expect(kept(compiled)).toEqual(kept(oracle));
+        if (next && changes.some((c) => c.type === 'certificates' || c.type === 'ca_certificates')) certPatched++;
         // Pools are closed after a patch only when told: whenever a pool key went away, they are.
         const left = liveKeys(compiled);
         if (next && [...live].some((k) => !left.has(k))) expect(next.servicesChanged || next.peersGone).toBe(true);
@@ -139,9 +154,10 @@ describe('compiled config updated by row changes', () => {
     }), { numRuns: 500 });
     // Most batches take the incremental path; the property is about that path, not the fallback.
     expect(patched).toBeGreaterThan(whole * 3);
+    expect(certPatched).toBeGreaterThan(50);
   });
 
-  it('switches a service off and on by its routes alone, and falls back for certificates', () => {
+  it('switches a service off and on by its routes alone', () => {
     const s = { id: SERVICES[0]!, host: 'a.test', port: 80, protocol: 'http', enabled: true };
     const table: ConfigTable = { services: [s], routes: [{ id: ROUTES[0]!, paths: ['/'], service: s.id }] };
     const compiled = compileConfig(table);
@@ -152,7 +168,25 @@ describe('compiled config updated by row changes', () => {
     const on = compileChanges(off!.compiled, table, [{ type: 'services', row: s, pk: { id: s.id } }], new Map());
     expect(on?.compiled.router.match(request({ path: '/' }))?.matchId).toBe(ROUTES[0]);
     expect(on!.compiled.disabled.size).toBe(0);
-    expect(compileChanges(on!.compiled, table, [{ type: 'certificates', row: { id: CERT, cert: 'x', key: 'y' }, pk: { id: CERT } }], new Map())).toBeNull();
+  });
+
+  it('takes a certificate rotated in place into the TLS services, and says the listeners\' certificates changed', () => {
+    const s = { id: SERVICES[0]!, host: 'a.test', port: 443, protocol: 'https', client_certificate: { id: CERT } };
+    const plain = { id: SERVICES[1]!, host: 'b.test', port: 80, protocol: 'http' };
+    const index = new DeltaTable({ certificates: [{ id: CERT, cert: 'OLD', key: 'OLD KEY' }], services: [s, plain] });
+    const compiled = compileConfig(index.current as ConfigTable);
+    const before = compiled.services.get(s.id)!.tls!.id;
+    const changes: TableChange[] = [{ type: 'certificates', row: { id: CERT, cert: 'NEW', key: 'NEW KEY' }, pk: { id: CERT } }];
+    const table = index.patch(changes) as ConfigTable;
+    const patched = compileChanges(compiled, table, changes, new Map())!;
+    expect(patched.certsChanged).toBe(true);
+    expect(patched.compiled.services.get(s.id)!.tls!.cert).toBe('NEW');
+    // Another pool: connections made with the old certificate are not reused.
+    expect(patched.compiled.services.get(s.id)!.tls!.id).not.toBe(before);
+    expect(patched.compiled.services.get(plain.id)).toBe(compiled.services.get(plain.id));
+    const sni: TableChange[] = [{ type: 'snis', row: { id: uuid('9', 0), name: 'a.test', certificate: { id: CERT } }, pk: { id: uuid('9', 0) } }];
+    const afterSni = compileChanges(patched.compiled, index.patch(sni) as ConfigTable, sni, new Map())!;
+    expect([afterSni.certsChanged, afterSni.servicesChanged]).toEqual([true, false]);
   });
 
   it('keeps an upstream\'s name when another took it for a moment in the same batch', () => {

@@ -141,3 +141,34 @@ describe('an ssl listener with http2', () => {
     }
   });
 });
+
+describe('certificates and SNIs that come as row changes (an incremental sync)', () => {
+  it('are presented from the next handshake on, without a whole compile', async () => {
+    const lines: string[] = [];
+    const p = await startProxy({ listen: { host: '127.0.0.1', port: 0 }, log: createLogger({ level: 'debug', write: (l) => lines.push(l) }), tls: { certPem: def.cert, keyPem: def.key } });
+    try {
+      const cert = { id: '0c1e5b3a-61a4-4d2f-9b0e-3f6f8f2e7b01', cert: rsa.cert, key: rsa.key };
+      const sni = { id: '0c1e5b3a-61a4-4d2f-9b0e-3f6f8f2e7b02', name: 'rsa.test', certificate: { id: cert.id } };
+      const first = { _format_version: '3.0' };
+      p.swap(first);
+      const cn = () => new Promise<string>((resolve, reject) => {
+        const s = connect({ host: '127.0.0.1', port: p.address.port, servername: 'rsa.test', rejectUnauthorized: false }, () => {
+          resolve(String(s.getPeerCertificate().subject.CN));
+          s.end();
+        });
+        s.on('error', reject);
+      });
+      const before = await cn();
+      expect(before).not.toBe('rsa.test');
+      p.patch({ ...first, certificates: [cert], snis: [sni] }, [
+        { type: 'certificates', row: cert, pk: { id: cert.id } },
+        { type: 'snis', row: sni, pk: { id: sni.id } },
+      ]);
+      expect(await cn()).toBe('rsa.test');
+      expect(lines.some((l) => l.includes('config patched'))).toBe(true);
+      expect(lines.filter((l) => l.includes('config loaded'))).toHaveLength(1);
+    } finally {
+      await p.close();
+    }
+  });
+});
