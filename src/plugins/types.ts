@@ -7,11 +7,11 @@ import type { PluginSchema } from './schema/types.js';
 export type Phase = 'rewrite' | 'access' | 'header_filter' | 'body_filter' | 'log';
 export const RESPONSE_PHASES: readonly Phase[] = ['header_filter', 'body_filter', 'log'];
 
-/** A phase handler; access and rewrite may return a promise (reading the body, shared counters). */
 /** What an asynchronous handler returns: a promise, or a thenable that calls one of its callbacks once. */
 export interface Settles {
   then(onOk: () => void, onErr: (err: unknown) => void): unknown;
 }
+/** A phase handler; access and rewrite may return a promise (reading the body, shared counters). */
 export type Handler<C> = (kong: Kong, conf: C) => void | Promise<void> | Settles;
 
 export interface PluginModule<C = any, D = any> {

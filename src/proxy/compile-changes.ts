@@ -10,7 +10,7 @@ import type { ConfigTable, RouteRow, ServiceRow } from './config.js';
 import { assertHosts, serviceTarget, servedRoute, type CompiledConfig, type ServiceTarget } from './compile.js';
 import { buildPlan, withRoutes } from '../plugins/runtime/plan.js';
 import type { PluginModule } from '../plugins/types.js';
-import { tlsMaterial, upstreamTls } from './upstream/tls.js';
+import { TLS_PROTOCOLS, tlsMaterial, upstreamTls } from './upstream/tls.js';
 import { fileRoute, fileService, upstreamCertOf } from './compile-index.js';
 import { applyBalancerChanges, BALANCER_FAMILIES, changedTargets } from './compile-balancers.js';
 
@@ -19,7 +19,6 @@ const PLAN_FAMILIES = new Set(['plugins', 'consumers', 'keyauth_credentials', 'b
 
 /** What upstream TLS and the listeners' certificates are built from (snis: the listeners' only). */
 const CERT_FAMILIES = new Set(['certificates', 'ca_certificates', 'snis']);
-const TLS_PROTOCOLS = new Set(['https', 'wss', 'grpcs']);
 
 const idOf = (c: TableChange): string => String(c.row?.id ?? c.pk.id);
 

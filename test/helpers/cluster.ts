@@ -1,6 +1,6 @@
 // A control plane and data planes as real `hybridctl` processes on loopback, with a pki from gen-cert.
 import { expect } from 'vitest';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { runCli } from './cli.js';
@@ -67,3 +67,13 @@ export async function until<T>(fn: () => Promise<T | undefined | false>, what: s
 
 export const post = (url: string, body: unknown) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
 
+
+/** One GET on a connection of its own: the status and Kong's request id. */
+export function getOnce(url: string, headers: Record<string, string> = {}): Promise<{ status: number; id: string }> {
+  return new Promise((resolve, reject) => {
+    request(url, { headers, agent: false }, (res) => {
+      res.resume();
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, id: String(res.headers['x-kong-request-id'] ?? '') }));
+    }).on('error', reject).end();
+  });
+}

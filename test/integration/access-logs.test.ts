@@ -4,24 +4,16 @@
 // unwritable path refused at start.
 import { describe, expect, it } from 'vitest';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
-import { pki, post, startCp, startDp, until, upstream } from '../helpers/cluster.js';
+import { getOnce, pki, post, startCp, startDp, until, upstream } from '../helpers/cluster.js';
 
 const lines = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
 
 // nginx's combined format, with Kong's kong_request_id suffix on the proxy.
 const COMBINED = /^(\S+) - (\S+) \[(\d\d\/[A-Z][a-z]{2}\/\d{4}:\d\d:\d\d:\d\d [+-]\d{4})\] "([^"]*)" (\d{3}) (\d+) "([^"]*)" "([^"]*)"( kong_request_id: "([0-9a-f]+)")?$/;
 
-function send(url: string, headers: Record<string, string> = {}): Promise<{ status: number; id: string }> {
-  return new Promise((resolve, reject) => {
-    request(url, { headers, agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, id: String(res.headers['x-kong-request-id'] ?? '') }));
-    }).on('error', reject).end();
-  });
-}
+const send = getOnce;
 
 describe('access logs', () => {
   it('writes admin and proxy lines in Kong\'s formats and reopens them on SIGUSR1', async () => {

@@ -2,20 +2,12 @@
 // the worker is exiting (kong/tools/queue.lua, ngx.worker.exiting()), so entries batched for later
 // reach the collector before the process goes. Real `cp run` and `dp run` with two workers.
 import { describe, expect, it } from 'vitest';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/cli.js';
-import { pki, post, startCp, startDp, until, upstream } from '../helpers/cluster.js';
+import { getOnce, pki, post, startCp, startDp, until, upstream } from '../helpers/cluster.js';
 import { entriesOf, httpCollector } from '../unit/plugins/log-collectors.js';
 
-function send(url: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    request(url, { agent: false }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    }).on('error', reject).end();
-  });
-}
+const send = async (url: string) => (await getOnce(url)).status;
 
 describe('log plugin queues at stop', () => {
   it('are sent when the data plane stops, not lost with the worker', async () => {

@@ -50,9 +50,12 @@ export function tlsMaterial(table: ConfigTable): { certs: Map<string, Pem>; cas:
 // pool (and its keep-alive connections) would go on with the old client certificate or trust store.
 const digestOf = (p: Pem): string => (p.digest ??= createHash('sha256').update(p.pem).update('\0').update(p.key ?? '').digest('base64').slice(0, 22));
 
+/** Service protocols that speak TLS to the upstream. */
+export const TLS_PROTOCOLS: ReadonlySet<string> = new Set(['https', 'wss', 'grpcs']);
+
 /** null for a plain-HTTP service: nothing about TLS applies. */
 export function upstreamTls(s: ServiceRow, upstreamCert: unknown, material: ReturnType<typeof tlsMaterial>): UpstreamTls | null {
-  if (s.protocol !== 'https' && s.protocol !== 'wss' && s.protocol !== 'grpcs') return null;
+  if (!TLS_PROTOCOLS.has(String(s.protocol))) return null;
   const verify = s.tls_verify === true;
   const depth = typeof s.tls_verify_depth === 'number' ? s.tls_verify_depth : NGINX_VERIFY_DEPTH;
   const tls: UpstreamTls = { id: '', verify, depth };
