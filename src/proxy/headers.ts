@@ -9,6 +9,23 @@ const HOP_BY_HOP = new Set([
 ]);
 // Without trusted_ips, Kong overwrites what the client claims.
 const REPLACED = new Set(['x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'x-forwarded-path', 'x-real-ip', 'x-kong-request-id', 'x-forwarded-prefix']);
+const DROPPED = lengthMask([...HOP_BY_HOP, ...REPLACED]);
+
+/**
+ * Bit n is set when one of `names` has n characters. Most header names have a length none of a
+ * short list of names has, so a test of the length spares lower-casing them (maybeOneOf).
+ */
+export function lengthMask(names: Iterable<string>): number {
+  let mask = 0;
+  for (const n of names) {
+    if (n.length >= 32) throw new Error(`lengthMask: '${n}' is too long`);
+    mask |= 1 << n.length;
+  }
+  return mask;
+}
+
+/** False when `name` cannot be any of the names `mask` was made from (whatever its case). */
+export const maybeOneOf = (mask: number, name: string): boolean => name.length < 32 && ((mask >>> name.length) & 1) === 1;
 
 export interface ForwardInfo {
   host: string;
@@ -42,13 +59,15 @@ export function upstreamHeaders(req: HeaderSource, hostHeader: string, info: For
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!;
     if (name.charCodeAt(0) === 58) continue; // HTTP/2 pseudo-headers (:method, :path, :authority…)
-    const lower = name.toLowerCase();
-    if (REPLACED.has(lower)) {
-      if (lower === 'x-forwarded-for') xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1]!;
-      continue;
+    if (maybeOneOf(DROPPED, name)) {
+      const lower = name.toLowerCase();
+      if (REPLACED.has(lower)) {
+        if (lower === 'x-forwarded-for') xff = xff ? `${xff}, ${raw[i + 1]}` : raw[i + 1]!;
+        continue;
+      }
+      if (HOP_BY_HOP.has(lower) && !(keepUpgrade && (lower === 'connection' || lower === 'upgrade'))) continue;
     }
-    if (HOP_BY_HOP.has(lower) && !(keepUpgrade && (lower === 'connection' || lower === 'upgrade'))) continue;
-    if (named && named.has(lower)) continue;
+    if (named && named.has(name.toLowerCase())) continue;
     out.push(name, raw[i + 1]!);
   }
   out.push(
@@ -65,6 +84,7 @@ export function upstreamHeaders(req: HeaderSource, hostHeader: string, info: For
 }
 
 const RESPONSE_HOP = new Set(['connection', 'keep-alive', 'transfer-encoding', 'proxy-connection', 'upgrade', 'trailer']);
+const RESPONSE_LOOKED_AT = lengthMask([...RESPONSE_HOP, 'x-kong-request-id', 'via']);
 
 /**
  * Upstream response headers minus hop-by-hop ones, plus Kong's Via and request id, from undici's
@@ -77,17 +97,20 @@ export function downstreamRawHeaders(raw: readonly (Buffer | string)[], via: str
   for (let i = 0; i < raw.length; i += 2) {
     const n = raw[i]!;
     const name = typeof n === 'string' ? n : n.toString('latin1');
-    const lower = name.toLowerCase();
-    if (RESPONSE_HOP.has(lower) || lower === 'x-kong-request-id') continue;
     const v = raw[i + 1]!;
     const value = typeof v === 'string' ? v : v.toString('latin1');
-    if (lower === 'via') {
-      seenVia = seenVia ? `${seenVia}, ${value}` : value;
-      continue;
+    if (maybeOneOf(RESPONSE_LOOKED_AT, name)) {
+      const lower = name.toLowerCase();
+      if (RESPONSE_HOP.has(lower) || lower === 'x-kong-request-id') continue;
+      if (lower === 'via') {
+        seenVia = seenVia ? `${seenVia}, ${value}` : value;
+        continue;
+      }
     }
     out.push(name, value);
   }
-  out.push('via', seenVia ? `${seenVia}, ${via}` : via, 'x-kong-request-id', requestId, ...extra);
+  out.push('via', seenVia ? `${seenVia}, ${via}` : via, 'x-kong-request-id', requestId);
+  for (const x of extra) out.push(x);
   return out;
 }
 

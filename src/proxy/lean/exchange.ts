@@ -45,6 +45,7 @@ const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY']);
 const REFUSED = new Set(['transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']);
 const CRLF = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
+const NO_PIECES: readonly Buffer[] = Object.freeze([]);
 
 export class Exchange implements UpstreamUser {
   private cfg: CompiledConfig | null = null;
@@ -63,7 +64,8 @@ export class Exchange implements UpstreamUser {
   private paused = false;
   private readonly reader = new ResponseReader();
   private readonly shape: HeadShape = { length: false, bodiless: false };
-  private readonly out: Buffer[] = [];
+  /** Body pieces read and not yet sent; replaced, not emptied (emptying in place is a runtime call). */
+  private out: Buffer[] = [];
   private edits: UpstreamEdits | null = null;
   private hooks: ResponseHooks | null = null;
   /** The client response is chunked (no length, a body): each piece goes framed. */
@@ -219,20 +221,17 @@ export class Exchange implements UpstreamUser {
 
   private hold(): void {
     for (const b of this.out) this.held!.chunks.push(b);
-    this.out.length = 0;
+    if (this.out.length > 0) this.out = [];
   }
 
   /** One client write: the head if due, then the pieces read, framed as node:http frames each write. */
   private emit(head: string | null, last: boolean): void {
-    const out = this.out;
+    const taken = this.out;
+    if (taken.length > 0) this.out = [];
     const chunked = this.chunked;
     // A bodiless response (HEAD, 204, 304) sends none of the body, as node:http does.
-    if (this.shape.bodiless) out.length = 0;
-    if (head === null && !chunked && out.length === 1) {
-      this.write(out[0]!);
-      out.length = 0;
-      return;
-    }
+    const out = this.shape.bodiless ? NO_PIECES : taken;
+    if (head === null && !chunked && out.length === 1) return this.write(out[0]!);
     let size = head === null ? 0 : head.length;
     for (const b of out) size += chunked ? chunkSize(b.length).length + b.length + 2 : b.length;
     if (last && chunked) size += LAST_CHUNK.length;
@@ -245,7 +244,6 @@ export class Exchange implements UpstreamUser {
       if (chunked) pos += buf.write(CRLF, pos, 'latin1');
     }
     if (last && chunked) buf.write(LAST_CHUNK, pos, 'latin1');
-    out.length = 0;
     this.write(buf);
   }
 

@@ -3,6 +3,7 @@
 // Upgrade or Expect. Everything else (bodies, HTTP/1.0, odd or malformed heads) is given to
 // node:http untouched, so the unusual keeps exactly the behaviour it always had.
 import type { RequestView } from '../resolve.js';
+import { lengthMask, maybeOneOf } from '../headers.js';
 
 /** node:http's default limit (--max-http-header-size); beyond it node answers 431. */
 export const MAX_HEAD = 16 * 1024;
@@ -16,9 +17,13 @@ const CRLFCRLF = Buffer.from('\r\n\r\n');
 // Printable ASCII, tab and CR/LF only; obs-text and control bytes are node:http's business.
 const ODD_BYTE = /[^\t\r\n\x20-\x7e]/;
 const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+// The header lines, all of them at once: a token, a colon, a value without CR or LF, CRLF.
+const HEADER_LINES = /(?:[!#$%&'*+\-.^_`|~0-9A-Za-z]+:[^\r\n]*\r\n)*$/y;
 // Headers that mean a body, a protocol switch, an interim response or per-connection rules
 // (`Connection: keep-alive` alone is HTTP/1.1's default and stays lean).
 const NOT_LEAN = new Set(['content-length', 'transfer-encoding', 'upgrade', 'expect', 'http2-settings', 'keep-alive', 'proxy-connection']);
+// A name of none of these lengths is none of NOT_LEAN, Connection or Host: it is not lower-cased.
+const LOOKED_AT = lengthMask([...NOT_LEAN, 'connection', 'host']);
 
 /** One parsed request head; reused for every request of a connection. */
 export class RequestHead implements RequestView {
@@ -26,7 +31,7 @@ export class RequestHead implements RequestView {
   url = '';
   host = '';
   clientIp = '';
-  /** [name, value, …] as received (values without surrounding blanks), as node's rawHeaders. */
+  /** [name, value, …] as received (values without surrounding blanks), as node's rawHeaders; never changed once parsed. */
   rawHeaders: string[] = [];
   /** Bytes the head took, final CRLF included. */
   length = 0;
@@ -74,32 +79,34 @@ export function parseHead(buf: Buffer, into: RequestHead): HeadResult {
   const url = s.slice(sp1 + 1, sp2);
   // A bare CR or LF anywhere in the request line.
   if (url.includes('\r') || url.includes('\n')) return HANDOFF;
-  const raw = into.rawHeaders;
-  raw.length = 0;
+  // A new list per request: plugins may still read the previous one (and emptying an array in
+  // place is a runtime call, slower than making one).
+  const raw: string[] = [];
+  into.rawHeaders = raw;
   into.headers.connection = undefined;
   let host: string | null = null;
   let pos = eol + 2;
+  HEADER_LINES.lastIndex = pos;
+  if (!HEADER_LINES.test(s)) return HANDOFF;
   while (pos < s.length) {
     const e = s.indexOf('\r\n', pos);
     const colon = s.indexOf(':', pos);
-    if (colon <= pos || colon > e) return HANDOFF;
     const name = s.slice(pos, colon);
-    if (!TOKEN.test(name)) return HANDOFF;
     let vs = colon + 1;
     let ve = e;
     while (vs < ve && isBlank(s.charCodeAt(vs))) vs++;
     while (ve > vs && isBlank(s.charCodeAt(ve - 1))) ve--;
     const value = s.slice(vs, ve);
-    if (value.includes('\r') || value.includes('\n')) return HANDOFF;
-    const lower = name.toLowerCase();
-    if (NOT_LEAN.has(lower)) return HANDOFF;
-    if (lower === 'connection') {
-      if (into.headers.connection !== undefined || value.toLowerCase() !== 'keep-alive') return HANDOFF;
-      into.headers.connection = value;
-    }
-    if (lower === 'host') {
-      if (host !== null || value === '') return HANDOFF;
-      host = value;
+    if (maybeOneOf(LOOKED_AT, name)) {
+      const lower = name.toLowerCase();
+      if (NOT_LEAN.has(lower)) return HANDOFF;
+      if (lower === 'connection') {
+        if (into.headers.connection !== undefined || value.toLowerCase() !== 'keep-alive') return HANDOFF;
+        into.headers.connection = value;
+      } else if (lower === 'host') {
+        if (host !== null || value === '') return HANDOFF;
+        host = value;
+      }
     }
     raw.push(name, value);
     pos = e + 2;

@@ -30,8 +30,8 @@ export class LeanIncoming extends Readable {
     super();
     this.method = head.method;
     this.url = head.url;
-    // The head is reused by the connection's next request; plugins may still read this one.
-    this.rawHeaders = head.rawHeaders.slice();
+    // The connection's next request gets a list of its own (parseHead): this one stays as it is.
+    this.rawHeaders = head.rawHeaders;
   }
 
   // Ended on the first read, not in the constructor: push(null) schedules the stream's end

@@ -36,11 +36,19 @@ export interface Matcher {
   snis: SniRules | null;
 }
 
+const LINE_END = /[\n\r\u2028\u2029]/;
+
 /** Split `host[:port]`; port 0 means "any". */
 export function splitHostPort(h: string): [string, number] {
-  const m = /^(.*):(\d+)$/.exec(h);
-  if (m && !m[1]!.endsWith(']') && m[1]!.includes(':')) return [h.toLowerCase(), 0]; // bare IPv6
-  return m ? [m[1]!.toLowerCase(), Number(m[2])] : [h.toLowerCase(), 0];
+  // The port: the digits after the last colon, to the end.
+  const c = h.lastIndexOf(':');
+  let d = c + 1;
+  while (d < h.length && h.charCodeAt(d) >= 48 && h.charCodeAt(d) <= 57) d++;
+  // (A line terminator in the name part is no host:port either, as /^(.*):(\d+)$/ has it.)
+  if (c === -1 || d === c + 1 || d !== h.length || LINE_END.test(h)) return [h.toLowerCase(), 0];
+  const name = h.slice(0, c);
+  if (!name.endsWith(']') && name.includes(':')) return [h.toLowerCase(), 0]; // bare IPv6
+  return [name.toLowerCase(), Number(h.slice(c + 1))];
 }
 
 function hostRule(h: string): HostRule {
