@@ -38,6 +38,16 @@ export interface LeanContext {
 
 // Hosts net.connect takes as they are; anything else goes the undici way (its URL checks).
 const PLAIN_HOST = /^(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*|[0-9A-Fa-f:.]+)$/;
+// The last service host tested: most requests go to the service the one before went to.
+let lastHost = '';
+let lastPlain = false;
+function plainHost(host: string): boolean {
+  if (host !== lastHost) {
+    lastHost = host;
+    lastPlain = PLAIN_HOST.test(host);
+  }
+  return lastPlain;
+}
 
 export class LeanConnection implements ExchangeOwner, OutgoingOwner {
   readonly pools: LeanPools;
@@ -125,7 +135,7 @@ export class LeanConnection implements ExchangeOwner, OutgoingOwner {
     let svc = null;
     if (r.kind === 'ok') {
       svc = r.svc;
-      if (svc.protocol !== 'http' || (!PLAIN_HOST.test(svc.host) && !cfg!.balancers.has(svc.host))) return this.release(buf);
+      if (svc.protocol !== 'http' || (!plainHost(svc.host) && !cfg!.balancers.has(svc.host))) return this.release(buf);
     } else if ((r.status !== 404 && r.status !== 503) || (cfg && (cfg.plan.globals.length > 0 || (r.route && cfg.plan.chains.has(r.route.id))))) {
       // Global plugins on a request no route took, a route without a service but with plugins,
       // Kong's redirects: node:http's path.
@@ -137,7 +147,8 @@ export class LeanConnection implements ExchangeOwner, OutgoingOwner {
     this.headBytes = 0;
     this.requestId = requestId;
     this.startedAt = startedAt;
-    this.bytesBefore = this.socket.bytesWritten;
+    // Only the access log counts bytes (the getter walks the socket's write state).
+    if (ctx.accessLog) this.bytesBefore = this.socket.bytesWritten;
     ctx.counted(true);
     if (r.kind === 'error') {
       // Kong's latency_tokens on a response Kong itself generates.

@@ -39,8 +39,9 @@ const BODY_TIMEOUT = 'UND_ERR_BODY_TIMEOUT';
 const CONNECT_TIMEOUT = 'UND_ERR_CONNECT_TIMEOUT';
 const codeError = (message: string, code: string) => Object.assign(new Error(message), { code });
 
-// Methods undici sends a zero Content-Length for when there is no body.
-const EXPECTS_PAYLOAD = new Set(['POST', 'PUT', 'PATCH', 'QUERY']);
+// Methods undici sends a zero Content-Length for when there is no body (compared, not looked
+// up in a set: the method is a new string each request, and a lookup would hash it).
+const expectsPayload = (m: string) => m === 'POST' || m === 'PUT' || m === 'PATCH' || m === 'QUERY';
 // Request headers undici refuses (the request fails before it is sent); only plugins can add them here.
 const REFUSED = new Set(['transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']);
 const CRLF = '\r\n';
@@ -136,7 +137,7 @@ export class Exchange implements UpstreamUser {
     const method = this.head!.method;
     let req = `${method} ${this.path} HTTP/1.1\r\nhost: ${host}\r\nconnection: ${method === 'HEAD' ? 'close' : 'keep-alive'}\r\n`;
     for (let i = 2; i < flat.length; i += 2) req += `${flat[i]}: ${flat[i + 1]}\r\n`;
-    if (EXPECTS_PAYLOAD.has(method)) req += 'content-length: 0\r\n';
+    if (expectsPayload(method)) req += 'content-length: 0\r\n';
     return `${req}\r\n`;
   }
 
@@ -158,7 +159,7 @@ export class Exchange implements UpstreamUser {
     let req = `${method} ${this.path} HTTP/1.1\r\n${host !== null ? `host: ${host}\r\n` : ''}connection: ${method === 'HEAD' ? 'close' : 'keep-alive'}\r\n${rest}`;
     const body = edits.body;
     if (body && body.length > 0) req += `content-length: ${body.length}\r\n`;
-    else if (EXPECTS_PAYLOAD.has(method)) req += 'content-length: 0\r\n';
+    else if (expectsPayload(method)) req += 'content-length: 0\r\n';
     if (!body || body.length === 0) return `${req}\r\n`;
     const out = Buffer.allocUnsafe(req.length + 2 + body.length);
     const at = out.write(`${req}\r\n`, 0, 'latin1');

@@ -36,7 +36,7 @@ export class UpstreamConn {
   private timeoutMs = 0;
   private error: Error | null = null;
 
-  constructor(readonly pools: LeanPools, readonly key: string, host: string, port: number) {
+  constructor(readonly pools: LeanPools, readonly host: string, readonly port: number) {
     const socket = connect({ host, port, onread: { buffer: READ_BUFFER, callback: this.onRead } });
     this.socket = socket;
     socket.setNoDelay(true);
@@ -89,13 +89,14 @@ export class UpstreamConn {
 }
 
 export class LeanPools {
-  private readonly idle = new Map<string, UpstreamConn[]>();
+  // By host, then port: the host is the service's or target's own string (its hash is computed
+  // once), so no key is built per request.
+  private readonly idle = new Map<string, Map<number, UpstreamConn[]>>();
 
   /** An idle connection to host:port, or a new one (`user` hears its connect). */
   take(host: string, port: number, user: UpstreamUser): UpstreamConn {
-    const key = `${host}:${port}`;
-    const list = this.idle.get(key);
-    const conn = list && list.length > 0 ? list.pop()! : new UpstreamConn(this, key, host, port);
+    const list = this.idle.get(host)?.get(port);
+    const conn = list && list.length > 0 ? list.pop()! : new UpstreamConn(this, host, port);
     conn.user = user;
     return conn;
   }
@@ -104,8 +105,10 @@ export class LeanPools {
   release(conn: UpstreamConn): void {
     conn.user = null;
     conn.reused = true;
-    let list = this.idle.get(conn.key);
-    if (!list) this.idle.set(conn.key, (list = []));
+    let ports = this.idle.get(conn.host);
+    if (!ports) this.idle.set(conn.host, (ports = new Map()));
+    let list = ports.get(conn.port);
+    if (!list) ports.set(conn.port, (list = []));
     if (list.length >= MAX_IDLE) return void conn.socket.destroy();
     conn.timeout(UPSTREAM_IDLE_MS);
     list.push(conn);
@@ -113,7 +116,7 @@ export class LeanPools {
 
   /** An idle connection that closed. */
   forget(conn: UpstreamConn): void {
-    const list = this.idle.get(conn.key);
+    const list = this.idle.get(conn.host)?.get(conn.port);
     const i = list ? list.indexOf(conn) : -1;
     if (i !== -1) list!.splice(i, 1);
   }
@@ -127,15 +130,18 @@ export class LeanPools {
       if (!balancer) live.add(`${svc.host}:${svc.port}`);
       else for (const p of balancer.peers) live.add(`${p.host}:${p.port}`);
     }
-    for (const [key, list] of this.idle) {
-      if (live.has(key)) continue;
-      this.idle.delete(key);
-      for (const c of list) c.socket.destroy();
+    for (const [host, ports] of this.idle) {
+      for (const [port, list] of ports) {
+        if (live.has(`${host}:${port}`)) continue;
+        ports.delete(port);
+        for (const c of list) c.socket.destroy();
+      }
+      if (ports.size === 0) this.idle.delete(host);
     }
   }
 
   close(): void {
-    const all = [...this.idle.values()].flat();
+    const all = [...this.idle.values()].flatMap((ports) => [...ports.values()].flat());
     this.idle.clear();
     for (const c of all) c.socket.destroy();
   }
