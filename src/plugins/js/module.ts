@@ -30,16 +30,22 @@ interface Holder {
 
 const isThenable = (v: unknown): v is Promise<unknown> => typeof v === 'object' && v !== null && typeof (v as Promise<unknown>).then === 'function';
 
-// One sweep timer for every pending phase call instead of a timer per call: a request then pays a
-// set insertion, and timeouts fire within SWEEP_MS of their deadline.
+// One sweep timer for every pending phase call instead of a timer per call: a request then pays an
+// array push and a swap-remove (no hashing, nothing kept once settled), and timeouts fire within
+// SWEEP_MS of their deadline.
 const SWEEP_MS = 10;
-const pending = new Set<Bounded>();
+const pending: Bounded[] = [];
 let sweeper: NodeJS.Timeout | null = null;
 
 function sweep(): void {
   const now = performance.now();
-  for (const b of pending) if (b.deadline <= now) b.settle({ err: new JsPluginError(`${b.phase} did not finish within ${b.ms} ms (js_plugins_timeout)`) });
-  if (pending.size === 0 && sweeper) {
+  // Backwards: a settle removes its call by moving the last one into its place (and may start
+  // the next phase call, which is pushed at the end, past this walk).
+  for (let i = pending.length - 1; i >= 0; i--) {
+    const b = pending[i];
+    if (b && b.deadline <= now) b.settle({ err: new JsPluginError(`${b.phase} did not finish within ${b.ms} ms (js_plugins_timeout)`) });
+  }
+  if (pending.length === 0 && sweeper) {
     clearInterval(sweeper);
     sweeper = null;
   }
@@ -53,6 +59,8 @@ function sweep(): void {
 class Bounded implements Settles {
   readonly deadline: number;
   private done = false;
+  /** Where it is in `pending` while unsettled. */
+  private at: number;
   private ok: (() => void) | null = null;
   private fail: ((err: unknown) => void) | null = null;
   /** Settled before anyone waited: null fulfilled, else the error. */
@@ -60,7 +68,7 @@ class Bounded implements Settles {
 
   constructor(work: PromiseLike<unknown>, readonly ms: number, readonly phase: string, private readonly guard: Guard) {
     this.deadline = performance.now() + ms;
-    pending.add(this);
+    this.at = pending.push(this) - 1;
     if (!sweeper) (sweeper = setInterval(sweep, SWEEP_MS)).unref();
     work.then(() => this.settle(null), (err: unknown) => this.settle({ err }));
   }
@@ -68,7 +76,11 @@ class Bounded implements Settles {
   settle(r: { err: unknown } | null): void {
     if (this.done) return;
     this.done = true;
-    pending.delete(this);
+    const last = pending.pop()!;
+    if (last !== this) {
+      pending[this.at] = last;
+      last.at = this.at;
+    }
     this.guard.live = false;
     if (this.ok === null) this.early = r;
     else if (r) this.fail!(r.err);
@@ -76,10 +88,10 @@ class Bounded implements Settles {
   }
 
   then(onOk: () => void, onErr: (err: unknown) => void): void {
+    const e = this.early;
+    if (e !== undefined) return queueMicrotask(() => (e ? onErr(e.err) : onOk()));
     this.ok = onOk;
     this.fail = onErr;
-    const e = this.early;
-    if (e !== undefined) queueMicrotask(() => (e ? onErr(e.err) : onOk()));
   }
 }
 
