@@ -46,7 +46,7 @@ export function flatClear(flat: string[], name: string): void {
     flat[w++] = flat[i]!;
     flat[w++] = flat[i + 1]!;
   }
-  flat.length = w;
+  if (w !== flat.length) flat.length = w;
 }
 
 /**
@@ -64,7 +64,7 @@ export function flatApply(flat: string[], changes: ReadonlyMap<string, { name: s
     flat[w++] = name;
     flat[w++] = flat[i + 1]!;
   }
-  flat.length = w;
+  if (w !== flat.length) flat.length = w;
   for (const c of changes.values()) if (c.values) for (const v of c.values) flat.push(c.name, v);
 }
 
