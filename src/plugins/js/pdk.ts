@@ -55,6 +55,16 @@ function methodsOf(target: unknown): string[] {
   return [...names];
 }
 
+/** `name` as a plain method on the target's prototype chain (not its own, not a getter's result). */
+function classMethod(target: unknown, name: string): ((...a: unknown[]) => unknown) | null {
+  if (Object.prototype.hasOwnProperty.call(target, name)) return null;
+  for (let o = Object.getPrototypeOf(target); o && o !== Object.prototype; o = Object.getPrototypeOf(o)) {
+    const d = Object.getOwnPropertyDescriptor(o, name);
+    if (d) return typeof d.value === 'function' ? d.value : null;
+  }
+  return null;
+}
+
 function nsClass(path: string, target: unknown): NsClass {
   const C = class {
     constructor(readonly __t: unknown, readonly __g: Guard) {}
@@ -79,16 +89,25 @@ function nsClass(path: string, target: unknown): NsClass {
     };
     for (const alias of new Set([name, snake(name)])) Object.defineProperty(C.prototype, alias, { value: fn, writable: false, enumerable: false });
   };
-  for (const name of methodsOf(target)) if (!adapt[name]) define(name, (self, args) => self.__t[name](...args));
+  for (const name of methodsOf(target)) {
+    if (adapt[name]) continue;
+    // A method of the target's class is the same function for every target of this namespace
+    // (ns() checks the prototype): called as it is, with no lookup by name per call (a lookup
+    // shared by every method of a namespace is megamorphic). Own functions are looked up.
+    const inherited = classMethod(target, name);
+    define(name, inherited ? (self, args) => inherited.apply(self.__t, args) : (self, args) => self.__t[name](...args));
+  }
   for (const [name, own] of Object.entries(adapt)) define(name, (self, args) => own(self.__t, ...args));
   return C;
 }
 
-const classes = new Map<string, NsClass>();
+/** One class per namespace and target prototype (the in-process PDK has one per namespace). */
+const classes = new Map<string, { C: NsClass; proto: unknown }>();
 function ns(path: string, target: unknown, guard: Guard): Ns {
-  let C = classes.get(path);
-  if (!C) classes.set(path, (C = nsClass(path, target)));
-  return new C(target, guard);
+  const proto = target === null ? null : Object.getPrototypeOf(target);
+  let entry = classes.get(path);
+  if (!entry || entry.proto !== proto) classes.set(path, (entry = { C: nsClass(path, target), proto }));
+  return new entry.C(target, guard);
 }
 
 class AsyncService {
