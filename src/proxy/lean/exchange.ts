@@ -5,7 +5,7 @@
 // per client connection, reused for each of its requests.
 import type { CompiledConfig, ServiceTarget } from '../compile.js';
 import { CONNECT_ERRORS, TIMEOUT_ERRORS } from '../forward.js';
-import { downstreamRawHeaders, upstreamHeaders, type ForwardInfo } from '../headers.js';
+import { downstreamRawHeaders, lengthMask, maybeOneOf, upstreamHeaders, type ForwardInfo } from '../headers.js';
 import { MESSAGES, VIA_HEADER } from '../responses.js';
 import { chooseDestination, upstreamHost, type Destination } from '../upstream/target.js';
 import type { RequestHead } from './head.js';
@@ -44,6 +44,8 @@ const codeError = (message: string, code: string) => Object.assign(new Error(mes
 const expectsPayload = (m: string) => m === 'POST' || m === 'PUT' || m === 'PATCH' || m === 'QUERY';
 // Request headers undici refuses (the request fails before it is sent); only plugins can add them here.
 const REFUSED = new Set(['transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect']);
+// Names edited() looks at; a name of another length is none of them and goes as it is.
+const EDIT_LOOKED_AT = lengthMask([...REFUSED, 'host', 'content-length']);
 const CRLF = '\r\n';
 const LAST_CHUNK = '0\r\n\r\n';
 const NO_PIECES: readonly Buffer[] = Object.freeze([]);
@@ -149,12 +151,20 @@ export class Exchange implements UpstreamUser {
     let rest = '';
     for (let i = 0; i < flat.length; i += 2) {
       const name = flat[i]!;
-      const lower = name.toLowerCase();
-      if (REFUSED.has(lower)) return null;
-      // The first Host and Content-Length are undici's own; later ones go as they are.
-      if (lower === 'host' && host === null) host = flat[i + 1]!;
-      else if (lower === 'content-length' && !sawLength) sawLength = true;
-      else rest += `${name}: ${flat[i + 1]}\r\n`;
+      if (maybeOneOf(EDIT_LOOKED_AT, name)) {
+        const lower = name.toLowerCase();
+        if (REFUSED.has(lower)) return null;
+        // The first Host and Content-Length are undici's own; later ones go as they are.
+        if (lower === 'host' && host === null) {
+          host = flat[i + 1]!;
+          continue;
+        }
+        if (lower === 'content-length' && !sawLength) {
+          sawLength = true;
+          continue;
+        }
+      }
+      rest += `${name}: ${flat[i + 1]}\r\n`;
     }
     let req = `${method} ${this.path} HTTP/1.1\r\n${host !== null ? `host: ${host}\r\n` : ''}connection: ${method === 'HEAD' ? 'close' : 'keep-alive'}\r\n${rest}`;
     const body = edits.body;
