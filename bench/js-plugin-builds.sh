@@ -4,7 +4,10 @@
 # CPU time per request (from /proc) of the route without plugins and of the goodbye.js route, and
 # their ratio. On a shared machine the absolute figures swing from round to round; the per-round
 # ratios of each build are the comparison.
-# Usage: bash bench/js-plugin-builds.sh [ROUNDS] [DURATION] REV...
+# PAIRED=1: each build runs two proxy processes, and both routes are measured at the same time
+# (one wrk each, the processes taking turns at which route they serve), so both figures of a
+# ratio come from the same seconds of the machine; they share CPU 1, so each is slower than alone.
+# Usage: [PAIRED=1] bash bench/js-plugin-builds.sh [ROUNDS] [DURATION] REV...
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${1:-8}
@@ -34,17 +37,32 @@ free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1
 UP=$(free_port)
 node "${BUNDLES[0]}" hello "$UP" 2>/dev/null &
 PIDS+=($!)
+PAIRED=${PAIRED:-0}
 PORTS=()
 PROXIES=()
-for b in "${BUNDLES[@]}"; do
-  port=$(free_port)
+PORTS2=()
+PROXIES2=()
+start_proxy() { # bundle → port; pid in LAST_PID
+  local port; port=$(free_port)
   # examples/js-plugins is read from the working directory: this checkout's copy for every build.
-  taskset -c 1 node "$b" serve "$UP" "$port" 2>"$WORK/serve-$port.log" &
+  taskset -c 1 node "$1" serve "$UP" "$port" 2>"$WORK/serve-$port.log" &
+  LAST_PID=$!
   PIDS+=($!)
-  PROXIES+=($!)
-  PORTS+=("$port")
+  ALL_PORTS+=("$port")
+  LAST_PORT=$port
+}
+ALL_PORTS=()
+for b in "${BUNDLES[@]}"; do
+  start_proxy "$b"
+  PROXIES+=("$LAST_PID")
+  PORTS+=("$LAST_PORT")
+  if [ "$PAIRED" = 1 ]; then
+    start_proxy "$b"
+    PROXIES2+=("$LAST_PID")
+    PORTS2+=("$LAST_PORT")
+  fi
 done
-for port in "${PORTS[@]}"; do
+for port in "${ALL_PORTS[@]}"; do
   for _ in $(seq 100); do grep -q 'config compiled' "$WORK/serve-$port.log" 2>/dev/null && break; sleep 0.1; done
   grep -q 'config compiled' "$WORK/serve-$port.log" || { cat "$WORK/serve-$port.log" >&2; exit 1; }
 done
@@ -57,12 +75,36 @@ measure() { # pid port path → cpu µs per request
   local after; after=$(cpu_us "$1")
   awk -v a="$after" -v b="$before" -v n="$(awk '/requests in/ {print $1}' <<<"$out")" 'BEGIN { printf "%.1f", (a - b) / n }'
 }
+per_request() { # cpu-before cpu-after wrk-output
+  awk -v a="$2" -v b="$1" -v n="$(awk '/requests in/ {print $1}' <<<"$3")" 'BEGIN { printf "%.1f", (a - b) / n }'
+}
+measure_pair() { # pid-plain port-plain pid-bye port-bye → "plain-µs bye-µs", both measured at once
+  wrk -t1 -c32 -d0.5s "http://127.0.0.1:$2/plain" >/dev/null 2>&1 &
+  wrk -t1 -c32 -d0.5s "http://127.0.0.1:$4/bye" >/dev/null 2>&1 || true
+  wait
+  local a0 b0; a0=$(cpu_us "$1"); b0=$(cpu_us "$3")
+  taskset -c 0 wrk -t1 -c32 -d"$DURATION" "http://127.0.0.1:$2/plain" >"$WORK/pair-a" &
+  taskset -c 0 wrk -t1 -c32 -d"$DURATION" "http://127.0.0.1:$4/bye" >"$WORK/pair-b"
+  wait
+  local a1 b1; a1=$(cpu_us "$1"); b1=$(cpu_us "$3")
+  echo "$(per_request "$a0" "$a1" "$(cat "$WORK/pair-a")") $(per_request "$b0" "$b1" "$(cat "$WORK/pair-b")")"
+}
+# Every process serves both routes before the first round (the JIT's first compilations).
+for port in "${ALL_PORTS[@]}"; do
+  for path in /plain /bye; do wrk -t1 -c32 -d1s "http://127.0.0.1:$port$path" >/dev/null 2>&1 || true; done
+done
 printf 'round'; for rev in "$@"; do printf '\t%s: plain, goodbye µs/req, ratio' "$rev"; done; printf '\n'
 for r in $(seq "$ROUNDS"); do
   line="$r"
   for j in "${!PROXIES[@]}"; do
-    p=$(measure "${PROXIES[$j]}" "${PORTS[$j]}" /plain)
-    q=$(measure "${PROXIES[$j]}" "${PORTS[$j]}" /bye)
+    if [ "$PAIRED" = 1 ]; then
+      # The two processes swap routes every round.
+      if [ $((r % 2)) = 1 ]; then read -r p q <<<"$(measure_pair "${PROXIES[$j]}" "${PORTS[$j]}" "${PROXIES2[$j]}" "${PORTS2[$j]}")"
+      else read -r p q <<<"$(measure_pair "${PROXIES2[$j]}" "${PORTS2[$j]}" "${PROXIES[$j]}" "${PORTS[$j]}")"; fi
+    else
+      p=$(measure "${PROXIES[$j]}" "${PORTS[$j]}" /plain)
+      q=$(measure "${PROXIES[$j]}" "${PORTS[$j]}" /bye)
+    fi
     line="$line\t$p, $q, $(awk -v p="$p" -v q="$q" 'BEGIN { printf "%.3f", q / p }')"
   done
   printf "$line\n" | tee -a "$WORK/runs"
