@@ -22,10 +22,16 @@ export interface JsPluginModule extends PluginModule<Holder> {
 }
 
 type PluginInstance = Record<string, ((kong: unknown) => unknown) | undefined>;
+type PhaseMethod = ((kong: unknown) => unknown) | undefined;
 interface Holder {
   instance: PluginInstance | null;
   /** The constructor's throw: every request through this instance fails with it, as a failed StartInstance does in Kong. */
   error: unknown;
+  // The instance's phase methods, looked up once when it is made (a lookup by phase name per call
+  // is megamorphic: every plugin's instance and phase go through it).
+  rewrite: PhaseMethod;
+  access: PhaseMethod;
+  log: PhaseMethod;
 }
 
 const isThenable = (v: unknown): v is Promise<unknown> => typeof v === 'object' && v !== null && typeof (v as Promise<unknown>).then === 'function';
@@ -95,12 +101,12 @@ class Bounded implements Settles {
   }
 }
 
-function run(h: Holder, kong: Kong, phase: string, ms: number): void | Settles {
+function run(h: Holder, method: PhaseMethod, kong: Kong, phase: string, ms: number): void | Settles {
   if (!h.instance) throw h.error;
   const guard: Guard = { live: true };
   let r: unknown;
   try {
-    r = h.instance[phase]!(asyncPdk(kong, guard));
+    r = method!.call(h.instance, asyncPdk(kong, guard));
   } catch (err) {
     guard.live = false;
     throw err;
@@ -127,7 +133,8 @@ export function adaptModule(name: string, file: string, exports: Record<string, 
   } catch (err) {
     throw new JsPluginError(`Schema: ${(err as Error).message}`);
   }
-  const phase = (p: 'rewrite' | 'access'): Handler<Holder> | undefined => (has(p) ? (kong, h) => run(h, kong, p, timeoutMs) : undefined);
+  const rewrite: Handler<Holder> = (kong, h) => run(h, h.rewrite, kong, 'rewrite', timeoutMs);
+  const access: Handler<Holder> = (kong, h) => run(h, h.access, kong, 'access', timeoutMs);
   return {
     name,
     version: exports.Version,
@@ -137,17 +144,18 @@ export function adaptModule(name: string, file: string, exports: Record<string, 
     timeoutMs,
     compile: (config) => {
       try {
-        return { instance: new Plugin(structuredClone(config)), error: null };
+        const instance = new Plugin(structuredClone(config));
+        return { instance, error: null, rewrite: instance.rewrite, access: instance.access, log: instance.log };
       } catch (err) {
-        return { instance: null, error: err };
+        return { instance: null, error: err, rewrite: undefined, access: undefined, log: undefined };
       }
     },
-    rewrite: phase('rewrite'),
-    access: phase('access'),
+    rewrite: has('rewrite') ? rewrite : undefined,
+    access: has('access') ? access : undefined,
     // Kong runs external log handlers after the response, in a timer: failures are only logged.
     log: has('log')
       ? (kong, h) => {
-          const r = run(h, kong, 'log', timeoutMs);
+          const r = run(h, h.log, kong, 'log', timeoutMs);
           r?.then(() => undefined, (err: unknown) => kong.log.err(`log phase failed: ${err instanceof Error ? err.message : String(err)}`));
         }
       : undefined,

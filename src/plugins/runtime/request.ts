@@ -14,6 +14,7 @@ import { BodyTooLarge, readBody } from './body.js';
 import { lingerThen } from './linger.js';
 import { measureRequest } from './measure.js';
 import { LogTrace } from './log-trace.js';
+import { PluginEdits, UpstreamHooks } from './upstream-hooks.js';
 import { RequestCtx } from './ctx.js';
 import type { Body, HeaderValue, Kong, KongClient, KongLog, KongRequest, KongResponse, KongServiceRequest, Measurements, SharedCounters } from '../pdk/types.js';
 import { ClientApi, LogApi, RequestApi, ResponseApi, ServiceRequestApi, errorBody, negotiate } from '../pdk/impl.js';
@@ -293,28 +294,32 @@ export class PluginRequest implements Kong {
 
   /** The hooks forward.ts calls for the upstream's response. */
   hooks(): ResponseHooks {
-    return {
-      head: (status, flat, sentAt) => {
-        this.upstreamAt = [sentAt, performance.now()];
-        this.resp = { status, flat, body: null, source: 'service' };
-        if (this.logTrace) this.logTrace.upstreamStatus = status;
-        this.responseHeaderFilter();
-        const buffer = this.needsBody();
-        if (buffer) flatClear(this.resp.flat, 'content-length');
-        return { status: this.resp.status, flat: this.resp.flat, buffer };
-      },
-      body: (body) => {
-        this.resp.body = body;
-        this.responseBodyFilter();
-        const out = this.resp.body ?? body;
-        return out;
-      },
-      error: (status, message) => {
-        if (this.logTrace && (status === 502 || status === 504)) this.logTrace.upstreamStatus = status;
-        this.setExit(status, { message }, {}, 'error');
-        this.sendExit();
-      },
-    };
+    return new UpstreamHooks(this);
+  }
+
+  /** ResponseHooks.head: the upstream's headers through header_filter. */
+  upstreamHead(status: number, flat: string[], sentAt: number): { status: number; flat: string[]; buffer: boolean } {
+    this.upstreamAt = [sentAt, performance.now()];
+    this.resp = { status, flat, body: null, source: 'service' };
+    if (this.logTrace) this.logTrace.upstreamStatus = status;
+    this.responseHeaderFilter();
+    const buffer = this.needsBody();
+    if (buffer) flatClear(this.resp.flat, 'content-length');
+    return { status: this.resp.status, flat: this.resp.flat, buffer };
+  }
+
+  /** ResponseHooks.body: the whole upstream body through body_filter. */
+  upstreamBody(body: Buffer): Buffer {
+    this.resp.body = body;
+    this.responseBodyFilter();
+    return this.resp.body ?? body;
+  }
+
+  /** ResponseHooks.error: Kong's own error through the response phases. */
+  upstreamError(status: number, message: string): void {
+    if (this.logTrace && (status === 502 || status === 504)) this.logTrace.upstreamStatus = status;
+    this.setExit(status, { message }, {}, 'error');
+    this.sendExit();
   }
 
   private afterLog(): void {
@@ -340,23 +345,7 @@ export class PluginRequest implements Kong {
   }
 
   private edits(): UpstreamEdits {
-    const overlay = this.overlay;
-    const body = this.bodyOverride ?? this.clientBody ?? undefined;
-    return {
-      headers: (flat) => {
-        if (overlay) flatApply(flat, overlay);
-        if (body !== undefined) flatSet(flat, 'content-length', String(body.length));
-        return flat;
-      },
-      body,
-      method: this.methodOverride ?? undefined,
-      path: (upstreamPath) => {
-        const base = this.pathOverride ?? (upstreamPath.includes('?') ? upstreamPath.slice(0, upstreamPath.indexOf('?')) : upstreamPath);
-        const uri = this.rawQuery ? `${base}?${this.rawQuery}` : base;
-        if (this.logTrace) this.logTrace.upstreamUri = uri;
-        return uri;
-      },
-    };
+    return new PluginEdits(this, this.overlay, this.bodyOverride ?? this.clientBody ?? undefined, this.methodOverride ?? undefined);
   }
 
   overlayHeader(name: string, values: string[] | null): void {
