@@ -25,21 +25,10 @@ cleanup() {
 trap cleanup EXIT
 free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
+# shellcheck source=bench/nginx-conf.sh
+. bench/nginx-conf.sh
 nginx_conf() { # dir cpu server-block
-  mkdir -p "$1/logs"
-  cat > "$1/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $1/nginx.pid;
-error_log $1/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $1; proxy_temp_path $1; fastcgi_temp_path $1; uwsgi_temp_path $1; scgi_temp_path $1;
-  keepalive_requests 1000000;
-  $3
-}
-CONF
+  write_nginx_conf "$1" "$3"
   taskset -c "$2" nginx -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log"
 }
 UP=$(free_port)

@@ -31,22 +31,11 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
 fi
 NGINX=$(command -v nginx)
 
+# shellcheck source=bench/nginx-conf.sh
+. bench/nginx-conf.sh
 nginx_conf() { # dir, cpu list ("proxy" or "load"), server block
   local dir=$1 where=$2; shift 2; set -- "$dir" "$@"
-  mkdir -p "$1/logs"
-  cat > "$1/nginx.conf" <<CONF
-worker_processes 1;
-daemon on;
-pid $1/nginx.pid;
-error_log $1/logs/error.log warn;
-events { worker_connections 4096; }
-http {
-  access_log off;
-  client_body_temp_path $1; proxy_temp_path $1; fastcgi_temp_path $1; uwsgi_temp_path $1; scgi_temp_path $1;
-  keepalive_requests 1000000;
-  $2
-}
-CONF
+  write_nginx_conf "$1" "$2"
   if [ "$where" = proxy ]; then "${ON_PROXY[@]}" "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log"
   else "${ON_LOAD[@]}" "$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log"; fi
 }
