@@ -10,6 +10,8 @@
 # Usage: [PAIRED=1] bash bench/js-plugin-builds.sh [ROUNDS] [DURATION] REV...
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 ROUNDS=${1:-8}
 DURATION=${2:-2s}
 shift 2 || true
@@ -33,7 +35,6 @@ for rev in "$@"; do
     --banner:js="import{createRequire as topLevelRequire}from'module';const require=topLevelRequire(import.meta.url);" --outfile="$WORK/build-$i.mjs")
   BUNDLES+=("$WORK/build-$i.mjs")
 done
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 UP=$(free_port)
 node "${BUNDLES[0]}" hello "$UP" 2>/dev/null &
 PIDS+=($!)
@@ -62,10 +63,7 @@ for b in "${BUNDLES[@]}"; do
     PORTS2+=("$LAST_PORT")
   fi
 done
-for port in "${ALL_PORTS[@]}"; do
-  for _ in $(seq 100); do grep -q 'config compiled' "$WORK/serve-$port.log" 2>/dev/null && break; sleep 0.1; done
-  grep -q 'config compiled' "$WORK/serve-$port.log" || { cat "$WORK/serve-$port.log" >&2; exit 1; }
-done
+for port in "${ALL_PORTS[@]}"; do wait_compiled "$WORK/serve-$port.log"; done
 
 cpu_us() { awk -v t="$(getconf CLK_TCK)" '{ printf "%d", ($14 + $15) * 1000000 / t }' "/proc/$1/stat"; }
 measure() { # pid port path → cpu µs per request

@@ -19,13 +19,13 @@ trap cleanup EXIT
 
 node_modules/.bin/esbuild bench/js-plugin.ts --bundle --platform=node --target=node20 --format=esm --log-level=warning \
   --banner:js="import{createRequire as topLevelRequire}from'module';const require=topLevelRequire(import.meta.url);" --outfile="$WORK/js-plugin.mjs"
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 start() { # name args...
   local name=$1; shift
   node "$WORK/js-plugin.mjs" "$@" 2>"$WORK/$name.log" &
   PIDS+=($!)
-  for _ in $(seq 100); do grep -q 'config compiled' "$WORK/$name.log" 2>/dev/null && break; sleep 0.1; done
-  grep -q 'config compiled' "$WORK/$name.log" || { cat "$WORK/$name.log" >&2; exit 1; }
+  wait_compiled "$WORK/$name.log"
 }
 UP=$(free_port); start up hello "$UP"
 PX=$(free_port); start proxy serve "$UP" "$PX"

@@ -23,10 +23,9 @@ cleanup() {
   sleep 0.3; rm -rf "$WORK"
 }
 trap cleanup EXIT
-free_port() { node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
-# shellcheck source=bench/nginx-conf.sh
-. bench/nginx-conf.sh
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 nginx_conf() { # dir cpu server-block
   write_nginx_conf "$1" "$3"
   taskset -c "$2" nginx -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log"
@@ -50,10 +49,7 @@ for rev in "$@"; do
   PIDS+=($!)
   PORTS+=("$port")
 done
-for i in "${!PORTS[@]}"; do
-  for _ in $(seq 100); do grep -q 'config compiled' "$WORK/serve-$i.log" 2>/dev/null && break; sleep 0.1; done
-  grep -q 'config compiled' "$WORK/serve-$i.log" || { cat "$WORK/serve-$i.log" >&2; exit 1; }
-done
+for i in "${!PORTS[@]}"; do wait_compiled "$WORK/serve-$i.log"; done
 
 cpu_us() { local t=0 p; for p in "$@"; do t=$((t + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done; echo $((t * 1000000 / $(getconf CLK_TCK))); }
 pids_of() { ss -Htlnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u | tr '\n' ' '; }

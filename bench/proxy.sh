@@ -31,8 +31,8 @@ if ! command -v nginx >/dev/null || ! command -v wrk >/dev/null; then
 fi
 NGINX=$(command -v nginx)
 
-# shellcheck source=bench/nginx-conf.sh
-. bench/nginx-conf.sh
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
 nginx_conf() { # dir, cpu list ("proxy" or "load"), server block
   local dir=$1 where=$2; shift 2; set -- "$dir" "$@"
   write_nginx_conf "$1" "$2"
@@ -54,7 +54,7 @@ start_node() { # name args...
   local name=$1; shift
   "${ON_PROXY[@]}" node "$WORK/proxy.mjs" "$@" 2>"$WORK/$name.log" &
   PIDS+=($!)
-  for _ in $(seq 100); do grep -q 'config compiled' "$WORK/$name.log" 2>/dev/null && break; sleep 0.1; done
+  wait_compiled "$WORK/$name.log"
   grep 'config compiled' "$WORK/$name.log" >&2
 }
 start_node p1 serve 1 "$UP_PORT" "$P1_PORT"

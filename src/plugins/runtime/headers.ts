@@ -1,6 +1,8 @@
 // Header lists as the proxy keeps them: flat [name, value, name, value…], names compared
 // case-insensitively, repeated names kept in order.
 // Names are compared by length first: most never need lower-casing.
+import { lengthMask, maybeOneOf } from '../../proxy/headers.js';
+
 const same = (a: string, lower: string) => a.length === lower.length && (a === lower || a.toLowerCase() === lower);
 
 // The names plugins pass are a few constants ('X-Consumer-ID', 'RateLimit-Remaining'): their lower
@@ -54,13 +56,12 @@ export function flatClear(flat: string[], name: string): void {
  * values, null to remove): the list keeps its order, the new values go at the end.
  */
 export function flatApply(flat: string[], changes: ReadonlyMap<string, { name: string; values: readonly string[] | null }>): void {
-  // Lengths of the changed names as bits (mod 32): most names in the list are skipped without lower-casing.
-  let lengths = 0;
-  for (const k of changes.keys()) lengths |= 1 << (k.length & 31);
+  // Most names in the list are skipped without lower-casing: no changed name has their length.
+  const lengths = lengthMask(changes.keys());
   let w = 0;
   for (let i = 0; i < flat.length; i += 2) {
     const name = flat[i]!;
-    if ((lengths & (1 << (name.length & 31))) !== 0 && changes.has(name.toLowerCase())) continue;
+    if (maybeOneOf(lengths, name) && changes.has(name.toLowerCase())) continue;
     flat[w++] = name;
     flat[w++] = flat[i + 1]!;
   }
