@@ -95,7 +95,10 @@ export function downstreamRawHeaders(raw: readonly (Buffer | string)[], via: str
     const n = raw[i]!;
     const name = typeof n === 'string' ? n : n.toString('latin1');
     const v = raw[i + 1]!;
-    const value = typeof v === 'string' ? v : v.toString('latin1');
+    let value = typeof v === 'string' ? v : v.toString('latin1');
+    // undici keeps a value's trailing blanks; nginx (and the lean path) drop them.
+    const last = value.charCodeAt(value.length - 1);
+    if (last === 32 || last === 9) value = value.replace(/[ \t]+$/, '');
     if (maybeOneOf(RESPONSE_LOOKED_AT, name)) {
       const lower = name.toLowerCase();
       if (RESPONSE_HOP.has(lower) || lower === 'x-kong-request-id') continue;

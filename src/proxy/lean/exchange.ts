@@ -10,7 +10,8 @@ import { MESSAGES, VIA_HEADER } from '../responses.js';
 import { chooseDestination, upstreamHost, type Destination } from '../upstream/target.js';
 import type { RequestHead } from './head.js';
 import { HEAD_INCOMPLETE, HEAD_INVALID, ResponseReader } from './relay.js';
-import { chunkSize, responseHead, type HeadShape } from './reply.js';
+import { CONNECTION_LINES, chunkSize, currentDate, responseHead, statusLine, type HeadShape } from './reply.js';
+import { passedResponse } from './pass-head.js';
 import type { LeanPools, UpstreamConn, UpstreamUser } from './upstream.js';
 import type { ResponseHooks, UpstreamEdits } from '../../plugins/runtime/request.js';
 
@@ -193,14 +194,21 @@ export class Exchange implements UpstreamUser {
     const out = this.out;
     let r: number;
     if (!this.started) {
-      const at = reader.head(chunk, this.head!.method);
+      const at = reader.head(chunk, this.head!.method, this.hooks === null);
       if (at === HEAD_INCOMPLETE) return;
       if (at === HEAD_INVALID) return this.failed(codeError('invalid upstream response head', 'HPE_INVALID'));
       this.started = true;
       if (this.dest!.peer) this.dest!.balancer!.reportSuccess(this.dest!.peer);
       // Kong's latency_tokens: time waiting for the upstream, and time spent before sending to it.
-      const now = performance.now();
-      const latency = ['x-kong-upstream-latency', String(Math.round(now - this.sentAt)), 'x-kong-proxy-latency', String(Math.round(this.sentAt - this.startedAt))];
+      const upstreamLatency = Math.round(performance.now() - this.sentAt);
+      const proxyLatency = Math.round(this.sentAt - this.startedAt);
+      if (reader.passed) {
+        r = reader.body(reader.buffer, at, out);
+        this.passOn(upstreamLatency, proxyLatency);
+        if (r === 1) this.complete();
+        return;
+      }
+      const latency = ['x-kong-upstream-latency', String(upstreamLatency), 'x-kong-proxy-latency', String(proxyLatency)];
       let flat = downstreamRawHeaders(reader.raw, VIA_HEADER, this.info!.requestId, latency);
       let status = reader.status;
       r = reader.body(reader.buffer, at, out);
@@ -228,6 +236,26 @@ export class Exchange implements UpstreamUser {
     this.chunked = !this.shape.length && !this.shape.bodiless;
     this.owner.began(status, head.length);
     return head;
+  }
+
+  /**
+   * A head passHead read, with the body read so far: its lines as they came, then what
+   * downstreamRawHeaders and responseHead add (Via, the request id, the latencies, Date unless
+   * it has one, node:http's connection lines), in their order.
+   */
+  private passOn(upstreamLatency: number, proxyLatency: number): void {
+    const reader = this.reader;
+    const h = reader.passedHead;
+    const tail = `via: ${h.via ? `${h.via}, ${VIA_HEADER}` : VIA_HEADER}\r\nx-kong-request-id: ${this.info!.requestId}\r\n`
+      + `x-kong-upstream-latency: ${upstreamLatency}\r\nx-kong-proxy-latency: ${proxyLatency}\r\n${h.date ? '' : currentDate()}${CONNECTION_LINES}\r\n`;
+    const line = statusLine(h.status);
+    this.chunked = false;
+    this.shape.length = true;
+    this.shape.bodiless = false;
+    const taken = this.out;
+    if (taken.length > 0) this.out = [];
+    this.owner.began(h.status, line.length + h.kept + tail.length);
+    this.write(passedResponse(reader.buffer, h, line, tail, taken));
   }
 
   private hold(): void {

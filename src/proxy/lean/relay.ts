@@ -1,7 +1,8 @@
 // The upstream's response as the lean path reads it: the head (interim 1xx responses skipped,
 // as undici does), then the body by its framing, decoded into the pieces undici would hand
 // over (slices of what was read, never copied). How they are framed for the client is the
-// exchange's business.
+// exchange's business. The common head is read from its bytes instead (pass-head.ts).
+import { PassedHead, passHead } from './pass-head.js';
 
 const CRLFCRLF = Buffer.from('\r\n\r\n');
 // The header lines of a response head, all of them at once: a token, a colon, a value of
@@ -27,6 +28,9 @@ export class ResponseReader {
   private size = 0;
   private sizeDigits = 0;
   private pending: Buffer | null = null;
+  /** The last final head was read by passHead (into `passedHead`), not parsed into `raw`. */
+  passed = false;
+  readonly passedHead = new PassedHead();
 
   reset(): void {
     this.status = 0;
@@ -37,9 +41,10 @@ export class ResponseReader {
 
   /**
    * Feeds bytes until a final head is read. Returns where its body starts in the returned
-   * buffer (see `buffer`), HEAD_INCOMPLETE or HEAD_INVALID.
+   * buffer (see `buffer`), HEAD_INCOMPLETE or HEAD_INVALID. `pass`: the head may go on as
+   * its bytes (nothing will edit it).
    */
-  head(chunk: Buffer, method: string): number {
+  head(chunk: Buffer, method: string, pass: boolean): number {
     let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = null;
     for (;;) {
@@ -49,6 +54,17 @@ export class ResponseReader {
         this.pending = buf;
         return HEAD_INCOMPLETE;
       }
+      if (pass && method !== 'HEAD' && passHead(buf, end, this.passedHead)) {
+        const h = this.passedHead;
+        this.passed = true;
+        this.status = h.status;
+        this.reusable = !h.close;
+        this.framing = Framing.Length;
+        this.remaining = h.length;
+        this.buffer = buf;
+        return end + 4;
+      }
+      this.passed = false;
       const r = this.parse(buf.toString('latin1', 0, end + 2), method);
       if (r < 0) return HEAD_INVALID;
       if (r === 0) {

@@ -6,12 +6,12 @@ import { SERVER_HEADER } from '../responses.js';
 
 /** node:http's keepAliveTimeout on the proxy listener, announced in Keep-Alive. */
 export const KEEP_ALIVE_MS = 60_000;
-const CONNECTION_LINES = `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n`;
+export const CONNECTION_LINES = `Connection: keep-alive\r\nKeep-Alive: timeout=${KEEP_ALIVE_MS / 1000}\r\n`;
 
 // node:http caches its Date for the current second; so does this.
 let dateSecond = -1;
 let dateLine = '';
-function currentDate(): string {
+export function currentDate(): string {
   const now = Date.now();
   const sec = Math.floor(now / 1000);
   if (sec !== dateSecond) {
@@ -22,7 +22,7 @@ function currentDate(): string {
 }
 
 const statusLines = new Map<number, string>();
-function statusLine(status: number): string {
+export function statusLine(status: number): string {
   let line = statusLines.get(status);
   if (line === undefined) {
     line = `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'unknown'}\r\n`;
