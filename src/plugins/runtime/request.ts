@@ -61,6 +61,8 @@ export interface ResponseHooks {
   body(body: Buffer): Buffer;
   /** Kong's own error instead of the upstream's answer (502, 503, 504). */
   error(status: number, message: string): void;
+  /** No response phase will run: the header changes made in access (null: none), applied as the head passes; false: head() runs. */
+  passable(): ReadonlyMap<string, { name: string; values: readonly string[] | null }> | null | false;
 }
 
 const isThenable = (v: unknown): v is Settles => typeof v === 'object' && v !== null && typeof (v as Promise<void>).then === 'function';

@@ -4,8 +4,20 @@
 import type { PluginRequest, ResponseHooks, UpstreamEdits } from './request.js';
 import { flatApply, flatSet } from './headers.js';
 
+// Response headers the proxy itself frames or sets: a plugin's change to one of them needs the
+// whole head rebuilt (upstreamHead).
+const FRAMING = new Set(['content-length', 'transfer-encoding', 'date', 'connection', 'keep-alive', 'proxy-connection', 'upgrade', 'trailer',
+  'via', 'x-kong-request-id', 'x-kong-upstream-latency', 'x-kong-proxy-latency']);
+
 export class UpstreamHooks implements ResponseHooks {
   constructor(private readonly pr: PluginRequest) {}
+  passable(): ReadonlyMap<string, { name: string; values: readonly string[] | null }> | null | false {
+    const pr = this.pr;
+    if (pr.collected.length > 0) return false;
+    const changes = pr.pendingResponseHeaders;
+    if (changes) for (const name of changes.keys()) if (FRAMING.has(name)) return false;
+    return changes;
+  }
   head(status: number, flat: string[], sentAt: number): { status: number; flat: string[]; buffer: boolean } {
     return this.pr.upstreamHead(status, flat, sentAt);
   }

@@ -194,7 +194,8 @@ export class Exchange implements UpstreamUser {
     const out = this.out;
     let r: number;
     if (!this.started) {
-      const at = reader.head(chunk, this.head!.method, this.hooks === null);
+      const changes = this.hooks === null ? null : this.hooks.passable();
+      const at = reader.head(chunk, this.head!.method, changes !== false, changes || null);
       if (at === HEAD_INCOMPLETE) return;
       if (at === HEAD_INVALID) return this.failed(codeError('invalid upstream response head', 'HPE_INVALID'));
       this.started = true;
@@ -204,7 +205,7 @@ export class Exchange implements UpstreamUser {
       const proxyLatency = Math.round(this.sentAt - this.startedAt);
       if (reader.passed) {
         r = reader.body(reader.buffer, at, out);
-        this.passOn(upstreamLatency, proxyLatency);
+        this.passOn(upstreamLatency, proxyLatency, changes || null);
         if (r === 1) this.complete();
         return;
       }
@@ -241,13 +242,16 @@ export class Exchange implements UpstreamUser {
   /**
    * A head passHead read, with the body read so far: its lines as they came, then what
    * downstreamRawHeaders and responseHead add (Via, the request id, the latencies, Date unless
-   * it has one, node:http's connection lines), in their order.
+   * it has one, node:http's connection lines), in their order; `changes` (plugins' headers) as
+   * flatApply appends them, after Kong's.
    */
-  private passOn(upstreamLatency: number, proxyLatency: number): void {
+  private passOn(upstreamLatency: number, proxyLatency: number, changes: ReadonlyMap<string, { name: string; values: readonly string[] | null }> | null): void {
     const reader = this.reader;
     const h = reader.passedHead;
-    const tail = `via: ${h.via ? `${h.via}, ${VIA_HEADER}` : VIA_HEADER}\r\nx-kong-request-id: ${this.info!.requestId}\r\n`
-      + `x-kong-upstream-latency: ${upstreamLatency}\r\nx-kong-proxy-latency: ${proxyLatency}\r\n${h.date ? '' : currentDate()}${CONNECTION_LINES}\r\n`;
+    let tail = `via: ${h.via ? `${h.via}, ${VIA_HEADER}` : VIA_HEADER}\r\nx-kong-request-id: ${this.info!.requestId}\r\n`
+      + `x-kong-upstream-latency: ${upstreamLatency}\r\nx-kong-proxy-latency: ${proxyLatency}\r\n`;
+    if (changes !== null) for (const c of changes.values()) if (c.values) for (const v of c.values) tail += `${c.name}: ${v}\r\n`;
+    tail += `${h.date ? '' : currentDate()}${CONNECTION_LINES}\r\n`;
     const line = statusLine(h.status);
     this.chunked = false;
     this.shape.length = true;

@@ -4,7 +4,8 @@
 // it arrived with, minus the hop-by-hop ones, then Kong's headers: no string per header, no
 // header list, no head string rebuilt. Anything else (chunked, close-delimited, 1xx, HEAD,
 // 204/304, blanks to trim, a line to refuse) is the string parser's (relay.ts), which also
-// says what is wrong with it.
+// says what is wrong with it. With plugins, it serves a request whose plugins have no response
+// phase; the headers they set in access replace the upstream's of those names.
 
 const enum Char { Token = 1, Value = 2 }
 const CHARS = new Uint8Array(256);
@@ -58,7 +59,7 @@ export class PassedHead {
  * Reads `buf`'s head, whose blank line starts at `end`, into `out`. False: not the common
  * shape, and the string parser has it instead.
  */
-export function passHead(buf: Buffer, end: number, out: PassedHead): boolean {
+export function passHead(buf: Buffer, end: number, out: PassedHead, drop: ReadonlyMap<string, unknown> | null = null): boolean {
   // "HTTP/1.1 200" then a reason phrase or nothing.
   if (buf[0] !== 72 || buf[1] !== 84 || buf[2] !== 84 || buf[3] !== 80 || buf[4] !== 47 || buf[5] !== 49 || buf[6] !== 46 || buf[7] !== 49 || buf[8] !== 32) return false;
   const d0 = buf[9]! - 48, d1 = buf[10]! - 48, d2 = buf[11]! - 48;
@@ -80,6 +81,8 @@ export function passHead(buf: Buffer, end: number, out: PassedHead): boolean {
   let count = 0;
   let kept = 0;
   const ranges = out.ranges;
+  let dropLengths = 0;
+  if (drop !== null) for (const name of drop.keys()) dropLengths |= 1 << (name.length & 31);
   while (pos < stop) {
     const line = pos;
     while ((CHARS[buf[pos]!]! & Char.Token) !== 0) pos++;
@@ -125,6 +128,9 @@ export function passHead(buf: Buffer, end: number, out: PassedHead): boolean {
       case Name.Date:
         date = true;
         break;
+      default:
+        // A header a plugin set or removed: its own values follow Kong's headers.
+        if (((dropLengths >>> (nameLen & 31)) & 1) === 1 && drop!.has(buf.toString('latin1', line, line + nameLen).toLowerCase())) keep = false;
     }
     if (!keep) continue;
     kept += pos - line;

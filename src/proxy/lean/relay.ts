@@ -42,9 +42,9 @@ export class ResponseReader {
   /**
    * Feeds bytes until a final head is read. Returns where its body starts in the returned
    * buffer (see `buffer`), HEAD_INCOMPLETE or HEAD_INVALID. `pass`: the head may go on as
-   * its bytes (nothing will edit it).
+   * its bytes, less the lines named in `drop` (lower-case names; plugins' changes).
    */
-  head(chunk: Buffer, method: string, pass: boolean): number {
+  head(chunk: Buffer, method: string, pass: boolean, drop: ReadonlyMap<string, unknown> | null = null): number {
     let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
     this.pending = null;
     for (;;) {
@@ -54,7 +54,7 @@ export class ResponseReader {
         this.pending = buf;
         return HEAD_INCOMPLETE;
       }
-      if (pass && method !== 'HEAD' && passHead(buf, end, this.passedHead)) {
+      if (pass && method !== 'HEAD' && passHead(buf, end, this.passedHead, drop)) {
         const h = this.passedHead;
         this.passed = true;
         this.status = h.status;
