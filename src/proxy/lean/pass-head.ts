@@ -7,6 +7,8 @@
 // says what is wrong with it. With plugins, it serves a request whose plugins have no response
 // phase; the headers they set in access replace the upstream's of those names.
 
+import { lengthMask } from '../headers.js';
+
 const enum Char { Token = 1, Value = 2 }
 const CHARS = new Uint8Array(256);
 for (let c = 0; c < 256; c++) {
@@ -81,8 +83,7 @@ export function passHead(buf: Buffer, end: number, out: PassedHead, drop: Readon
   let count = 0;
   let kept = 0;
   const ranges = out.ranges;
-  let dropLengths = 0;
-  if (drop !== null) for (const name of drop.keys()) dropLengths |= 1 << (name.length & 31);
+  const dropLengths = drop === null ? 0 : lengthMask(drop.keys());
   while (pos < stop) {
     const line = pos;
     while ((CHARS[buf[pos]!]! & Char.Token) !== 0) pos++;
